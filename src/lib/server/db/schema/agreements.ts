@@ -1,0 +1,78 @@
+import { pgTable, uuid, text, timestamp, integer, bigint, date, jsonb, uniqueIndex, index, primaryKey } from 'drizzle-orm/pg-core';
+import { creditors } from './tenancy';
+import { debtors, debts } from './debts';
+
+export type AgreementStatus = 'active' | 'settled' | 'broken' | 'cancelled';
+export type InstallmentStatus = 'pending' | 'paid' | 'cancelled';
+
+export const agreements = pgTable(
+	'agreements',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		/** Human-facing unique code, e.g. AC-7K3M-9QXF. */
+		code: text('code').notNull().unique(),
+		creditorId: uuid('creditor_id')
+			.notNull()
+			.references(() => creditors.id),
+		debtorId: uuid('debtor_id')
+			.notNull()
+			.references(() => debtors.id),
+		policyVersion: integer('policy_version').notNull(),
+		status: text('status').$type<AgreementStatus>().notNull().default('active'),
+		kind: text('kind').$type<'cash' | 'installments'>().notNull(),
+		updatedTotalCents: bigint('updated_total_cents', { mode: 'number' }).notNull(),
+		discountCents: bigint('discount_cents', { mode: 'number' }).notNull(),
+		interestCents: bigint('interest_cents', { mode: 'number' }).notNull().default(0),
+		totalCents: bigint('total_cents', { mode: 'number' }).notNull(),
+		installmentCount: integer('installment_count').notNull(),
+		/** Monthly interest on installments, basis points. */
+		interestMonthlyBp: integer('interest_monthly_bp').notNull().default(0),
+		/** Effective monthly rate (CET) in millionths, e.g. 15000 = 1.5 %. */
+		cetMonthlyPpm: integer('cet_monthly_ppm'),
+		breakToleranceDays: integer('break_tolerance_days').notNull(),
+		/** The whole offer as computed by the server when accepted. */
+		terms: jsonb('terms').notNull(),
+		acceptedIp: text('accepted_ip'),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [index('agreements_debtor').on(t.debtorId)]
+);
+
+export const agreementDebts = pgTable(
+	'agreement_debts',
+	{
+		agreementId: uuid('agreement_id')
+			.notNull()
+			.references(() => agreements.id),
+		debtId: uuid('debt_id')
+			.notNull()
+			.references(() => debts.id),
+		originalCents: bigint('original_cents', { mode: 'number' }).notNull(),
+		lateFeeCents: bigint('late_fee_cents', { mode: 'number' }).notNull(),
+		interestCents: bigint('interest_cents', { mode: 'number' }).notNull(),
+		updatedCents: bigint('updated_cents', { mode: 'number' }).notNull()
+	},
+	(t) => [primaryKey({ columns: [t.agreementId, t.debtId] }), index('agreement_debts_debt').on(t.debtId)]
+);
+
+export const installments = pgTable(
+	'installments',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		agreementId: uuid('agreement_id')
+			.notNull()
+			.references(() => agreements.id),
+		seq: integer('seq').notNull(),
+		dueDate: date('due_date', { mode: 'string' }).notNull(),
+		amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+		status: text('status').$type<InstallmentStatus>().notNull().default('pending'),
+		/** Pix txid: 25 alphanumerics (static BR Code field 62-05 limit), unique per installment. */
+		txid: text('txid').notNull().unique(),
+		/** Boleto nosso número, unique per creditor. */
+		nossoNumero: text('nosso_numero').notNull(),
+		paidAt: timestamp('paid_at', { withTimezone: true }),
+		paidCents: bigint('paid_cents', { mode: 'number' })
+	},
+	(t) => [uniqueIndex('installments_agreement_seq').on(t.agreementId, t.seq)]
+);

@@ -1,0 +1,5 @@
+export * from './tenancy';
+export * from './debts';
+export * from './agreements';
+export * from './auth';
+export * from './ops';

@@ -1,0 +1,37 @@
+import { pgTable, uuid, text, timestamp, jsonb, bigserial, index } from 'drizzle-orm/pg-core';
+import { agencies } from './tenancy';
+
+/** Every outgoing message (SMS, WhatsApp, e-mail) is recorded here before a driver sends it. */
+export const outbox = pgTable(
+	'outbox',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		agencyId: uuid('agency_id')
+			.notNull()
+			.references(() => agencies.id),
+		channel: text('channel').$type<'sms' | 'whatsapp' | 'email'>().notNull(),
+		to: text('to').notNull(),
+		text: text('text').notNull(),
+		status: text('status').$type<'pending' | 'sent' | 'failed'>().notNull().default('pending'),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		sentAt: timestamp('sent_at', { withTimezone: true })
+	},
+	(t) => [index('outbox_agency_created').on(t.agencyId, t.createdAt)]
+);
+
+export const auditLog = pgTable(
+	'audit_log',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+		agencyId: uuid('agency_id'),
+		actorType: text('actor_type').$type<'debtor' | 'staff' | 'system' | 'cli'>().notNull(),
+		actorId: text('actor_id'),
+		action: text('action').notNull(),
+		entity: text('entity'),
+		entityId: text('entity_id'),
+		ip: text('ip'),
+		data: jsonb('data')
+	},
+	(t) => [index('audit_log_agency_at').on(t.agencyId, t.at)]
+);
