@@ -7,7 +7,6 @@ const config = {
 	compilerOptions: { runes: true },
 	kit: {
 		adapter: adapter({ out: 'build', precompress: true }),
-		serviceWorker: { register: false },
 		csp: {
 			mode: 'hash',
 			directives: {

@@ -16,6 +16,7 @@ export default defineConfig({
 					include: ['tests/integration/**/*.test.ts'],
 					environment: 'node',
 					globalSetup: ['tests/support/global-db.ts'],
+					setupFiles: ['tests/support/setup-env.ts'],
 					fileParallelism: false,
 					testTimeout: 60_000,
 					hookTimeout: 120_000
@@ -28,6 +29,7 @@ export default defineConfig({
 					include: ['tests/e2e/**/*.test.ts'],
 					environment: 'node',
 					globalSetup: ['tests/support/global-db.ts', 'tests/support/global-server.ts'],
+					setupFiles: ['tests/support/setup-env.ts'],
 					fileParallelism: false,
 					testTimeout: 120_000,
 					hookTimeout: 120_000

@@ -1,6 +1,9 @@
-import { pgTable, uuid, text, timestamp, integer, bigint, date, jsonb, uniqueIndex, index, primaryKey } from 'drizzle-orm/pg-core';
+import { pgSequence, pgTable, uuid, text, timestamp, integer, bigint, date, jsonb, uniqueIndex, index, primaryKey } from 'drizzle-orm/pg-core';
 import { creditors } from './tenancy';
 import { debtors, debts } from './debts';
+
+/** Boleto nosso número: one sequence for the deployment keeps it unique per creditor too. */
+export const nossoNumeroSeq = pgSequence('nosso_numero_seq', { startWith: 1000 });
 
 export type AgreementStatus = 'active' | 'settled' | 'broken' | 'cancelled';
 export type InstallmentStatus = 'pending' | 'paid' | 'cancelled';

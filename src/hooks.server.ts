@@ -1,0 +1,61 @@
+import type { Handle, HandleServerError } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { db } from '$lib/server/db/client';
+import * as tenancy from '$lib/server/tenancy';
+import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
+import { config } from '$lib/server/config';
+import { sessionCookieOptions } from '$lib/server/auth/cookies';
+
+const tenant: Handle = async ({ event, resolve }) => {
+	event.locals.creditor = null;
+	const slug = event.params.slug;
+	if (slug) {
+		const c = await tenancy.bySlug(db(), slug);
+		if (c) event.locals.creditor = tenancy.toPublic(c);
+	} else if (event.url.pathname === '/') {
+		// A creditor on its own host name gets its portal at the root.
+		const c = await tenancy.byHost(db(), event.url.host);
+		if (c) redirect(307, `/c/${c.slug}`);
+	}
+	return resolve(event);
+};
+
+const session: Handle = async ({ event, resolve }) => {
+	event.locals.debtor = null;
+	event.locals.session = null;
+	const token = event.cookies.get(SESSION_COOKIE);
+	if (token && event.locals.creditor) {
+		const found = await validateSessionToken(db(), token, config().SESSION_IDLE_MINUTES);
+		// A session belongs to one agency: it opens no other agency's portal.
+		if (found && found.session.agencyId === event.locals.creditor.agencyId) {
+			event.locals.debtor = found.debtor;
+			event.locals.session = found.session;
+			event.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(found.session.expiresAt));
+		} else if (!found) {
+			event.cookies.delete(SESSION_COOKIE, { path: '/' });
+		}
+	}
+	const response = await resolve(event);
+	// Personal data is never stored by browsers or shared caches.
+	if (event.locals.debtor && !response.headers.has('cache-control')) {
+		response.headers.set('cache-control', 'private, no-store');
+	}
+	return response;
+};
+
+const headers: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	response.headers.set('x-content-type-options', 'nosniff');
+	response.headers.set('referrer-policy', 'same-origin');
+	response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+	return response;
+};
+
+export const handle = sequence(headers, tenant, session);
+
+export const handleError: HandleServerError = ({ error, event, status }) => {
+	const errorId = crypto.randomUUID().slice(0, 8);
+	if (status !== 404) console.error(JSON.stringify({ type: 'error', errorId, path: event.url.pathname, status, error: String((error as Error)?.stack ?? error) }));
+	return { message: status === 404 ? 'Página não encontrada.' : 'Algo deu errado do nosso lado. Tente novamente em instantes.', errorId };
+};

@@ -1,0 +1,61 @@
+/** Brazilian real amounts. Money is always integer cents; percentages are basis points. */
+
+function groupThousands(digits: string): string {
+	return digits.replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+}
+
+/**
+ * `R$ 1.234,56`, negatives as `-R$ 1,00`. A plain ASCII space follows `R$` (Intl would put a
+ * no-break space there, which breaks text comparisons, SMS templates and tests).
+ */
+export function formatBRL(cents: number): string {
+	if (!Number.isSafeInteger(cents)) throw new RangeError(`formatBRL: centavos devem ser inteiros (${cents})`);
+	const abs = Math.abs(cents);
+	const reais = groupThousands(String(Math.floor(abs / 100)));
+	const centavos = String(abs % 100).padStart(2, '0');
+	return `${cents < 0 ? '-' : ''}R$ ${reais},${centavos}`;
+}
+
+/**
+ * What a person types into an amount field, in cents; `null` for anything else.
+ *
+ * Brazilian usage wins when the text is ambiguous: a lone comma is the decimal separator and a
+ * dot followed by exactly three digits groups thousands (`1.234` is R$ 1.234,00). The US form
+ * `1,234.56` is accepted only with its decimal part, since `1,234` reads as three decimals.
+ * Negative amounts and more than two decimals are rejected.
+ */
+export function parseAmountToCents(input: string): number | null {
+	const s = input.trim().replace(/^R\$\s*/i, '');
+	let integer: string;
+	let fraction = '';
+	let m: RegExpExecArray | null;
+	if ((m = /^(\d+)(?:[.,](\d{1,2}))?$/.exec(s))) {
+		integer = m[1];
+		fraction = m[2] ?? '';
+	} else if ((m = /^(\d{1,3}(?:\.\d{3})+)(?:,(\d{1,2}))?$/.exec(s))) {
+		integer = m[1].replace(/\./g, '');
+		fraction = m[2] ?? '';
+	} else if ((m = /^(\d{1,3}(?:,\d{3})+)\.(\d{1,2})$/.exec(s))) {
+		integer = m[1].replace(/,/g, '');
+		fraction = m[2];
+	} else {
+		return null;
+	}
+	const cents = Number(integer) * 100 + Number(fraction.padEnd(2, '0'));
+	return Number.isSafeInteger(cents) ? cents : null;
+}
+
+/**
+ * `150` bp → `1,5%`, `200` → `2%`, `1234` → `12,34%`. Fractions of a basis point (a CET
+ * converted to bp, say) are rounded to the nearest whole bp first.
+ */
+export function formatPercent(bp: number): string {
+	if (!Number.isFinite(bp)) throw new RangeError(`formatPercent: valor inválido (${bp})`);
+	const rounded = Math.round(Math.abs(bp));
+	const whole = groupThousands(String(Math.floor(rounded / 100)));
+	const fraction = String(rounded % 100)
+		.padStart(2, '0')
+		.replace(/0+$/, '');
+	const sign = bp < 0 && rounded !== 0 ? '-' : '';
+	return `${sign}${whole}${fraction ? `,${fraction}` : ''}%`;
+}

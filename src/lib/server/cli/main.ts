@@ -1,0 +1,36 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from './serve';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+export const USAGE = `uso: acerto <comando> [opções]
+
+Comandos:
+  serve                                   inicia o portal (PostgreSQL embutido se não houver DATABASE_URL)
+  migrate                                 aplica as migrações pendentes
+  creditor add --cnpj … --name … --slug … [--display-name …] [--address …] [--color #rrggbb]
+               [--host …] [--pix-key …] [--pix-name …] [--pix-city …]
+               [--bank 237] [--agency …] [--account …] [--wallet …] [--agency-cnpj …]
+  policy set <cnpj-ou-slug> <politica.json>
+  import <arquivo.csv> [--creditor <cnpj-ou-slug>] [--dry-run] [--skip-invalid]
+  link --creditor <cnpj-ou-slug> --document <cpf-ou-cnpj>
+`;
+
+export async function main(argv: string[]): Promise<number> {
+	const [command, ...rest] = argv;
+	switch (command) {
+		case 'serve':
+			return serve(root, { build: !rest.includes('--no-build') });
+		case undefined:
+		case 'help':
+		case '--help':
+		case '-h':
+			process.stdout.write(USAGE);
+			return command ? 0 : 2;
+		default: {
+			const { runOps } = await import('./ops');
+			return runOps(command, rest);
+		}
+	}
+}

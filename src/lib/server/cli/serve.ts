@@ -1,0 +1,94 @@
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { config, resetConfig } from '../config';
+import { startEmbedded, type EmbeddedHandle } from '../db/embedded';
+import { runMigrations } from '../db/migrate';
+import { closeDb, db } from '../db/client';
+import * as seed from '../seed';
+
+/** Newest modification time under a folder (to tell whether the build is stale). */
+function newestMtime(dir: string): number {
+	let newest = 0;
+	for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+		const full = path.join(dir, entry.name);
+		const t = entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs;
+		if (t > newest) newest = t;
+	}
+	return newest;
+}
+
+function ensureBuild(root: string): void {
+	const handler = path.join(root, 'build', 'handler.js');
+	const sources = ['src', 'static'].map((d) => path.join(root, d)).filter((d) => fs.existsSync(d));
+	const stale =
+		!fs.existsSync(handler) ||
+		(sources.length > 0 && Math.max(...sources.map(newestMtime)) > fs.statSync(handler).mtimeMs);
+	if (!stale) return;
+	console.log('Compilando o portal (vite build)…');
+	const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], {
+		cwd: root,
+		stdio: 'inherit'
+	});
+	if (r.status !== 0) throw new Error('A compilação falhou.');
+}
+
+/**
+ * `acerto serve`: start (or reuse) PostgreSQL, migrate, seed the demo on an empty database,
+ * and serve the built SvelteKit app. Stops cleanly on SIGTERM/SIGINT.
+ */
+export async function serve(root: string, opts: { build?: boolean } = {}): Promise<number> {
+	let embedded: EmbeddedHandle | undefined;
+	const cfg = config();
+	if (!cfg.DATABASE_URL) {
+		console.log(`Sem DATABASE_URL: iniciando PostgreSQL embutido em ${path.resolve(cfg.DATA_DIR, 'pg')}…`);
+		embedded = await startEmbedded(cfg.DATA_DIR, cfg.EMBEDDED_PG_PORT);
+		process.env.DATABASE_URL = embedded.url;
+		resetConfig();
+	}
+	const url = config().DATABASE_URL!;
+	await runMigrations(url);
+	if (config().SEED_DEMO === 'auto') {
+		const created = await seed.demoIfEmpty(db());
+		if (created) console.log(`Dados de demonstração criados. Experimente o CPF ${created.tryDocument}.`);
+	}
+	if (opts.build !== false) ensureBuild(root);
+
+	// adapter-node assumes https unless told otherwise. Serving plain http with no ORIGIN or
+	// PROTOCOL_HEADER configured (the demo, tests), we tell it the truth from the socket itself,
+	// overwriting whatever a client sent in that header.
+	const ownProtocolHeader = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+	if (ownProtocolHeader) process.env.PROTOCOL_HEADER = 'x-acerto-socket-proto';
+	const { handler } = await import(pathToFileURL(path.join(root, 'build', 'handler.js')).href);
+	const server = http.createServer((req, res) => {
+		if (ownProtocolHeader) req.headers['x-acerto-socket-proto'] = 'http';
+		handler(req, res);
+	});
+	server.keepAliveTimeout = 5_000;
+	await new Promise<void>((resolve) => server.listen(config().PORT, config().HOST, resolve));
+	const addr = server.address();
+	const port = typeof addr === 'object' && addr ? addr.port : config().PORT;
+	console.log(JSON.stringify({ type: 'listening', port, url: `http://localhost:${port}` }));
+	console.log(`Acerto no ar: http://localhost:${port}`);
+
+	return new Promise<number>((resolve) => {
+		let stopping = false;
+		const stop = async (signal: string) => {
+			if (stopping) return;
+			stopping = true;
+			console.log(`Recebido ${signal}: encerrando…`);
+			const hard = setTimeout(() => process.exit(1), 10_000);
+			hard.unref();
+			server.close();
+			server.closeIdleConnections();
+			setTimeout(() => server.closeAllConnections(), 2_000).unref();
+			await closeDb();
+			if (embedded) await embedded.stop();
+			resolve(0);
+		};
+		process.once('SIGTERM', () => void stop('SIGTERM'));
+		process.once('SIGINT', () => void stop('SIGINT'));
+	});
+}

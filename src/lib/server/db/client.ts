@@ -1,0 +1,39 @@
+import postgres from 'postgres';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import * as schema from './schema';
+import { config } from '../config';
+
+export type Db = PostgresJsDatabase<typeof schema>;
+/** A transaction handle has the same query API as the database. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+type Holder = { sql?: postgres.Sql; db?: Db };
+// One pool per process even when the app bundle and the CLI/server wrapper load this module twice.
+const holder: Holder = ((globalThis as Record<symbol, Holder>)[Symbol.for('acerto.db')] ??= {});
+
+export function sqlClient(): postgres.Sql {
+	if (!holder.sql) {
+		const url = config().DATABASE_URL ?? process.env.DATABASE_URL;
+		if (!url) throw new Error('DATABASE_URL não definido (o servidor embutido ainda não iniciou?)');
+		holder.sql = postgres(url, {
+			max: config().DATABASE_POOL_MAX,
+			onnotice: () => {},
+			connection: { application_name: 'acerto', timezone: 'UTC' }
+		});
+	}
+	return holder.sql;
+}
+
+/** The database, created lazily at first use so that building the app needs no connection. */
+export function db(): Db {
+	holder.db ??= drizzle(sqlClient(), { schema });
+	return holder.db;
+}
+
+export async function closeDb(): Promise<void> {
+	const sql = holder.sql;
+	holder.sql = undefined;
+	holder.db = undefined;
+	if (sql) await sql.end({ timeout: 5 });
+}

@@ -1,0 +1,93 @@
+import { daysBetween } from '../../format/dates';
+import { CONSUMER_LATE_FEE_MAX_PERCENT, percentToBp, type Policy } from '../../schemas/policy';
+
+export interface DebtTerms {
+	principalCents: number;
+	dueDate: string;
+	/** Basis points; `null` falls back to the policy default. */
+	lateFeeBp: number | null;
+	/** Basis points per month; `null` falls back to the policy default. */
+	interestMonthlyBp: number | null;
+}
+
+export interface ValueDefaults {
+	lateFeeBp: number;
+	interestMonthlyBp: number;
+}
+
+/** What a debt is worth on a given day, every part in cents; `totalCents` is their sum. */
+export interface ValueBreakdown {
+	daysPastDue: number;
+	principalCents: number;
+	lateFeeCents: number;
+	interestCents: number;
+	totalCents: number;
+}
+
+/** numerator / denominator rounded half up, exact for any safe-integer inputs. */
+function divideRoundHalfUp(numerator: bigint, denominator: bigint): number {
+	return Number((numerator * 2n + denominator) / (denominator * 2n));
+}
+
+function assertNonNegativeInteger(name: string, value: number): void {
+	if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} inválido: ${value}`);
+}
+
+/**
+ * Updated value = principal + late fee + default interest (no monetary correction yet).
+ *
+ * - Late fee (*multa*): charged once, as soon as the debt is a day late, on the principal.
+ *   Callers enforce the consumer cap (CDC art. 52 §1, 2 %); this function applies the rate given.
+ * - Default interest (*juros de mora*): simple, never compounded, on the principal only, and
+ *   pro rata die: principal × monthly rate × days late ÷ 30. The commercial 30-day month keeps
+ *   the daily rate the same in every month, which is how contracts quote it.
+ *
+ * Both parts are rounded half up to the cent. Nothing is owed beyond the principal until the
+ * day after the due date.
+ */
+export function updatedValue(debt: DebtTerms, defaults: ValueDefaults, today: string): ValueBreakdown {
+	const lateFeeBp = debt.lateFeeBp ?? defaults.lateFeeBp;
+	const interestMonthlyBp = debt.interestMonthlyBp ?? defaults.interestMonthlyBp;
+	assertNonNegativeInteger('principalCents', debt.principalCents);
+	assertNonNegativeInteger('lateFeeBp', lateFeeBp);
+	assertNonNegativeInteger('interestMonthlyBp', interestMonthlyBp);
+
+	const daysPastDue = Math.max(0, daysBetween(debt.dueDate, today));
+	if (daysPastDue === 0) {
+		return {
+			daysPastDue,
+			principalCents: debt.principalCents,
+			lateFeeCents: 0,
+			interestCents: 0,
+			totalCents: debt.principalCents
+		};
+	}
+	const principal = BigInt(debt.principalCents);
+	const lateFeeCents = divideRoundHalfUp(principal * BigInt(lateFeeBp), 10_000n);
+	const interestCents = divideRoundHalfUp(
+		principal * BigInt(interestMonthlyBp) * BigInt(daysPastDue),
+		10_000n * 30n
+	);
+	return {
+		daysPastDue,
+		principalCents: debt.principalCents,
+		lateFeeCents,
+		interestCents,
+		totalCents: debt.principalCents + lateFeeCents + interestCents
+	};
+}
+
+/**
+ * The updated value under a creditor's policy: the policy's rates fill in where the debt has
+ * none, and a consumer debt's late fee never exceeds 2 % whatever the contract says
+ * (CDC art. 52 §1). Every screen and the offer engine go through here so they show one number.
+ */
+export function updatedValueUnderPolicy(debt: DebtTerms, policy: Policy, today: string): ValueBreakdown {
+	const defaults = {
+		lateFeeBp: percentToBp(policy.lateFeePercent),
+		interestMonthlyBp: percentToBp(policy.interestMonthlyPercent)
+	};
+	const lateFeeBp = debt.lateFeeBp ?? defaults.lateFeeBp;
+	const cappedLateFeeBp = policy.consumer ? Math.min(lateFeeBp, percentToBp(CONSUMER_LATE_FEE_MAX_PERCENT)) : lateFeeBp;
+	return updatedValue({ ...debt, lateFeeBp: cappedLateFeeBp }, defaults, today);
+}

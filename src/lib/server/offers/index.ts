@@ -1,0 +1,72 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client';
+import { creditors, debts } from '../db/schema';
+import * as tenancy from '../tenancy';
+import { offersFor, type OfferSet } from './engine';
+
+export type Selection =
+	| { ok: true; dateRefused: boolean; breakToleranceDays: number; creditor: typeof creditors.$inferSelect; set: OfferSet; policyVersion: number; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
+	| { ok: false; message: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The offers for debts a debtor picked: only open debts of this debtor in this agency, all of one
+ * creditor, under that creditor's policy in force.
+ */
+export async function forSelection(
+	db: DbOrTx,
+	input: { agencyId: string; debtorId: string; debtIds: string[]; today: string; firstDueDate?: string }
+): Promise<Selection> {
+	const ids = [...new Set(input.debtIds)].filter((id) => UUID.test(id));
+	if (ids.length === 0) return { ok: false, message: 'Selecione ao menos uma dívida para ver as ofertas.' };
+	const rows = await db
+		.select({ debt: debts, creditor: creditors })
+		.from(debts)
+		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
+		.where(
+			and(
+				inArray(debts.id, ids),
+				eq(debts.debtorId, input.debtorId),
+				eq(creditors.agencyId, input.agencyId),
+				eq(debts.status, 'open')
+			)
+		);
+	if (rows.length !== ids.length) {
+		return { ok: false, message: 'Uma das dívidas escolhidas não está mais em aberto. Volte à lista de dívidas.' };
+	}
+	const creditor = rows[0].creditor;
+	if (rows.some((r) => r.creditor.id !== creditor.id)) {
+		return { ok: false, message: 'Escolha dívidas de um mesmo credor para negociar juntas.' };
+	}
+	const pv = await tenancy.currentPolicy(db, creditor.id);
+	if (!pv) return { ok: false, message: 'Este credor ainda não publicou condições de negociação.' };
+	const base = {
+		debts: rows.map(({ debt }) => ({
+			id: debt.id,
+			principalCents: debt.principalCents,
+			dueDate: debt.dueDate,
+			lateFeeBp: debt.lateFeeBp,
+			interestMonthlyBp: debt.interestMonthlyBp
+		})),
+		policy: pv.policy,
+		today: input.today
+	};
+	let set = offersFor(base);
+	let dateRefused = false;
+	if (input.firstDueDate && input.firstDueDate !== set.firstDueDate) {
+		const { min, max } = set.firstDueWindow;
+		if (input.firstDueDate >= min && input.firstDueDate <= max) set = offersFor({ ...base, firstDueDate: input.firstDueDate });
+		else dateRefused = true;
+	}
+	return {
+		ok: true,
+		dateRefused,
+		breakToleranceDays: pv.policy.breakToleranceDays,
+		creditor,
+		set,
+		policyVersion: pv.version,
+		debtIds: rows.map((r) => r.debt.id),
+		descriptions: rows.map(({ debt }) => ({ id: debt.id, externalId: debt.externalId, description: debt.description, dueDate: debt.dueDate }))
+	};
+}

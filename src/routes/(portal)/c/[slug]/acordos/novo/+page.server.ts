@@ -1,0 +1,87 @@
+import { fail, redirect } from '@sveltejs/kit';
+import { z } from 'zod';
+import { db } from '$lib/server/db/client';
+import * as offers from '$lib/server/offers';
+import * as agreements from '$lib/server/agreements';
+import { findOffer } from '$lib/server/offers/engine';
+import { requireDebtor } from '$lib/server/guards';
+import { parseDateInput, todayInSaoPaulo } from '$lib/format/dates';
+
+const choiceSchema = z.object({
+	d: z.array(z.string().uuid()).min(1, 'Selecione ao menos uma dívida.').max(50),
+	tipo: z.enum(['cash', 'installments'], { message: 'Escolha à vista ou parcelado.' }),
+	parcelas: z.coerce.number().int().min(1).max(60).default(1),
+	vencimento: z.string().transform((s, ctx) => {
+		const d = parseDateInput(s);
+		if (!d) ctx.addIssue({ code: 'custom', message: 'Data do primeiro pagamento inválida.' });
+		return d ?? '';
+	})
+});
+
+function readChoice(params: URLSearchParams | FormData) {
+	return choiceSchema.safeParse({
+		d: params.getAll('d'),
+		tipo: params.get('tipo'),
+		parcelas: params.get('tipo') === 'cash' ? 1 : (params.get('parcelas') ?? undefined),
+		vencimento: params.get('vencimento') ?? ''
+	});
+}
+
+export const load = async ({ locals, url }) => {
+	const { debtor } = requireDebtor(locals);
+	const choice = readChoice(url.searchParams);
+	if (!choice.success) return { ok: false as const, message: choice.error.issues[0].message };
+	const c = choice.data;
+	const sel = await offers.forSelection(db(), {
+		agencyId: debtor.agencyId,
+		debtorId: debtor.id,
+		debtIds: c.d,
+		today: todayInSaoPaulo(),
+		firstDueDate: c.vencimento
+	});
+	if (!sel.ok) return { ok: false as const, message: sel.message };
+	const offer = sel.dateRefused ? null : findOffer(sel.set, c.tipo, c.parcelas);
+	if (!offer) return { ok: false as const, message: 'Esta condição não está disponível. Volte às ofertas e escolha outra.' };
+	return {
+		ok: true as const,
+		choice: c,
+		offer,
+		set: sel.set,
+		breakToleranceDays: sel.breakToleranceDays,
+		debts: sel.descriptions,
+		offerCreditor: { displayName: sel.creditor.displayName, legalName: sel.creditor.legalName, cnpj: sel.creditor.cnpj, address: sel.creditor.address },
+		debtorName: debtor.name,
+		debtorDocument: debtor.document
+	};
+};
+
+export const actions = {
+	default: async ({ request, locals, getClientAddress }) => {
+		const { debtor, creditor: portal } = requireDebtor(locals);
+		const form = await request.formData();
+		const choice = readChoice(form);
+		if (!choice.success) return fail(400, { message: choice.error.issues[0].message });
+		if (form.get('aceite') !== 'sim') return fail(400, { message: 'Para continuar, marque que leu e concorda com os termos.' });
+		const expectedTotal = Number(form.get('total'));
+		const expectedInstallments = String(form.get('valores') ?? '')
+			.split(',')
+			.filter(Boolean)
+			.map(Number);
+		const c = choice.data;
+		const result = await db().transaction((tx) =>
+			agreements.accept(tx, {
+				debtor,
+				debtIds: c.d,
+				kind: c.tipo,
+				count: c.parcelas,
+				firstDueDate: c.vencimento,
+				expected: Number.isFinite(expectedTotal) ? { totalCents: expectedTotal, installments: expectedInstallments } : undefined,
+				ip: getClientAddress(),
+				today: todayInSaoPaulo()
+			})
+		);
+		if (result.ok) redirect(303, `/c/${portal.slug}/acordos/${result.agreement.code}?novo=1`);
+		if (result.reason === 'exists' && result.code) redirect(303, `/c/${portal.slug}/acordos/${result.code}?existente=1`);
+		return fail(409, { message: result.message });
+	}
+};

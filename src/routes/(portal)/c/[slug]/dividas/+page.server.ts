@@ -1,0 +1,24 @@
+import { db } from '$lib/server/db/client';
+import * as debts from '$lib/server/debts';
+import { requireDebtor } from '$lib/server/guards';
+import { todayInSaoPaulo } from '$lib/format/dates';
+
+export const load = async ({ locals }) => {
+	const { debtor, creditor } = requireDebtor(locals);
+	const today = todayInSaoPaulo();
+	const all = await debts.forDebtor(db(), debtor.agencyId, debtor.id, today);
+	const groups = new Map<string, { creditor: debts.DebtView['creditor']; debts: debts.DebtView[]; totalCents: number }>();
+	for (const d of all.filter((x) => x.status === 'open')) {
+		const g = groups.get(d.creditor.id) ?? { creditor: d.creditor, debts: [], totalCents: 0 };
+		g.debts.push(d);
+		g.totalCents += d.value.totalCents;
+		groups.set(d.creditor.id, g);
+	}
+	return {
+		today,
+		name: debtor.name,
+		// The portal's own creditor first; then the agency's other creditors.
+		open: [...groups.values()].sort((x, y) => Number(y.creditor.id === creditor.id) - Number(x.creditor.id === creditor.id)),
+		inAgreement: all.filter((x) => x.status === 'in_agreement')
+	};
+};
