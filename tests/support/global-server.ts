@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { TEST_APP_SECRET } from './constants';
 
 declare module 'vitest' {
 	export interface ProvidedContext {
@@ -27,7 +28,7 @@ export default async function setup(project: TestProject) {
 			PORT: '0',
 			HOST: '127.0.0.1',
 			NODE_ENV: 'test',
-			APP_SECRET: process.env.APP_SECRET ?? 'e2e-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
+			APP_SECRET: process.env.APP_SECRET ?? TEST_APP_SECRET,
 			OTP_SENDS_PER_IP_PER_HOUR: '1000'
 		},
 		stdio: ['ignore', out, out]
