@@ -100,6 +100,16 @@ describe('the debtor journey on a phone', () => {
 		expect(termoText).toContain('11.222.333/0001-81');
 		expect(termoText).toMatch(/AC-[A-Z0-9]{4}-[A-Z0-9]{4}/);
 
+		// Each installment has its own payment page, with the same Pix the schedule promised.
+		await page.getByRole('link', { name: '2ª parcela' }).click();
+		await page.waitForURL(/\/parcelas\/2$/);
+		const pix2 = parseBrCode(await page.getByLabel('Pix copia e cola').inputValue());
+		expect(pix2.crcValid).toBe(true);
+		expect(pix2.amountCents).toBe(parseAmountToCents(shownRows[1].split('\t').at(-1)!.replace(/.*R\$/, 'R$')));
+		expect(pix2.txid).not.toBe(parsed.txid);
+		await expectAccessible(page);
+		await shot(page, '06b-parcela-2');
+
 		// The debts left the open list and show as "em acordo"; the other creditor's debt is still open.
 		await page.getByRole('link', { name: 'Dívidas', exact: true }).click();
 		await page.waitForURL(/\/dividas$/);
@@ -113,6 +123,11 @@ describe('the debtor journey on a phone', () => {
 		await expect(page.getByRole('heading', { name: /Acordo AC-/ }).count()).resolves.toBe(1);
 		await expectAccessible(page);
 		await shot(page, '08-meus-acordos');
+
+		await page.goto(`${base}/c/aurora/acordos/AC-XXXX-XXXX`);
+		await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Página não encontrada');
+		await expectAccessible(page);
+		await page.goto(`${base}/c/aurora/acordos`);
 
 		await page.getByRole('button', { name: 'Sair' }).click();
 		await page.waitForURL(/\/c\/aurora$/);

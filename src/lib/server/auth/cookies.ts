@@ -1,12 +1,15 @@
 import { config } from '../config';
 
-/** httpOnly, sameSite=lax, secure outside development, explicit expiry (Lucia guide). */
+/**
+ * httpOnly, sameSite=lax, secure outside development, explicit expiry (Lucia guide). Browsers
+ * accept secure cookies from http://localhost and 127.0.0.1, so tests run with them on too.
+ */
 export function sessionCookieOptions(expires: Date) {
 	return {
 		path: '/',
 		httpOnly: true,
 		sameSite: 'lax' as const,
-		secure: config().NODE_ENV === 'production',
+		secure: config().NODE_ENV !== 'development',
 		expires
 	};
 }
@@ -15,7 +18,7 @@ export function sessionCookieOptions(expires: Date) {
 export const OTP_COOKIE = 'acerto_otp';
 
 export function otpCookieOptions() {
-	return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config().NODE_ENV === 'production', maxAge: 10 * 60 };
+	return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config().NODE_ENV !== 'development', maxAge: 10 * 60 };
 }
 
 export { SESSION_COOKIE as SESSION_COOKIE_NAME } from './session';

@@ -95,7 +95,12 @@ export async function requestCode(
 		return { ok: true as const, challengeId: challenge.id, destination, messageId };
 	});
 	if (!result.ok) return result;
-	if (result.messageId) await messaging.deliver(db, [result.messageId]);
+	// Delivery happens after the answer, so a known document takes no longer to answer than an
+	// unknown one; the message is safe in the outbox whatever the driver does.
+	if (result.messageId) {
+		const id = result.messageId;
+		setImmediate(() => messaging.deliver(db, [id]).catch((e) => console.error(JSON.stringify({ type: 'error', where: 'otp.deliver', error: String(e) }))));
+	}
 	return { ok: true, challengeId: result.challengeId, destination: result.destination };
 }
 
