@@ -64,6 +64,9 @@ export async function world(over: { policy?: Policy; daysPastDue?: number; princ
 	const a = await agency();
 	const c = await creditor(a.id, {}, over.policy);
 	const d = await debtor(a.id);
-	const t = await debt(c.id, d.id, { daysPastDue: over.daysPastDue, principalCents: over.principalCents });
+	const t = await debt(c.id, d.id, {
+		...(over.daysPastDue !== undefined && { daysPastDue: over.daysPastDue }),
+		...(over.principalCents !== undefined && { principalCents: over.principalCents })
+	});
 	return { agency: a, creditor: c, debtor: d, debt: t };
 }

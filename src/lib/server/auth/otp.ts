@@ -6,7 +6,7 @@ import * as rateLimit from './rate-limit';
 import { macHex, equalHex } from './secrets';
 import { createSession, generateSessionToken, type Session } from './session';
 import { config } from '../config';
-import { isMobileE164, maskEmail, maskPhone } from '../../format/contact';
+import { isMobileE164, isValidDdd, maskEmail, maskPhone } from '../../format/contact';
 import { documentKind, normalizeDocument } from '../../format/document';
 import * as audit from '../audit';
 
@@ -25,12 +25,16 @@ function newCode(): string {
 	return String(n[0] % 1_000_000).padStart(6, '0');
 }
 
+// Only area codes in use: an unused one fails to mask and shows `(**) *****-****`, which a
+// known document never does.
+const DECOY_DDDS = Array.from({ length: 89 }, (_, i) => 11 + i).filter(isValidDdd);
+
 // For an unknown document we still show a plausible masked destination, stable for that
 // document, so the page never tells whether a CPF/CNPJ is on file (no account enumeration).
 function decoyDestination(agencyId: string, document: string): string {
 	const h = macHex('otp-decoy', `${agencyId}:${document}`);
 	const digits = String(parseInt(h.slice(0, 8), 16)).padStart(6, '0');
-	const ddd = 11 + (parseInt(h.slice(8, 10), 16) % 80);
+	const ddd = DECOY_DDDS[parseInt(h.slice(8, 10), 16) % DECOY_DDDS.length];
 	return maskPhone(`+55${ddd}9${digits.slice(0, 4)}${digits.slice(-4)}`);
 }
 

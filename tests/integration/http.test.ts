@@ -1,0 +1,312 @@
+import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { closeDb, db } from '../../src/lib/server/db/client';
+import { agreements, outbox } from '../../src/lib/server/db/schema';
+import * as offers from '../../src/lib/server/offers';
+import { todayInSaoPaulo } from '../../src/lib/format/dates';
+import { formatDocument, generateCpf } from '../../src/lib/format/document';
+import * as factory from '../support/factory';
+
+/**
+ * The built portal as a person's browser meets it: `acerto serve` in its own process on this
+ * run's database, spoken to with fetch. Redirects are not followed and cookies are carried by
+ * hand, so every status, Location and Set-Cookie is seen as sent.
+ */
+
+const MASKED_MOBILE = /\(\d{2}\) \*{5}-\d{4}/g;
+let server: ChildProcess;
+let serverLog = '';
+let base = '';
+
+class Jar {
+	private cookies = new Map<string, string>();
+	take(res: Response) {
+		for (const c of res.headers.getSetCookie()) {
+			const [pair, ...attrs] = c.split(';');
+			const name = pair.slice(0, pair.indexOf('='));
+			const value = pair.slice(pair.indexOf('=') + 1);
+			const gone = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || attrs.some((a) => /^\s*expires=.*1970/i.test(a));
+			if (gone || value === '') this.cookies.delete(name);
+			else this.cookies.set(name, value);
+		}
+	}
+	get(name: string) {
+		return this.cookies.get(name);
+	}
+	header() {
+		return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+	}
+}
+
+async function get(p: string, jar?: Jar): Promise<Response> {
+	const res = await fetch(base + p, { redirect: 'manual', headers: { accept: 'text/html', ...(jar ? { cookie: jar.header() } : {}) } });
+	jar?.take(res);
+	return res;
+}
+
+/** A form post as the browser sends it, Origin included (SvelteKit refuses cross-site form posts). */
+async function post(p: string, form: Record<string, string | string[]>, jar: Jar): Promise<Response> {
+	const body = new URLSearchParams();
+	for (const [k, v] of Object.entries(form)) for (const x of [v].flat()) body.append(k, x);
+	const res = await fetch(base + p, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { origin: base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
+		body
+	});
+	jar.take(res);
+	return res;
+}
+
+/** What a response looks like apart from its values: status, where it goes, which headers and cookie attributes. */
+function shape(res: Response) {
+	return {
+		status: res.status,
+		location: res.headers.get('location'),
+		headers: [...res.headers.keys()].filter((h) => h !== 'set-cookie').sort(),
+		cookies: res.headers
+			.getSetCookie()
+			.map((c) => c.replace(/^([^=]+)=[^;]*/, '$1=…').replace(/expires=[^;]*/i, 'Expires=…'))
+			.sort()
+	};
+}
+
+async function lastCodeTo(agencyId: string, to: string): Promise<string> {
+	const [m] = await db()
+		.select()
+		.from(outbox)
+		.where(and(eq(outbox.agencyId, agencyId), eq(outbox.to, to)))
+		.orderBy(desc(outbox.createdAt))
+		.limit(1);
+	const code = m?.text.match(/\b(\d{6})\b/)?.[1];
+	if (!code) throw new Error(`nenhum código para ${to}`);
+	return code;
+}
+
+/** Identifies debtor A as a person would: CPF, then the code that was sent. Returns the code post's response. */
+async function login(jar: Jar): Promise<Response> {
+	const asked = await post(`/c/${A.creditor.slug}`, { documento: A.debtor.document }, jar);
+	expect(asked.status).toBe(303);
+	const code = await lastCodeTo(A.agency.id, A.debtor.phone!);
+	return post(`/c/${A.creditor.slug}/codigo`, { codigo: code }, jar);
+}
+
+async function startServer() {
+	const root = process.cwd();
+	if (!fs.existsSync(path.join(root, 'build', 'handler.js'))) {
+		const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
+		if (r.status !== 0) throw new Error('vite build falhou');
+	}
+	server = spawn(process.execPath, ['bin/acerto.js', 'serve', '--no-build'], {
+		cwd: root,
+		env: {
+			...process.env,
+			DATABASE_URL: inject('databaseUrl'),
+			PORT: '0',
+			HOST: '127.0.0.1',
+			NODE_ENV: 'test',
+			SEED_DEMO: 'never',
+			OTP_SENDS_PER_IP_PER_HOUR: '1000'
+		},
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	server.stderr!.on('data', (d) => (serverLog += d));
+	base = await new Promise<string>((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`o servidor não subiu:\n${serverLog}`)), 60_000);
+		server.stdout!.on('data', (d) => {
+			serverLog += d;
+			const m = serverLog.match(/\{"type":"listening","port":(\d+)/);
+			if (m) {
+				clearTimeout(timer);
+				resolve(`http://127.0.0.1:${m[1]}`);
+			}
+		});
+		server.once('exit', (code) => reject(new Error(`o servidor saiu com ${code}:\n${serverLog}`)));
+	});
+}
+
+const today = todayInSaoPaulo();
+let A: Awaited<ReturnType<typeof factory.world>>;
+let B: Awaited<ReturnType<typeof factory.world>>;
+const session = new Jar();
+let agreementCode = '';
+
+beforeAll(async () => {
+	const cpf = generateCpf(Math.random);
+	const a = await factory.agency();
+	const b = await factory.agency();
+	const mk = async (agency: typeof a, phone: string) => {
+		const creditor = await factory.creditor(agency.id);
+		const debtor = await factory.debtor(agency.id, { document: cpf, phone, name: 'Maria da Silva' });
+		const debt = await factory.debt(creditor.id, debtor.id, { principalCents: 150_000 });
+		return { agency, creditor, debtor, debt };
+	};
+	A = await mk(a, '+5511987654321');
+	B = await mk(b, '+5521912345678');
+	await startServer();
+}, 180_000);
+
+afterAll(async () => {
+	if (server && server.exitCode === null && server.signalCode === null) {
+		server.kill('SIGKILL');
+		await new Promise((r) => server.once('exit', r));
+	}
+	await closeDb();
+});
+
+describe('the portal over HTTP', () => {
+	it('an unknown CPF and a known one get the same answer: 303 to the code page, same headers, same kind of destination', async () => {
+		const known = new Jar();
+		const unknown = new Jar();
+		const k = await post(`/c/${A.creditor.slug}`, { documento: formatDocument(A.debtor.document) }, known);
+		const u = await post(`/c/${A.creditor.slug}`, { documento: formatDocument(generateCpf(Math.random)) }, unknown);
+		expect(k.status).toBe(303);
+		expect(k.headers.get('location')).toBe(`/c/${A.creditor.slug}/codigo`);
+		expect(shape(u)).toEqual(shape(k));
+		expect(known.get('acerto_otp')).toBeTruthy();
+		expect(unknown.get('acerto_otp')).toBeTruthy();
+
+		const kp = await get(`/c/${A.creditor.slug}/codigo`, known);
+		const up = await get(`/c/${A.creditor.slug}/codigo`, unknown);
+		expect(kp.status).toBe(200);
+		expect(up.status).toBe(200);
+		const kHtml = await kp.text();
+		const uHtml = await up.text();
+		expect(kHtml).toContain('Enviamos um código de 6 dígitos para <strong>(11) *****-4321</strong>');
+		expect(uHtml).toMatch(/Enviamos um código de 6 dígitos para <strong>\(\d{2}\) \*{5}-\d{4}<\/strong>/);
+		expect(uHtml.replace(MASKED_MOBILE, '…')).toEqual(kHtml.replace(MASKED_MOBILE, '…'));
+		// Only the known debtor's code was sent.
+		expect((await db().select().from(outbox).where(eq(outbox.agencyId, A.agency.id))).map((m) => m.to)).toEqual([A.debtor.phone]);
+	});
+
+	it('no unknown CPF ever shows a destination a known one could not have', async () => {
+		for (let i = 0; i < 15; i++) {
+			const jar = new Jar();
+			const res = await post(`/c/${A.creditor.slug}`, { documento: generateCpf(Math.random) }, jar);
+			expect(res.status).toBe(303);
+			const html = await (await get(`/c/${A.creditor.slug}/codigo`, jar)).text();
+			expect(html).toMatch(/para <strong>\(\d{2}\) \*{5}-\d{4}<\/strong>/);
+		}
+	});
+
+	it('an invalid CPF gets a 400 page that says so', async () => {
+		const res = await post(`/c/${A.creditor.slug}`, { documento: '123.456.789-00' }, new Jar());
+		expect(res.status).toBe(400);
+		expect(await res.text()).toContain('CPF ou CNPJ inválido');
+	});
+
+	it('the right code logs in with an HttpOnly, SameSite=Lax session cookie for the whole site', async () => {
+		const res = await login(session);
+		expect(res.status).toBe(303);
+		expect(res.headers.get('location')).toBe(`/c/${A.creditor.slug}/dividas`);
+		const cookie = res.headers.getSetCookie().find((c) => c.startsWith('acerto_session='));
+		expect(cookie).toBeDefined();
+		const attrs = cookie!.split(';').map((s) => s.trim().toLowerCase());
+		expect(attrs).toContain('httponly');
+		expect(attrs).toContain('samesite=lax');
+		expect(attrs).toContain('path=/');
+		expect(attrs).toContain('secure'); // outside development, even on localhost
+		expect(attrs.some((a) => a.startsWith('expires='))).toBe(true);
+		expect(session.get('acerto_session')).toMatch(/^[a-z2-7]{32}$/);
+		expect(session.get('acerto_otp')).toBeUndefined();
+	});
+
+	it('the debts page without a session sends the visitor to identify, saying the session ended', async () => {
+		const res = await get(`/c/${A.creditor.slug}/dividas`, new Jar());
+		expect(res.status).toBe(303);
+		expect(res.headers.get('location')).toBe(`/c/${A.creditor.slug}?expirou=1`);
+	});
+
+	it('a page with the debtor’s data is private and never stored', async () => {
+		const res = await get(`/c/${A.creditor.slug}/dividas`, session);
+		expect(res.status).toBe(200);
+		expect(res.headers.get('cache-control')).toBe('private, no-store');
+		expect(await res.text()).toContain('Maria');
+	});
+
+	it('accepting with a tampered total gets 409 “Os valores desta proposta mudaram” and creates nothing', async () => {
+		const sel = await offers.forSelection(db(), { agencyId: A.agency.id, debtorId: A.debtor.id, debtIds: [A.debt.id], today });
+		if (!sel.ok) throw new Error(sel.message);
+		const plan = sel.set.plans.find((p) => p.count === 3)!;
+		const choice = { d: A.debt.id, tipo: 'installments', parcelas: '3', vencimento: sel.set.firstDueDate };
+		const page = `/c/${A.creditor.slug}/acordos/novo?${new URLSearchParams(choice)}`;
+		const form = { ...choice, aceite: 'sim', valores: plan.installments.map((i) => i.amountCents).join(',') };
+
+		const tampered = await post(page, { ...form, total: String(plan.totalCents - 5_000) }, session);
+		expect(tampered.status).toBe(409);
+		expect(await tampered.text()).toContain('Os valores desta proposta mudaram');
+		expect(await db().select().from(agreements).where(eq(agreements.debtorId, A.debtor.id))).toEqual([]);
+
+		// The offer as shown goes through.
+		const honest = await post(page, { ...form, total: String(plan.totalCents) }, session);
+		expect(honest.status).toBe(303);
+		const m = honest.headers.get('location')?.match(new RegExp(`^/c/${A.creditor.slug}/acordos/(AC-[A-Z0-9]{4}-[A-Z0-9]{4})\\?novo=1$`));
+		expect(m).not.toBeNull();
+		agreementCode = m![1];
+		const rows = await db().select().from(agreements).where(eq(agreements.debtorId, A.debtor.id));
+		expect(rows.map((r) => [r.code, r.totalCents])).toEqual([[agreementCode, plan.totalCents]]);
+	});
+
+	it('a session of agency A opens nothing at agency B, even for the same CPF', async () => {
+		expect(agreementCode).not.toBe('');
+		const own = await get(`/c/${A.creditor.slug}/acordos/${agreementCode}/termo.pdf`, session);
+		expect(own.status).toBe(200);
+		expect(own.headers.get('content-type')).toBe('application/pdf');
+		expect(Buffer.from(await own.arrayBuffer()).subarray(0, 4).toString()).toBe('%PDF');
+
+		const debtsAtB = await get(`/c/${B.creditor.slug}/dividas`, session);
+		expect(debtsAtB.status).toBe(303);
+		expect(debtsAtB.headers.get('location')).toBe(`/c/${B.creditor.slug}?expirou=1`);
+
+		const pdfAtB = await get(`/c/${B.creditor.slug}/acordos/${agreementCode}/termo.pdf`, session);
+		expect(pdfAtB.status).toBe(303);
+		expect(pdfAtB.headers.get('location')).toBe(`/c/${B.creditor.slug}?expirou=1`);
+		expect(pdfAtB.headers.get('content-type')).not.toBe('application/pdf');
+
+		// B's portal shows the identification form, not someone's debts; the session still works at A.
+		const identify = await get(`/c/${B.creditor.slug}`, session);
+		expect(identify.status).toBe(200);
+		expect(await identify.text()).toContain('Receber código');
+		expect((await get(`/c/${A.creditor.slug}/dividas`, session)).status).toBe(200);
+	});
+
+	it('the boleto of a cancelled installment is gone: 410', async () => {
+		const url = `/c/${A.creditor.slug}/acordos/${agreementCode}/parcelas/2/boleto.pdf`;
+		const before = await get(url, session);
+		expect(before.status).toBe(200);
+		expect(before.headers.get('content-type')).toBe('application/pdf');
+		expect(before.headers.get('cache-control')).toBe('private, no-store');
+		await before.arrayBuffer();
+
+		await db().execute(sql`update installments set status = 'cancelled'
+			where seq = 2 and agreement_id = (select id from agreements where code = ${agreementCode})`);
+		const after = await get(url, session);
+		expect(after.status).toBe(410);
+		expect(after.headers.get('content-type')).not.toBe('application/pdf');
+		// The other installments are untouched.
+		expect((await get(`/c/${A.creditor.slug}/acordos/${agreementCode}/parcelas/3/boleto.pdf`, session)).status).toBe(200);
+	});
+
+	it('logging out ends the session on the server', async () => {
+		const token = session.get('acerto_session')!;
+		const res = await post(`/c/${A.creditor.slug}/sair`, {}, session);
+		expect(res.status).toBe(303);
+		expect(session.get('acerto_session')).toBeUndefined();
+		// The old cookie, replayed, no longer opens anything.
+		const replay = new Jar();
+		replay.take(new Response(null, { headers: { 'set-cookie': `acerto_session=${token}; Path=/` } }));
+		expect((await get(`/c/${A.creditor.slug}/dividas`, replay)).status).toBe(303);
+	});
+
+	it('SIGTERM stops the server within 5 s with exit code 0', async () => {
+		const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+		const started = Date.now();
+		server.kill('SIGTERM');
+		const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5_000))]);
+		expect(code, serverLog.slice(-2000)).toBe(0);
+		expect(Date.now() - started).toBeLessThan(5_000);
+	});
+});
