@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
@@ -299,6 +300,21 @@ describe('the portal over HTTP', () => {
 		const replay = new Jar();
 		replay.take(new Response(null, { headers: { 'set-cookie': `acerto_session=${token}; Path=/` } }));
 		expect((await get(`/c/${A.creditor.slug}/dividas`, replay)).status).toBe(303);
+	});
+
+	it('a creditor on its own host name gets its portal at the root', async () => {
+		const agency = await factory.agency();
+		const host = `negocie-${Date.now().toString(36)}.example.test`;
+		const creditor = await factory.creditor(agency.id, { host });
+		// fetch will not send another Host header; node:http does, as a browser on that name would.
+		const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) =>
+			http.get(base + '/', { headers: { host } }, resolve).on('error', reject)
+		);
+		res.resume();
+		expect(res.statusCode).toBe(307);
+		expect(res.headers.location).toBe(`/c/${creditor.slug}`);
+		const plain = await fetch(base + '/', { redirect: 'manual' });
+		expect(plain.status).toBe(200);
 	});
 
 	it('SIGTERM stops the server within 5 s with exit code 0', async () => {
