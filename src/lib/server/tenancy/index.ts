@@ -38,15 +38,6 @@ export function byHost(db: DbOrTx, host: string): Promise<Creditor | null> {
 	return cached(`host:${name}`, () => db.query.creditors.findFirst({ where: eq(creditors.host, name) }));
 }
 
-/** Finds a creditor of an agency by CNPJ (any punctuation) or slug: what the CLI accepts. */
-export async function byCnpjOrSlug(db: DbOrTx, ref: string): Promise<Creditor | null> {
-	const doc = ref.toUpperCase().replace(/[^0-9A-Z]/g, '');
-	const found =
-		(await db.query.creditors.findFirst({ where: eq(creditors.slug, ref) })) ??
-		(doc.length === 14 ? await db.query.creditors.findFirst({ where: eq(creditors.cnpj, doc) }) : undefined);
-	return found ?? null;
-}
-
 export function forgetCache(): void {
 	cache.clear();
 }

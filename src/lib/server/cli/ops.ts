@@ -1,0 +1,346 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import postgres from 'postgres';
+import { z } from 'zod';
+import { and, eq } from 'drizzle-orm';
+import { config, resetConfig } from '../config';
+import { closeDb, db } from '../db/client';
+import { creditors, debtors } from '../db/schema';
+import { runMigrations } from '../db/migrate';
+import { startEmbedded } from '../db/embedded';
+import * as tenancy from '../tenancy';
+import * as audit from '../audit';
+import { createCreditor } from '../tenancy/creditors';
+import { createLinkToken } from '../auth/links';
+import { importCsv, type ImportReport } from '../import';
+import { policySchema } from '../../schemas/policy';
+import { documentError, formatDocument, normalizeDocument } from '../../format/document';
+import { USAGE } from './main';
+
+/**
+ * The operations commands of `acerto` (everything but `serve`). Exit codes: 0 done,
+ * 1 refused (invalid data, unknown creditor…), 2 wrong usage. Messages are for operators, in pt-BR.
+ */
+
+class UsageError extends Error {}
+/** A refusal already explained to the operator. */
+class Refused extends Error {}
+
+type Command = { options: ParseArgsConfig['options']; positionals: number; run: (a: Args) => Promise<number> };
+type Args = { values: Record<string, string | boolean | undefined>; positionals: string[] };
+
+const out = (line = '') => process.stdout.write(line + '\n');
+const err = (line = '') => process.stderr.write(line + '\n');
+const n = (v: number) => v.toLocaleString('pt-BR');
+
+const COMMANDS: Record<string, Command> = {
+	migrate: { options: {}, positionals: 0, run: async () => (out('Banco de dados atualizado: migrações aplicadas.'), 0) },
+	'creditor add': {
+		options: {
+			cnpj: { type: 'string' },
+			name: { type: 'string' },
+			slug: { type: 'string' },
+			'display-name': { type: 'string' },
+			address: { type: 'string' },
+			color: { type: 'string' },
+			host: { type: 'string' },
+			'pix-key': { type: 'string' },
+			'pix-name': { type: 'string' },
+			'pix-city': { type: 'string' },
+			bank: { type: 'string' },
+			agency: { type: 'string' },
+			account: { type: 'string' },
+			wallet: { type: 'string' },
+			'agency-cnpj': { type: 'string' },
+			'agency-name': { type: 'string' }
+		},
+		positionals: 0,
+		run: creditorAdd
+	},
+	'policy set': { options: {}, positionals: 2, run: policySet },
+	import: {
+		options: { creditor: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'skip-invalid': { type: 'boolean' } },
+		positionals: 1,
+		run: importFile
+	},
+	link: { options: { creditor: { type: 'string' }, document: { type: 'string' } }, positionals: 0, run: link }
+};
+
+export async function runOps(command: string, args: string[]): Promise<number> {
+	let name = command;
+	let rest = args;
+	if ((command === 'creditor' || command === 'policy') && args.length > 0 && !args[0].startsWith('-')) {
+		name = `${command} ${args[0]}`;
+		rest = args.slice(1);
+	}
+	const spec = COMMANDS[name];
+	if (!spec) {
+		err(command === 'creditor' || command === 'policy' ? `Subcomando ausente ou desconhecido: ${[command, ...args.slice(0, 1)].join(' ')}` : `Comando desconhecido: ${command}`);
+		process.stderr.write(USAGE);
+		return 2;
+	}
+	let parsed: Args;
+	try {
+		parsed = parse(spec, rest);
+	} catch (e) {
+		if (!(e instanceof UsageError)) throw e;
+		err(e.message);
+		process.stderr.write(USAGE);
+		return 2;
+	}
+
+	// The zod fallback messages (those our schemas do not word themselves) in Portuguese.
+	z.config(z.locales.ptBR());
+	let stop: (() => Promise<void>) | undefined;
+	try {
+		const database = await connect();
+		stop = database.stop;
+		process.env.DATABASE_URL = database.url;
+		resetConfig();
+		await runMigrations(database.url);
+		return await spec.run(parsed);
+	} catch (e) {
+		if (e instanceof UsageError) {
+			err(e.message);
+			process.stderr.write(USAGE);
+			return 2;
+		}
+		if (!(e instanceof Refused)) err(`Erro: ${e instanceof Error ? e.message : String(e)}`);
+		return 1;
+	} finally {
+		await closeDb();
+		if (stop) await stop();
+	}
+}
+
+function parse(spec: Command, args: string[]): Args {
+	let result;
+	try {
+		result = parseArgs({ args, options: spec.options, allowPositionals: true, strict: true });
+	} catch (e) {
+		const code = (e as { code?: string }).code;
+		const option = /'([^']+)'/.exec((e as Error).message)?.[1] ?? '';
+		if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`Opção desconhecida: ${option}`);
+		if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`A opção ${option.split(' ')[0]} precisa de um valor.`);
+		throw new UsageError(`Argumentos inválidos: ${(e as Error).message}`);
+	}
+	if (result.positionals.length > spec.positionals) {
+		throw new UsageError(`Argumento inesperado: ${result.positionals[spec.positionals]}`);
+	}
+	if (result.positionals.length < spec.positionals) throw new UsageError('Faltam argumentos.');
+	return result as Args;
+}
+
+function required(a: Args, ...names: string[]): void {
+	const missing = names.filter((k) => typeof a.values[k] !== 'string' || a.values[k] === '');
+	if (missing.length > 0) throw new UsageError(`Faltam opções obrigatórias: ${missing.map((k) => `--${k}`).join(', ')}`);
+}
+
+/** DATABASE_URL, else the embedded server the portal runs (started here if it is not up). */
+async function connect(): Promise<{ url: string; stop?: () => Promise<void> }> {
+	if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL };
+	const { EMBEDDED_PG_PORT: port, DATA_DIR } = config();
+	const url = `postgres://postgres:acerto@127.0.0.1:${port}/postgres`;
+	if (await answers(url)) return { url };
+	err(`Iniciando o PostgreSQL embutido em ${path.resolve(DATA_DIR, 'pg')} (porta ${port})…`);
+	const handle = await startEmbedded(DATA_DIR, port);
+	return handle;
+}
+
+async function answers(url: string): Promise<boolean> {
+	const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+	try {
+		await sql`select 1`;
+		return true;
+	} catch {
+		return false;
+	} finally {
+		await sql.end({ timeout: 1 });
+	}
+}
+
+/** By slug, else by CNPJ; a CNPJ registered in two agencies must be named by slug. */
+async function findCreditor(ref: string): Promise<tenancy.Creditor> {
+	const bySlug = await db().query.creditors.findFirst({ where: eq(creditors.slug, ref) });
+	if (bySlug) return bySlug;
+	const byCnpj = await db().query.creditors.findMany({ where: eq(creditors.cnpj, normalizeDocument(ref)), limit: 2 });
+	if (byCnpj.length > 1) {
+		err(`O CNPJ ${ref} está cadastrado em mais de uma assessoria: informe o credor pelo identificador (slug).`);
+		throw new Refused();
+	}
+	if (byCnpj.length === 0) {
+		err(`Credor não encontrado: "${ref}". Informe o CNPJ ou o identificador (slug) de um credor cadastrado.`);
+		throw new Refused();
+	}
+	return byCnpj[0];
+}
+
+function portalUrl(slug: string): string {
+	return `${config().baseUrl}/c/${slug}`;
+}
+
+const CREDITOR_FLAGS: Record<string, string> = {
+	cnpj: 'cnpj',
+	name: 'legalName',
+	slug: 'slug',
+	'display-name': 'displayName',
+	address: 'address',
+	color: 'primaryColor',
+	host: 'host',
+	'pix-key': 'pixKey',
+	'pix-name': 'pixMerchantName',
+	'pix-city': 'pixMerchantCity',
+	bank: 'boletoBankCode',
+	agency: 'boletoAgency',
+	account: 'boletoAccount',
+	wallet: 'boletoWallet',
+	'agency-cnpj': 'agencyCnpj',
+	'agency-name': 'agencyName'
+};
+
+async function creditorAdd(a: Args): Promise<number> {
+	required(a, 'cnpj', 'name', 'slug');
+	const input: Record<string, unknown> = {};
+	for (const [flag, field] of Object.entries(CREDITOR_FLAGS)) {
+		if (a.values[flag] !== undefined) input[field] = a.values[flag];
+	}
+	const flagOf = Object.fromEntries(Object.entries(CREDITOR_FLAGS).map(([flag, field]) => [field, flag]));
+	const result = await db().transaction(async (tx) => createCreditor(tx, input, { actor: { type: 'cli' } }));
+	if (!result.ok) {
+		err('Credor não cadastrado:');
+		for (const [field, messages] of Object.entries(result.errors)) {
+			for (const m of messages ?? []) err(`  --${flagOf[field] ?? field}: ${m}`);
+		}
+		return 1;
+	}
+	const c = result.creditor;
+	if (result.agencyCreated) out('Assessoria cadastrada.');
+	out(`Credor "${c.displayName}" cadastrado: CNPJ ${formatDocument(c.cnpj)}, identificador ${c.slug}.`);
+	out(`Política versão ${result.policyVersion}: a padrão, sem desconto. Revise com: acerto policy set ${c.slug} politica.json`);
+	out(`Portal: ${portalUrl(c.slug)}`);
+	return 0;
+}
+
+async function policySet(a: Args): Promise<number> {
+	const [ref, file] = a.positionals;
+	const creditor = await findCreditor(ref);
+	let body: unknown;
+	try {
+		body = JSON.parse(fs.readFileSync(file, 'utf8'));
+	} catch (e) {
+		const code = (e as { code?: string }).code;
+		err(code === 'ENOENT' ? `Arquivo não encontrado: ${file}` : `JSON inválido em ${file}: ${(e as Error).message}`);
+		return 1;
+	}
+	const parsed = policySchema.safeParse(body);
+	if (!parsed.success) {
+		err(`Política recusada (${parsed.error.issues.length} ${parsed.error.issues.length === 1 ? 'problema' : 'problemas'}):`);
+		for (const issue of parsed.error.issues) {
+			err(`  - ${issue.path.length > 0 ? issue.path.join('.') : '(política)'}: ${issue.message}`);
+		}
+		return 1;
+	}
+	const version = await db().transaction(async (tx) => {
+		const v = await tenancy.publishPolicy(tx, creditor.id, parsed.data);
+		await audit.record(tx, {
+			agencyId: creditor.agencyId,
+			actorType: 'cli',
+			action: 'policy.publish',
+			entity: 'creditor',
+			entityId: creditor.id,
+			data: { version: v, file: path.basename(file) }
+		});
+		return v;
+	});
+	out(`Política versão ${version} publicada para o credor ${creditor.slug}.`);
+	return 0;
+}
+
+async function importFile(a: Args): Promise<number> {
+	const [file] = a.positionals;
+	if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+		err(`Arquivo não encontrado: ${file}`);
+		return 1;
+	}
+	const dryRun = a.values['dry-run'] === true;
+	const skipInvalid = a.values['skip-invalid'] === true;
+	// A progress line only on a terminal: redirected to a log it would be noise.
+	const tty = process.stderr.isTTY;
+	const report = await importCsv(db(), {
+		stream: file,
+		creditorRef: a.values.creditor as string | undefined,
+		dryRun,
+		skipInvalid,
+		actor: { type: 'cli' },
+		onProgress: tty
+			? (p) => process.stderr.write(p.done ? '\r\x1b[K' : `\r${n(p.rows)} linhas…`)
+			: undefined
+	});
+	printReport(path.basename(file), report);
+	return report.ok ? 0 : 1;
+}
+
+function printReport(file: string, r: ImportReport): void {
+	const encoding = r.encoding === 'windows-1252' ? 'Latin-1 (windows-1252)' : r.encoding?.toUpperCase();
+	const separator = r.separator === '\t' ? 'tabulação' : `"${r.separator}"`;
+	if (r.encoding) out(`Arquivo ${file}: ${encoding}, separador ${separator}.`);
+	out(`${n(r.rows)} ${r.rows === 1 ? 'linha' : 'linhas'}: ${n(r.valid)} ${r.valid === 1 ? 'válida' : 'válidas'}, ${n(r.invalid)} com erro.`);
+	if (r.errors.length > 0) {
+		err(`Erros${r.invalid > r.errors.length ? ` (os primeiros ${n(r.errors.length)})` : ''}:`);
+		for (const e of r.errors) {
+			const where = [e.line > 0 ? `linha ${n(e.line)}` : null, e.column ? `coluna ${e.column}` : null].filter(Boolean).join(', ');
+			err(`  ${where ? `${where}: ` : ''}${e.message}`);
+		}
+	}
+	if (!r.ok) {
+		err(
+			r.invalid > 0
+				? 'Nada foi importado. Corrija as linhas acima, ou use --skip-invalid para importar só as válidas.'
+				: 'Nada foi importado.'
+		);
+		return;
+	}
+	const verb = r.dryRun ? 'seriam' : 'foram';
+	out(
+		`Dívidas: ${n(r.inserted)} novas, ${n(r.updated)} atualizadas, ${n(r.skipped)} sem alteração` +
+			` (iguais às já cadastradas, repetidas no arquivo ou já em acordo).`
+	);
+	out(`Devedores: ${n(r.debtors.inserted)} novos, ${n(r.debtors.updated)} atualizados.`);
+	if (r.invalid > 0) err(`${n(r.invalid)} ${r.invalid === 1 ? 'linha com erro ficou' : 'linhas com erro ficaram'} de fora (--skip-invalid).`);
+	const seconds = r.durationMs / 1000;
+	const rate = seconds > 0 ? Math.round(r.rows / seconds) : r.rows;
+	out(`Tempo: ${seconds.toLocaleString('pt-BR', { maximumFractionDigits: 1 })} s (${n(rate)} linhas/s).`);
+	if (r.dryRun) out(`Simulação (--dry-run): nada foi gravado; os números acima ${verb} o resultado da importação.`);
+}
+
+async function link(a: Args): Promise<number> {
+	required(a, 'creditor', 'document');
+	const creditor = await findCreditor(a.values.creditor as string);
+	const raw = a.values.document as string;
+	const problem = documentError(raw);
+	if (problem) {
+		err(problem);
+		return 1;
+	}
+	const [debtor] = await db()
+		.select({ id: debtors.id })
+		.from(debtors)
+		.where(and(eq(debtors.agencyId, creditor.agencyId), eq(debtors.document, normalizeDocument(raw))));
+	if (!debtor) {
+		err(`Nenhum devedor com este documento na assessoria do credor ${creditor.slug}.`);
+		return 1;
+	}
+	const token = createLinkToken(creditor.id, debtor.id, config().LINK_TTL_DAYS);
+	// A link is a way into a debtor's data: who made one is worth keeping.
+	await audit.record(db(), {
+		agencyId: creditor.agencyId,
+		actorType: 'cli',
+		action: 'link.create',
+		entity: 'debtor',
+		entityId: debtor.id,
+		data: { creditorId: creditor.id, ttlDays: config().LINK_TTL_DAYS }
+	});
+	out(`${portalUrl(creditor.slug)}/l/${token}`);
+	return 0;
+}
