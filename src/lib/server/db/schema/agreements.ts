@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { pgSequence, pgTable, uuid, text, timestamp, integer, bigint, date, jsonb, uniqueIndex, index, primaryKey } from 'drizzle-orm/pg-core';
 import { creditors } from './tenancy';
 import { debtors, debts } from './debts';
@@ -36,10 +37,13 @@ export const agreements = pgTable(
 		/** The whole offer as computed by the server when accepted. */
 		terms: jsonb('terms').notNull(),
 		acceptedIp: text('accepted_ip'),
+		cancelReason: text('cancel_reason'),
+		cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+		settledAt: timestamp('settled_at', { withTimezone: true }),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [index('agreements_debtor').on(t.debtorId)]
+	(t) => [index('agreements_debtor').on(t.debtorId), index('agreements_creditor_updated').on(t.creditorId, t.updatedAt)]
 );
 
 export const agreementDebts = pgTable(
@@ -75,7 +79,11 @@ export const installments = pgTable(
 		/** Boleto nosso número, unique per creditor. */
 		nossoNumero: text('nosso_numero').notNull(),
 		paidAt: timestamp('paid_at', { withTimezone: true }),
-		paidCents: bigint('paid_cents', { mode: 'number' })
+		paidCents: bigint('paid_cents', { mode: 'number' }),
+		/** When a due date changes, the old slip is cancelled and points to its replacement. */
+		supersededBy: uuid('superseded_by'),
+		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [uniqueIndex('installments_agreement_seq').on(t.agreementId, t.seq)]
+	// One live installment per position; cancelled (superseded) ones stay for the record.
+	(t) => [uniqueIndex('installments_agreement_seq_live').on(t.agreementId, t.seq).where(sql`status <> 'cancelled'`)]
 );

@@ -15,10 +15,16 @@ export const debtors = pgTable(
 		phone: text('phone'),
 		email: text('email'),
 		state: text('state'),
+		/** LGPD: set when personal data was replaced by placeholders. */
+		anonymizedAt: timestamp('anonymized_at', { withTimezone: true }),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [uniqueIndex('debtors_agency_document').on(t.agencyId, t.document)]
+	(t) => [
+		uniqueIndex('debtors_agency_document').on(t.agencyId, t.document),
+		index('debtors_agency_name').on(t.agencyId, t.name),
+		index('debtors_agency_phone').on(t.agencyId, t.phone)
+	]
 );
 
 export type DebtStatus = 'open' | 'in_agreement' | 'settled' | 'written_off';
@@ -43,6 +49,9 @@ export const debts = pgTable(
 		/** Basis points per month (100 = 1 % a.m.); null means the creditor policy's default. */
 		interestMonthlyBp: integer('interest_monthly_bp'),
 		status: text('status').$type<DebtStatus>().notNull().default('open'),
+		/** Why a debt left the portal outside an agreement (paid elsewhere, written off). */
+		closedReason: text('closed_reason'),
+		closedAt: timestamp('closed_at', { withTimezone: true }),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},

@@ -1,5 +1,6 @@
 import { pgTable, uuid, text, timestamp, jsonb, bigserial, index } from 'drizzle-orm/pg-core';
-import { agencies } from './tenancy';
+import { agencies, creditors } from './tenancy';
+import { debtors } from './debts';
 
 /** Every outgoing message (SMS, WhatsApp, e-mail) is recorded here before a driver sends it. */
 export const outbox = pgTable(
@@ -34,4 +35,26 @@ export const auditLog = pgTable(
 		data: jsonb('data')
 	},
 	(t) => [index('audit_log_agency_at').on(t.agencyId, t.at)]
+);
+
+export type FunnelStep = 'identified' | 'offers_viewed' | 'agreement' | 'first_payment' | 'settled';
+
+/** The debtor's funnel, one row per step reached, for the KPIs (never used to decide anything). */
+export const funnelEvents = pgTable(
+	'funnel_events',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		agencyId: uuid('agency_id')
+			.notNull()
+			.references(() => agencies.id),
+		creditorId: uuid('creditor_id').references(() => creditors.id),
+		debtorId: uuid('debtor_id')
+			.notNull()
+			.references(() => debtors.id),
+		step: text('step').$type<FunnelStep>().notNull(),
+		/** 'portal' for self-service, 'staff' or 'api' otherwise (digital share). */
+		channel: text('channel').notNull().default('portal'),
+		at: timestamp('at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [index('funnel_events_agency_at').on(t.agencyId, t.at), index('funnel_events_creditor_at').on(t.creditorId, t.at)]
 );

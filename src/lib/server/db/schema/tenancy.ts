@@ -30,6 +30,12 @@ export const creditors = pgTable(
 		boletoAgency: text('boleto_agency').notNull().default('0001'),
 		boletoAccount: text('boleto_account').notNull().default('0000001'),
 		boletoWallet: text('boleto_wallet').notNull().default('09'),
+		/** Sender shown on SMS/WhatsApp and the From name of e-mails. */
+		smsSender: text('sms_sender'),
+		emailSenderName: text('email_sender_name'),
+		/** LGPD: days after the last debt is closed before the debtor's data may be anonymised. */
+		retentionDays: integer('retention_days').notNull().default(1825),
+		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 	},
 	(t) => [uniqueIndex('creditors_agency_cnpj').on(t.agencyId, t.cnpj), index('creditors_agency').on(t.agencyId)]
@@ -45,6 +51,8 @@ export const policies = pgTable(
 			.references(() => creditors.id),
 		version: integer('version').notNull(),
 		body: jsonb('body').notNull(),
+		/** Staff who published it; null for the CLI and the demo seed. */
+		createdBy: uuid('created_by'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 	},
 	(t) => [uniqueIndex('policies_creditor_version').on(t.creditorId, t.version)]
