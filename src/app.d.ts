@@ -1,5 +1,6 @@
 import type { PublicCreditor } from '$lib/server/tenancy';
 import type { Session, SessionDebtor } from '$lib/server/auth/session';
+import type { StaffPrincipal, StaffSession } from '$lib/server/staff';
 
 declare global {
 	namespace App {
@@ -8,6 +9,9 @@ declare global {
 			creditor: PublicCreditor | null;
 			debtor: SessionDebtor | null;
 			session: Session | null;
+			/** Staff of the admin area, once the password (and TOTP, when enabled) is verified. */
+			staff: (StaffPrincipal & { hasTotp: boolean }) | null;
+			staffSession: StaffSession | null;
 		}
 		interface Error {
 			message: string;

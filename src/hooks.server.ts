@@ -6,6 +6,7 @@ import * as tenancy from '$lib/server/tenancy';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { config } from '$lib/server/config';
 import { sessionCookieOptions } from '$lib/server/auth/cookies';
+import * as staffAuth from '$lib/server/staff';
 
 const tenant: Handle = async ({ event, resolve }) => {
 	event.locals.creditor = null;
@@ -44,6 +45,25 @@ const session: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
+const staffSession: Handle = async ({ event, resolve }) => {
+	event.locals.staff = null;
+	event.locals.staffSession = null;
+	const token = event.cookies.get(staffAuth.STAFF_COOKIE);
+	if (token && event.url.pathname.startsWith('/admin')) {
+		const found = await staffAuth.validateSession(db(), token);
+		if (found) {
+			event.locals.staffSession = found.session;
+			event.locals.staff = found.staff;
+			event.cookies.set(staffAuth.STAFF_COOKIE, token, sessionCookieOptions(found.session.expiresAt));
+		} else {
+			event.cookies.delete(staffAuth.STAFF_COOKIE, { path: '/' });
+		}
+	}
+	const response = await resolve(event);
+	if (event.locals.staff && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
+	return response;
+};
+
 const headers: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
 	response.headers.set('x-content-type-options', 'nosniff');
@@ -52,7 +72,7 @@ const headers: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(headers, tenant, session);
+export const handle = sequence(headers, tenant, session, staffSession);
 
 export const handleError: HandleServerError = ({ error, event, status }) => {
 	const errorId = crypto.randomUUID().slice(0, 8);

@@ -15,6 +15,7 @@ Comandos:
   policy set <cnpj-ou-slug> <politica.json>
   import <arquivo.csv> [--creditor <cnpj-ou-slug>] [--dry-run] [--skip-invalid]
   link --creditor <cnpj-ou-slug> --document <cpf-ou-cnpj>
+  staff add --email … --role agency_admin|creditor_manager|operator|viewer [--name …] [--creditor <cnpj-ou-slug>] [--agency-cnpj …]
 `;
 
 export async function main(argv: string[]): Promise<number> {

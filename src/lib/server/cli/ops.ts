@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { and, eq } from 'drizzle-orm';
 import { config, resetConfig } from '../config';
 import { closeDb, db } from '../db/client';
-import { creditors, debtors } from '../db/schema';
+import { agencies, creditors, debtors, type StaffRole } from '../db/schema';
 import { runMigrations } from '../db/migrate';
 import { startEmbedded } from '../db/embedded';
 import * as tenancy from '../tenancy';
@@ -17,6 +17,7 @@ import { importCsv, type ImportReport } from '../import';
 import { policySchema } from '../../schemas/policy';
 import { documentError, formatDocument, normalizeDocument } from '../../format/document';
 import { USAGE } from './main';
+import * as staffAuth from '../staff';
 
 /**
  * The operations commands of `acerto` (everything but `serve`). Exit codes: 0 done,
@@ -64,19 +65,24 @@ const COMMANDS: Record<string, Command> = {
 		positionals: 1,
 		run: importFile
 	},
-	link: { options: { creditor: { type: 'string' }, document: { type: 'string' } }, positionals: 0, run: link }
+	link: { options: { creditor: { type: 'string' }, document: { type: 'string' } }, positionals: 0, run: link },
+	'staff add': {
+		options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, creditor: { type: 'string' }, 'agency-cnpj': { type: 'string' } },
+		positionals: 0,
+		run: staffAdd
+	}
 };
 
 export async function runOps(command: string, args: string[]): Promise<number> {
 	let name = command;
 	let rest = args;
-	if ((command === 'creditor' || command === 'policy') && args.length > 0 && !args[0].startsWith('-')) {
+	if ((command === 'creditor' || command === 'policy' || command === 'staff') && args.length > 0 && !args[0].startsWith('-')) {
 		name = `${command} ${args[0]}`;
 		rest = args.slice(1);
 	}
 	const spec = COMMANDS[name];
 	if (!spec) {
-		err(command === 'creditor' || command === 'policy' ? `Subcomando ausente ou desconhecido: ${[command, ...args.slice(0, 1)].join(' ')}` : `Comando desconhecido: ${command}`);
+		err(command === 'creditor' || command === 'policy' || command === 'staff' ? `Subcomando ausente ou desconhecido: ${[command, ...args.slice(0, 1)].join(' ')}` : `Comando desconhecido: ${command}`);
 		process.stderr.write(USAGE);
 		return 2;
 	}
@@ -342,5 +348,36 @@ async function link(a: Args): Promise<number> {
 		data: { creditorId: creditor.id, ttlDays: config().LINK_TTL_DAYS }
 	});
 	out(`${portalUrl(creditor.slug)}/l/${token}`);
+	return 0;
+}
+
+/** `acerto staff add`: invites a person and prints the one-time link where they set a password. */
+async function staffAdd(a: Args): Promise<number> {
+	required(a, 'email', 'role');
+	const role = a.values.role as StaffRole;
+	if (!staffAuth.ROLES.includes(role)) {
+		err(`Papel inválido: ${role}. Use ${staffAuth.ROLES.join(', ')}.`);
+		return 1;
+	}
+	const creditor = a.values.creditor ? await findCreditor(a.values.creditor as string) : null;
+	let agencyId = creditor?.agencyId;
+	if (!agencyId) {
+		const cnpj = a.values['agency-cnpj'] ? normalizeDocument(a.values['agency-cnpj'] as string) : null;
+		const rows = await db().select({ id: agencies.id }).from(agencies).where(cnpj ? eq(agencies.cnpj, cnpj) : undefined).limit(2);
+		if (rows.length !== 1) {
+			err(cnpj ? 'Assessoria não encontrada.' : 'Há mais de uma assessoria (ou nenhuma): informe --agency-cnpj.');
+			return 1;
+		}
+		agencyId = rows[0].id;
+	}
+	const result = await db().transaction((tx) =>
+		staffAuth.invite(tx, { agencyId: agencyId!, email: a.values.email as string, name: a.values.name as string | undefined, role, creditorId: creditor?.id ?? null }, { type: 'cli' })
+	);
+	if (!result.ok) {
+		err(result.message);
+		return 1;
+	}
+	out(`Convite criado para ${a.values.email} (${staffAuth.ROLE_LABELS[role]}), válido por 7 dias. Envie este link à pessoa; ele só pode ser usado uma vez:`);
+	out(`${config().baseUrl}/admin/convite/${result.token}`);
 	return 0;
 }

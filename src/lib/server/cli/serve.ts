@@ -52,7 +52,11 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
 	await runMigrations(url);
 	if (config().SEED_DEMO === 'auto') {
 		const created = await seed.demoIfEmpty(db());
-		if (created) console.log(`Dados de demonstração criados. Experimente o CPF ${created.tryDocument}.`);
+		if (created) {
+			console.log(`Dados de demonstração criados. Experimente o CPF ${created.tryDocument}.`);
+			// Shown once: the invitation is single-use; `acerto staff add` makes new ones.
+			console.log(`Administração: crie a senha de ${created.adminEmail} em ${config().baseUrl}/admin/convite/${created.adminInviteToken}`);
+		}
 	}
 	if (opts.build !== false) ensureBuild(root);
 

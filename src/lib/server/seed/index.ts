@@ -2,8 +2,10 @@ import type { Db } from '../db/client';
 import { agencies, creditors, debtors, debts, policies } from '../db/schema';
 import type { Policy } from '../../schemas/policy';
 import { addDays, todayInSaoPaulo } from '../../format/dates';
+import * as staffAuth from '../staff';
 
 export const DEMO_CPF = '529.982.247-25';
+export const DEMO_ADMIN = 'admin@acerto.demo';
 
 const auroraPolicy: Policy = {
 	consumer: true,
@@ -35,7 +37,7 @@ const horizontePolicy: Policy = {
  * policies, and debtors (CPF, CNPJ and an alphanumeric CNPJ) with debts of several ages and sizes.
  * Due dates are relative to today so the demo always shows realistic ages.
  */
-export async function demoIfEmpty(db: Db, today = todayInSaoPaulo()): Promise<{ tryDocument: string } | null> {
+export async function demoIfEmpty(db: Db, today = todayInSaoPaulo()): Promise<{ tryDocument: string; adminEmail: string; adminInviteToken: string } | null> {
 	return db.transaction(async (tx) => {
 		// Two processes starting together must not both seed.
 		await tx.execute('select pg_advisory_xact_lock(815244)');
@@ -106,6 +108,8 @@ export async function demoIfEmpty(db: Db, today = todayInSaoPaulo()): Promise<{ 
 			{ creditorId: aurora.id, debtorId: padaria.id, externalId: 'AUR-PJ-7781', description: 'Forno industrial — duplicata', dueDate: due(200), principalCents: 578000 },
 			{ creditorId: horizonte.id, debtorId: technova.id, externalId: 'HZ-PJ-0098', description: 'Curso corporativo — nota fiscal 0098', dueDate: due(800), principalCents: 1200000, lateFeeBp: 1000, interestMonthlyBp: 100 }
 		]);
-		return { tryDocument: DEMO_CPF };
+		const invite = await staffAuth.invite(tx, { agencyId: agency.id, email: DEMO_ADMIN, name: 'Administração (demonstração)', role: 'agency_admin' }, { type: 'cli' });
+		if (!invite.ok) throw new Error(invite.message);
+		return { tryDocument: DEMO_CPF, adminEmail: DEMO_ADMIN, adminInviteToken: invite.token };
 	});
 }

@@ -1,0 +1,14 @@
+import { can } from '$lib/server/staff';
+
+export const load = async ({ locals }) => {
+	const s = locals.staffSession?.twoFactorVerified ? locals.staff : null;
+	return {
+		me: s ? { name: s.name || s.email, email: s.email, role: s.role, hasTotp: s.hasTotp } : null,
+		nav: s
+			? {
+					audit: can(s, 'read_audit'),
+					staff: can(s, 'manage_staff')
+				}
+			: null
+	};
+};

@@ -1,0 +1,27 @@
+import { fail } from '@sveltejs/kit';
+import QRCode from 'qrcode';
+import { db } from '$lib/server/db/client';
+import { requireStaff } from '$lib/server/guards';
+import * as staffAuth from '$lib/server/staff';
+
+export const load = async ({ locals, url }) => {
+	const me = requireStaff(locals, 'read', url.pathname);
+	if (locals.staff?.hasTotp) return { enabled: true as const };
+	const setup = staffAuth.beginTotp(me.email);
+	return {
+		enabled: false as const,
+		sealed: setup.sealed,
+		secret: setup.secret,
+		qr: await QRCode.toString(setup.uri, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' })
+	};
+};
+
+export const actions = {
+	default: async ({ locals, request, url }) => {
+		const me = requireStaff(locals, 'read', url.pathname);
+		const f = await request.formData();
+		const result = await staffAuth.confirmTotp(db(), me, String(f.get('chave') ?? ''), String(f.get('codigo') ?? ''));
+		if (!result.ok) return fail(400, { message: result.message });
+		return { enabled: true };
+	}
+};
