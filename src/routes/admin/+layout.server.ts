@@ -7,6 +7,7 @@ export const load = async ({ locals }) => {
 		nav: s
 			? {
 					audit: can(s, 'read_audit'),
+					apiKeys: can(s, 'manage_api_keys'),
 					staff: can(s, 'manage_staff')
 				}
 			: null
