@@ -6,7 +6,9 @@ const config = {
 	preprocess: vitePreprocess(),
 	compilerOptions: { runes: true },
 	kit: {
-		adapter: adapter({ out: 'build', precompress: true }),
+		// ACERTO_KIT_DIR / ACERTO_BUILD_DIR let several builds of one checkout live side by side.
+		outDir: process.env.ACERTO_KIT_DIR ?? '.svelte-kit',
+		adapter: adapter({ out: process.env.ACERTO_BUILD_DIR ?? 'build', precompress: true }),
 		csp: {
 			mode: 'hash',
 			directives: {

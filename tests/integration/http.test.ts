@@ -97,7 +97,7 @@ async function login(jar: Jar): Promise<Response> {
 
 async function startServer() {
 	const root = process.cwd();
-	if (!fs.existsSync(path.join(root, 'build', 'handler.js'))) {
+	if (!fs.existsSync(path.join(root, process.env.ACERTO_BUILD_DIR ?? 'build', 'handler.js'))) {
 		const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
 		if (r.status !== 0) throw new Error('vite build falhou');
 	}

@@ -20,8 +20,10 @@ function newestMtime(dir: string): number {
 	return newest;
 }
 
+const buildDir = () => process.env.ACERTO_BUILD_DIR ?? 'build';
+
 function ensureBuild(root: string): void {
-	const handler = path.join(root, 'build', 'handler.js');
+	const handler = path.join(root, buildDir(), 'handler.js');
 	const sources = ['src', 'static'].map((d) => path.join(root, d)).filter((d) => fs.existsSync(d));
 	const stale =
 		!fs.existsSync(handler) ||
@@ -65,7 +67,7 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
 	// overwriting whatever a client sent in that header.
 	const ownProtocolHeader = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
 	if (ownProtocolHeader) process.env.PROTOCOL_HEADER = 'x-acerto-socket-proto';
-	const { handler } = await import(pathToFileURL(path.join(root, 'build', 'handler.js')).href);
+	const { handler } = await import(pathToFileURL(path.join(root, buildDir(), 'handler.js')).href);
 	const server = http.createServer((req, res) => {
 		if (ownProtocolHeader) req.headers['x-acerto-socket-proto'] = 'http';
 		handler(req, res);
