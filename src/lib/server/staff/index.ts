@@ -10,6 +10,7 @@ import { ROLES, type StaffPrincipal } from './roles';
 import { encodeBase32UpperCaseNoPadding } from '@oslojs/encoding';
 
 export * from './roles';
+export type { StaffRole } from '../db/schema';
 
 export const STAFF_COOKIE = 'acerto_staff';
 export const ABSOLUTE_HOURS = 8;
