@@ -11,6 +11,14 @@ export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,40}$/;
 const HOST_PATTERN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const EVP_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** Logos are stored inline (a data: URL) and drawn on every portal page: they must stay small. */
+export const LOGO_MAX_BYTES = 200 * 1024;
+export const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/svg+xml'] as const;
+export type LogoType = (typeof LOGO_TYPES)[number];
+/** LGPD art. 15/16: data is kept only as long as needed; a year is the shortest period the agency may set. */
+export const RETENTION_DAYS_MIN = 365;
+export const RETENTION_DAYS_MAX = 7300;
+
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 
@@ -58,6 +66,96 @@ export function cityFromAddress(address: string): string | null {
 	const m = /(?:^|[,-])\s*([^,/-]+?)\s*[/-]\s*[A-Z]{2}\b/.exec(address);
 	return m ? m[1].trim() : null;
 }
+
+
+/** The image type the bytes really are (magic bytes), whatever the file name or browser said. */
+export function sniffLogoType(bytes: Uint8Array): LogoType | null {
+	const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+	if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+	if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
+	const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 1024)).replace(/^\uFEFF/, '');
+	// Optional XML declaration, comments and doctype, then the <svg> root.
+	if (/^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*|<!DOCTYPE[^>[]*>\s*)*<svg[\s>]/i.test(head)) return 'image/svg+xml';
+	return null;
+}
+
+function decodeEntities(s: string): string {
+	return s
+		.replace(/&#x([0-9a-f]+);?/gi, (_, h) => String.fromCodePoint(parseInt(h, 16) % 0x110000))
+		.replace(/&#(\d+);?/g, (_, d) => String.fromCodePoint(Number(d) % 0x110000))
+		.replace(/&colon;/gi, ':')
+		.replace(/&tab;|&newline;/gi, '');
+}
+
+/**
+ * Why an SVG logo is refused, or `null` when it is acceptable. Logos are shown as <img>, where
+ * scripts do not run, but the same markup could be opened on its own: anything active
+ * (scripts, event handlers, javascript: URLs) or anything fetched from elsewhere is refused
+ * rather than cleaned, so what is stored is exactly what was sent.
+ */
+export function svgLogoProblem(svg: string): string | null {
+	const text = decodeEntities(svg);
+	const compact = text.replace(/[\s\u0000-\u001f]+/g, '');
+	if (/<script/i.test(text)) return 'O SVG contém script (<script>), o que não é permitido.';
+	if (/<!ENTITY/i.test(text)) return 'O SVG declara entidades XML (<!ENTITY>), o que não é permitido.';
+	if (/[\s"'/]on[a-z]+\s*=/i.test(text)) return 'O SVG contém atributos de evento (on…=), o que não é permitido.';
+	if (/javascript:|vbscript:/i.test(compact)) return 'O SVG contém um link javascript:, o que não é permitido.';
+	if (/<foreignObject/i.test(text)) return 'O SVG contém <foreignObject>, o que não é permitido.';
+	if (/@import/i.test(text)) return 'O SVG importa estilos externos (@import), o que não é permitido.';
+	// SMIL could rewrite a link after the checks below: <set attributeName="href" to="https://…">.
+	if (/attributeName\s*=\s*["']?(?:xlink:)?href/i.test(text)) return 'O SVG anima um link (attributeName="href"), o que não é permitido.';
+	for (const m of text.matchAll(/(?:xlink:)?href\s*=\s*(["'])([\s\S]*?)\1|(?:xlink:)?href\s*=\s*([^\s>]+)/gi)) {
+		const target = (m[2] ?? m[3] ?? '').trim();
+		if (!target.startsWith('#')) return 'O SVG aponta para um endereço externo (href); use só referências internas (#id).';
+	}
+	for (const m of text.matchAll(/url\(\s*(["']?)([^"')]*)\1\s*\)/gi)) {
+		if (!m[2].trim().startsWith('#')) return 'O SVG carrega um recurso externo (url(…)); use só referências internas (#id).';
+	}
+	return null;
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+	let binary = '';
+	for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+	return btoa(binary);
+}
+
+function base64ToBytes(b64: string): Uint8Array | null {
+	try {
+		const binary = atob(b64);
+		const out = new Uint8Array(binary.length);
+		for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+		return out;
+	} catch {
+		return null;
+	}
+}
+
+/** An uploaded file as the data: URL stored in `creditors.logo`, typed by its magic bytes (validated later by the schema). */
+export function logoDataUrl(bytes: Uint8Array): string {
+	return `data:${sniffLogoType(bytes) ?? 'application/octet-stream'};base64,${bytesToBase64(bytes)}`;
+}
+
+/** Why a logo (as a data: URL) is refused, or `null`: type by magic bytes, size, and SVG safety. */
+export function logoProblem(dataUrl: string): string | null {
+	const m = /^data:([a-z0-9.+/-]+);base64,([A-Za-z0-9+/=]*)$/i.exec(dataUrl);
+	if (!m) return 'Logo inválido: envie um arquivo PNG, SVG ou JPEG.';
+	const bytes = base64ToBytes(m[2]);
+	if (!bytes || bytes.length === 0) return 'Logo inválido: o arquivo está vazio ou corrompido.';
+	if (bytes.length > LOGO_MAX_BYTES) {
+		return `Logo grande demais (${Math.ceil(bytes.length / 1024)} KB): o limite é ${LOGO_MAX_BYTES / 1024} KB.`;
+	}
+	const type = sniffLogoType(bytes);
+	if (!type) return 'Logo inválido: o conteúdo não é PNG, SVG nem JPEG.';
+	if (type !== m[1].toLowerCase()) return 'Logo inválido: o tipo declarado não corresponde ao conteúdo do arquivo.';
+	if (type === 'image/svg+xml') return svgLogoProblem(new TextDecoder().decode(bytes));
+	return null;
+}
+
+const logoSchema = z.string().superRefine((v, ctx) => {
+	const problem = logoProblem(v);
+	if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const creditorSchema = z
 	.object({
@@ -109,6 +207,28 @@ export const creditorSchema = z
 		boletoAgency: optional(digits('Agência', 4)),
 		boletoAccount: optional(digits('Conta', 7)),
 		boletoWallet: optional(digits('Carteira', 2)),
+		/** `null` removes the logo (when editing); absent keeps it. */
+		logo: z.preprocess(blankToUndefined, z.union([z.null(), logoSchema]).optional()),
+		// What an SMS alphanumeric sender ID may be: up to 11 letters and digits, no spaces.
+		smsSender: optional(
+			z
+				.string()
+				.trim()
+				.regex(/^[A-Za-z0-9]{1,11}$/, 'Remetente de SMS: até 11 letras ou números, sem espaços nem acentos.')
+		),
+		emailSenderName: optional(
+			text('o nome do remetente de e-mail', 60).refine(
+				(v) => !/[<>"\r\n@]/.test(v),
+				'Nome do remetente de e-mail: não use <, >, aspas, @ nem quebras de linha.'
+			)
+		),
+		retentionDays: optional(
+			z.coerce
+				.number({ error: 'Retenção: informe um número de dias.' })
+				.int('Retenção: informe um número inteiro de dias.')
+				.min(RETENTION_DAYS_MIN, `Retenção: no mínimo ${RETENTION_DAYS_MIN} dias.`)
+				.max(RETENTION_DAYS_MAX, `Retenção: no máximo ${RETENTION_DAYS_MAX} dias (20 anos).`)
+		),
 		agencyCnpj: optional(cnpj('da assessoria')),
 		agencyName: optional(text('o nome da assessoria', 200))
 	})

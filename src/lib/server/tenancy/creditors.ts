@@ -1,11 +1,14 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DbOrTx } from '../db/client';
-import { agencies, creditors } from '../db/schema';
+import { agencies, creditors, policies } from '../db/schema';
 import * as audit from '../audit';
+import { creditorScope } from '../staff/scope';
+import type { StaffPrincipal } from '../staff/roles';
 import { forgetCache, publishPolicy, type Creditor } from './index';
 import { DEFAULT_POLICY } from '../../schemas/policy';
-import { creditorSchema, type CreditorInput, type NewCreditor } from '../../schemas/creditor';
+import { creditorSchema, logoDataUrl, logoProblem, type CreditorInput, type NewCreditor } from '../../schemas/creditor';
 
 export type CreditorErrors = Partial<Record<keyof NewCreditor | 'agencyCnpj' | 'agencyName', string[]>>;
 
@@ -13,10 +16,13 @@ export type CreateCreditorResult =
 	| { ok: true; creditor: Creditor; agencyCreated: boolean; policyVersion: number }
 	| { ok: false; errors: CreditorErrors };
 
+export type Actor = { type: 'cli' | 'staff' | 'system'; id?: string | null };
+
 export type CreateCreditorOptions = {
 	/** The agency of the staff member creating it (admin UI); without it, see `createCreditor`. */
 	agencyId?: string;
-	actor?: { type: 'cli' | 'staff' | 'system'; id?: string | null };
+	actor?: Actor;
+	ip?: string | null;
 };
 
 /**
@@ -81,7 +87,11 @@ export async function createCreditor(
 					...(data.boletoBankCode ? { boletoBankCode: data.boletoBankCode } : {}),
 					...(data.boletoAgency ? { boletoAgency: data.boletoAgency } : {}),
 					...(data.boletoAccount ? { boletoAccount: data.boletoAccount } : {}),
-					...(data.boletoWallet ? { boletoWallet: data.boletoWallet } : {})
+					...(data.boletoWallet ? { boletoWallet: data.boletoWallet } : {}),
+					logo: data.logo ?? null,
+					smsSender: data.smsSender ?? null,
+					emailSenderName: data.emailSenderName ?? null,
+					...(data.retentionDays !== undefined ? { retentionDays: data.retentionDays } : {})
 				})
 				.returning();
 			const policyVersion = await publishPolicy(sp, creditor.id, DEFAULT_POLICY);
@@ -92,7 +102,8 @@ export async function createCreditor(
 				action: 'creditor.create',
 				entity: 'creditor',
 				entityId: creditor.id,
-				data: { slug: creditor.slug, cnpj: creditor.cnpj, agencyCreated: Boolean(newAgency), policyVersion }
+				ip: options.ip ?? null,
+				data: { before: null, after: auditView(creditor, EDITABLE), agencyCreated: Boolean(newAgency), policyVersion }
 			});
 			forgetCache();
 			return { ok: true as const, creditor, agencyCreated: Boolean(newAgency), policyVersion };
@@ -112,19 +123,21 @@ const TAKEN = {
 	agencyCnpj: 'Esta assessoria acabou de ser cadastrada em outra operação: tente de novo.'
 } as const;
 
-async function takenFields(tx: DbOrTx, data: NewCreditor, agencyId: string | undefined): Promise<CreditorErrors | null> {
+/** Slug, CNPJ (per agency) and host name already used by another creditor (`exceptId`: the one being edited). */
+async function takenFields(tx: DbOrTx, data: NewCreditor, agencyId: string | undefined, exceptId?: string): Promise<CreditorErrors | null> {
 	const errors: CreditorErrors = {};
-	const [slug] = await tx.select({ id: creditors.id }).from(creditors).where(eq(creditors.slug, data.slug));
+	const other = exceptId ? ne(creditors.id, exceptId) : undefined;
+	const [slug] = await tx.select({ id: creditors.id }).from(creditors).where(and(eq(creditors.slug, data.slug), other));
 	if (slug) errors.slug = [TAKEN.slug];
 	if (agencyId) {
 		const [cnpj] = await tx
 			.select({ slug: creditors.slug })
 			.from(creditors)
-			.where(and(eq(creditors.agencyId, agencyId), eq(creditors.cnpj, data.cnpj)));
+			.where(and(eq(creditors.agencyId, agencyId), eq(creditors.cnpj, data.cnpj), other));
 		if (cnpj) errors.cnpj = [`${TAKEN.cnpj} (credor "${cnpj.slug}")`];
 	}
 	if (data.host) {
-		const [host] = await tx.select({ id: creditors.id }).from(creditors).where(eq(creditors.host, data.host));
+		const [host] = await tx.select({ id: creditors.id }).from(creditors).where(and(eq(creditors.host, data.host), other));
 		if (host) errors.host = [TAKEN.host];
 	}
 	return Object.keys(errors).length > 0 ? errors : null;
@@ -142,4 +155,202 @@ function uniqueViolationField(e: unknown): keyof typeof TAKEN | null {
 		}
 	}
 	return null;
+}
+
+/** The columns a person edits in the admin form (and that the audit log compares). */
+export const EDITABLE = [
+	'legalName',
+	'cnpj',
+	'address',
+	'displayName',
+	'logo',
+	'primaryColor',
+	'slug',
+	'host',
+	'pixKey',
+	'pixMerchantName',
+	'pixMerchantCity',
+	'boletoBankCode',
+	'boletoAgency',
+	'boletoAccount',
+	'boletoWallet',
+	'smsSender',
+	'emailSenderName',
+	'retentionDays'
+] as const satisfies readonly (keyof Creditor)[];
+export type EditableField = (typeof EDITABLE)[number];
+
+/** A logo in the audit log: its type, size and a short hash, not 200 KB of base64 per entry. */
+function logoSummary(logo: string | null): string | null {
+	if (!logo) return null;
+	const m = /^data:([^;,]+);base64,(.*)$/.exec(logo);
+	if (!m) return `texto, ${logo.length} caracteres`;
+	const bytes = Buffer.from(m[2], 'base64');
+	return `${m[1]}, ${Math.ceil(bytes.length / 1024)} KB, sha256 ${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
+}
+
+function auditView(c: Creditor, fields: readonly EditableField[]): Record<string, unknown> {
+	return Object.fromEntries(fields.map((f) => [f, f === 'logo' ? logoSummary(c.logo) : c[f]]));
+}
+
+type Scope = Pick<StaffPrincipal, 'agencyId' | 'creditorId'>;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One creditor, only if this person reaches it (same agency; their creditor when scoped). */
+export async function findInReach(db: DbOrTx, who: Scope, id: string): Promise<Creditor | null> {
+	if (!UUID.test(id)) return null;
+	const [row] = await db.select().from(creditors).where(and(eq(creditors.id, id), creditorScope(who)));
+	return row ?? null;
+}
+
+/** The creditors this person reaches, with the policy version in force. */
+export function listInReach(db: DbOrTx, who: Scope) {
+	return db
+		.select({
+			id: creditors.id,
+			slug: creditors.slug,
+			host: creditors.host,
+			displayName: creditors.displayName,
+			legalName: creditors.legalName,
+			cnpj: creditors.cnpj,
+			primaryColor: creditors.primaryColor,
+			// Qualified by hand: drizzle leaves columns unqualified in a one-table select.
+			policyVersion: sql<number | null>`(select max(p.version) from ${policies} p where p.creditor_id = ${creditors}.id)`
+		})
+		.from(creditors)
+		.where(creditorScope(who))
+		.orderBy(asc(creditors.displayName));
+}
+
+export type UpdateCreditorResult =
+	| { ok: true; creditor: Creditor; changed: EditableField[] }
+	| { ok: false; notFound: true }
+	| { ok: false; notFound?: undefined; errors: CreditorErrors };
+
+/**
+ * Edits a creditor's legal data, brand, payment and messaging settings, validated by the same
+ * schema as `createCreditor`. Only a creditor in `scope` can be changed (a creditor manager,
+ * only theirs): any other is "not found", revealing nothing. The change and its audit record
+ * (only the fields that changed, before and after) commit together; nothing is written when
+ * nothing changed. Absent optional fields: logo and boleto settings are kept, retention kept,
+ * host and sender names cleared.
+ */
+export async function updateCreditor(
+	tx: DbOrTx,
+	id: string,
+	input: CreditorInput | Record<string, unknown>,
+	options: { scope: Scope; actor: Actor; ip?: string | null }
+): Promise<UpdateCreditorResult> {
+	if (!UUID.test(id)) return { ok: false, notFound: true };
+	const [before] = await tx
+		.select()
+		.from(creditors)
+		.where(and(eq(creditors.id, id), creditorScope(options.scope)))
+		.for('update');
+	if (!before) return { ok: false, notFound: true };
+
+	// The agency of a creditor is not edited here.
+	const { agencyCnpj: _c, agencyName: _n, ...fields } = input as Record<string, unknown>;
+	const parsed = creditorSchema.safeParse(fields);
+	if (!parsed.success) return { ok: false, errors: z.flattenError(parsed.error).fieldErrors as CreditorErrors };
+	const data = parsed.data;
+	const taken = await takenFields(tx, data, before.agencyId, before.id);
+	if (taken) return { ok: false, errors: taken };
+
+	const next: Partial<Pick<Creditor, EditableField>> = {
+		legalName: data.legalName,
+		cnpj: data.cnpj,
+		address: data.address,
+		displayName: data.displayName,
+		primaryColor: data.primaryColor,
+		slug: data.slug,
+		host: data.host ?? null,
+		pixKey: data.pixKey,
+		pixMerchantName: data.pixMerchantName,
+		pixMerchantCity: data.pixMerchantCity,
+		smsSender: data.smsSender ?? null,
+		emailSenderName: data.emailSenderName ?? null,
+		...(data.logo !== undefined ? { logo: data.logo } : {}),
+		...(data.boletoBankCode ? { boletoBankCode: data.boletoBankCode } : {}),
+		...(data.boletoAgency ? { boletoAgency: data.boletoAgency } : {}),
+		...(data.boletoAccount ? { boletoAccount: data.boletoAccount } : {}),
+		...(data.boletoWallet ? { boletoWallet: data.boletoWallet } : {}),
+		...(data.retentionDays !== undefined ? { retentionDays: data.retentionDays } : {})
+	};
+	const changed = EDITABLE.filter((f) => f in next && next[f] !== before[f]);
+	if (changed.length === 0) return { ok: true, creditor: before, changed };
+
+	try {
+		return await tx.transaction(async (sp) => {
+			const [after] = await sp
+				.update(creditors)
+				.set({ ...Object.fromEntries(changed.map((f) => [f, next[f]])), updatedAt: new Date() })
+				.where(eq(creditors.id, before.id))
+				.returning();
+			await audit.record(sp, {
+				agencyId: before.agencyId,
+				actorType: options.actor.type,
+				actorId: options.actor.id ?? null,
+				action: 'creditor.update',
+				entity: 'creditor',
+				entityId: before.id,
+				ip: options.ip ?? null,
+				data: { before: auditView(before, changed), after: auditView(after, changed) }
+			});
+			forgetCache();
+			return { ok: true as const, creditor: after, changed };
+		});
+	} catch (e) {
+		const field = uniqueViolationField(e);
+		if (field && field !== 'agencyCnpj') return { ok: false, errors: { [field]: [TAKEN[field]] } };
+		throw e;
+	}
+}
+
+/** The text fields of the admin creditor form, named as the schema's fields. */
+export const FORM_FIELDS = [
+	'legalName',
+	'cnpj',
+	'address',
+	'displayName',
+	'primaryColor',
+	'slug',
+	'host',
+	'pixKey',
+	'pixMerchantName',
+	'pixMerchantCity',
+	'boletoBankCode',
+	'boletoAgency',
+	'boletoAccount',
+	'boletoWallet',
+	'smsSender',
+	'emailSenderName',
+	'retentionDays'
+] as const;
+
+/**
+ * The admin form as the schema's input: its text fields, and the logo as a data: URL typed by
+ * its magic bytes (`logo` file), `null` when "remove" is ticked, or the already uploaded one
+ * carried over a failed attempt (`logoAtual`). The schema checks the logo whichever way it came.
+ */
+export async function inputFromForm(form: FormData): Promise<Record<string, unknown>> {
+	const input: Record<string, unknown> = {};
+	for (const f of FORM_FIELDS) {
+		const v = form.get(f);
+		if (typeof v === 'string') input[f] = v;
+	}
+	const file = form.get('logo');
+	const carried = form.get('logoAtual');
+	if (file instanceof File && file.size > 0) input.logo = logoDataUrl(new Uint8Array(await file.arrayBuffer()));
+	else if (form.get('removerLogo')) input.logo = null;
+	else if (typeof carried === 'string' && carried) input.logo = carried;
+	return input;
+}
+
+/** What a failed form may show again: the text typed, and the logo only when it was acceptable. */
+export function echoForm(input: Record<string, unknown>): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const f of FORM_FIELDS) if (typeof input[f] === 'string') out[f] = input[f] as string;
+	if (typeof input.logo === 'string' && !logoProblem(input.logo)) out.logo = input.logo;
+	return out;
 }
