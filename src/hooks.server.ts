@@ -1,4 +1,5 @@
-import type { Handle, HandleServerError } from '@sveltejs/kit';
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { building } from '$app/environment';
 import { redirect } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { db } from '$lib/server/db/client';
@@ -7,6 +8,7 @@ import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { config } from '$lib/server/config';
 import { sessionCookieOptions } from '$lib/server/auth/cookies';
 import * as staffAuth from '$lib/server/staff';
+import * as importWorker from '$lib/server/uploads/runner';
 
 const tenant: Handle = async ({ event, resolve }) => {
 	event.locals.creditor = null;
@@ -70,6 +72,11 @@ const headers: Handle = async ({ event, resolve }) => {
 	response.headers.set('referrer-policy', 'same-origin');
 	response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=()');
 	return response;
+};
+
+// Each app process runs one import worker thread; jobs are shared through PostgreSQL.
+export const init: ServerInit = () => {
+	if (!building) importWorker.start();
 };
 
 export const handle = sequence(headers, tenant, session, staffSession);

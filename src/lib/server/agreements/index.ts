@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client';
 import { agreementDebts, agreements, creditors, debts, installments, nossoNumeroSeq } from '../db/schema';
 import * as tenancy from '../tenancy';
 import * as audit from '../audit';
+import * as funnel from '../funnel';
 import { validateChoice, type Offer } from '../offers/engine';
 import { newTxid } from '../payments/pix/brcode';
 
@@ -18,6 +19,8 @@ export type AcceptInput = {
 	expected?: { totalCents: number; installments: number[] };
 	ip?: string | null;
 	today: string;
+	/** Who accepted: the debtor in the portal (default), staff or the API (KPI digital share). */
+	channel?: funnel.FunnelChannel;
 };
 
 export type AcceptResult =
@@ -164,6 +167,7 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 		ip: input.ip,
 		data: { code: agreement.code, debts: ids, kind: offer.kind, count: offer.installments.length, totalCents: offer.totalCents }
 	});
+	await funnel.record(tx, { agencyId: input.debtor.agencyId, creditorId, debtorId: input.debtor.id, step: 'agreement', channel: input.channel ?? 'portal' });
 	return { ok: true, agreement, created: true };
 }
 
@@ -187,7 +191,8 @@ export async function forDebtor(db: DbOrTx, agencyId: string, debtorId: string):
 	const inst = await db
 		.select()
 		.from(installments)
-		.where(inArray(installments.agreementId, rows.map((r) => r.agreement.id)))
+		// Superseded rows (a due date changed) stay for the record but are never shown or payable.
+		.where(and(inArray(installments.agreementId, rows.map((r) => r.agreement.id)), isNull(installments.supersededBy)))
 		.orderBy(asc(installments.seq));
 	return rows.map((r) => ({
 		...r.agreement,
@@ -207,7 +212,7 @@ export async function byCode(db: DbOrTx, agencyId: string, debtorId: string, cod
 	const row = rows[0];
 	if (!row) return null;
 	const [inst, debtRows] = await Promise.all([
-		db.select().from(installments).where(eq(installments.agreementId, row.agreement.id)).orderBy(asc(installments.seq)),
+		db.select().from(installments).where(and(eq(installments.agreementId, row.agreement.id), isNull(installments.supersededBy))).orderBy(asc(installments.seq)),
 		db
 			.select({ link: agreementDebts, debt: debts })
 			.from(agreementDebts)

@@ -9,6 +9,7 @@ import { config } from '../config';
 import { isMobileE164, isValidDdd, maskEmail, maskPhone } from '../../format/contact';
 import { documentKind, normalizeDocument } from '../../format/document';
 import * as audit from '../audit';
+import * as funnel from '../funnel';
 
 export const OTP_TTL_MINUTES = 10;
 export const OTP_MAX_ATTEMPTS = 5;
@@ -121,11 +122,12 @@ export async function verifyCode(db: Db, input: { challengeId: string; code: str
 			id: string;
 			debtor_id: string | null;
 			agency_id: string;
+			creditor_id: string;
 			code_hash: string;
 			attempts: number;
 			expires_at: string;
 			consumed_at: string | null;
-		}>(sql`select id, debtor_id, agency_id, code_hash, attempts, expires_at, consumed_at
+		}>(sql`select id, debtor_id, agency_id, creditor_id, code_hash, attempts, expires_at, consumed_at
 			from otp_challenges where id = ${input.challengeId} for update`);
 		const c = rows[0];
 		if (!c || c.consumed_at || new Date(c.expires_at).getTime() <= Date.now()) {
@@ -155,6 +157,8 @@ export async function verifyCode(db: Db, input: { challengeId: string; code: str
 			action: 'debtor.login',
 			ip: input.ip
 		});
+		// The portal's creditor: the KPI funnel counts who identified at which brand.
+		await funnel.record(tx, { agencyId: c.agency_id, creditorId: c.creditor_id, debtorId: c.debtor_id!, step: 'identified', channel: 'portal' });
 		return { ok: true, token, session };
 	});
 }

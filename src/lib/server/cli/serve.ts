@@ -67,6 +67,8 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
 	// overwriting whatever a client sent in that header.
 	const ownProtocolHeader = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
 	if (ownProtocolHeader) process.env.PROTOCOL_HEADER = 'x-acerto-socket-proto';
+	// adapter-node refuses bodies over 512 KB unless told otherwise: an API batch of 10,000 debts is a few MB.
+	process.env.BODY_SIZE_LIMIT ??= '32M';
 	const { handler } = await import(pathToFileURL(path.join(root, buildDir(), 'handler.js')).href);
 	const server = http.createServer((req, res) => {
 		if (ownProtocolHeader) req.headers['x-acerto-socket-proto'] = 'http';

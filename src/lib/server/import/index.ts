@@ -33,6 +33,8 @@ export type ImportInput = {
 	skipInvalid?: boolean;
 	/** Called a few times a second while reading, and once at the end with `done: true`. */
 	onProgress?: (p: ImportProgress) => void;
+	/** Called for each invalid row with its fields as read and every problem in it (a file of rejected rows); awaited. */
+	onInvalidRow?: (row: { line: number; fields: string[]; errors: RowError[] }) => void | Promise<void>;
 	actor?: ImportActor;
 	/** For the audit record (a path's base name by default). */
 	fileName?: string;
@@ -74,8 +76,8 @@ const DEFAULT_BATCH = 5000;
 const PROGRESS_EVERY_MS = 250;
 
 type CreditorInfo = { id: string; agencyId: string; cnpj: string; slug: string; consumer: boolean };
-type Row = ImportRecord & { creditorId: string };
-type Counts = { inserted: number; updated: number; debtorsInserted: number; debtorsUpdated: number };
+export type Row = ImportRecord & { creditorId: string };
+export type Counts = { inserted: number; updated: number; debtorsInserted: number; debtorsUpdated: number };
 
 export async function importCsv(db: Db, input: ImportInput): Promise<ImportReport> {
 	const started = performance.now();
@@ -186,6 +188,7 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 				if (!checked.ok || errors.length > 0 || !creditor) {
 					report.invalid++;
 					for (const e of errors) addError(e);
+					if (input.onInvalidRow) await input.onInvalidRow({ line, fields, errors });
 					if (!skipInvalid) batch = [];
 					continue;
 				}
@@ -240,8 +243,7 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 					await pending;
 					const agency = agencyId!;
 					if (!locked) {
-						// Two imports into one agency at once would only fight over the same rows.
-						await tx.execute(sql`select pg_advisory_xact_lock(815245, hashtext(${agency}))`);
+						await lockPortfolio(tx, agency);
 						locked = true;
 					}
 					pending = writeBatch(tx, agency, rows).then((c) => add(c, rows.length));
@@ -344,7 +346,17 @@ function debtsTable(rows: Row[]): SQL {
 		as v(creditor_id, document, external_id, description, due_date, principal_cents, late_fee_bp, interest_monthly_bp)`;
 }
 
-async function writeBatch(tx: Tx, agencyId: string, rows: Row[]): Promise<Counts> {
+/** Two writers into one agency's portfolio at once (imports, the API) would only fight over the same rows. */
+export async function lockPortfolio(tx: Tx, agencyId: string): Promise<void> {
+	await tx.execute(sql`select pg_advisory_xact_lock(815245, hashtext(${agencyId}))`);
+}
+
+/**
+ * Upserts valid rows (the importer's and the API's): debtors by (agency, document), open debts by
+ * (creditor, debt_id). `soleCreditor` (the API): a debtor who also owes another creditor keeps
+ * the name and contacts on file, so one creditor's key never changes what another creditor uses.
+ */
+export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: { soleCreditor?: string } = {}): Promise<Counts> {
 	// `xmax = 0` tells a freshly inserted row from one updated by ON CONFLICT.
 	const [debtors] = await tx.execute<{ inserted: number; updated: number }>(sql`
 		with up as (
@@ -358,6 +370,7 @@ async function writeBatch(tx: Tx, agencyId: string, rows: Row[]): Promise<Counts
 				updated_at = now()
 			where (t.name, t.phone, t.email, t.state) is distinct from
 				(excluded.name, coalesce(excluded.phone, t.phone), coalesce(excluded.email, t.email), excluded.state)
+				${opts.soleCreditor ? sql`and not exists (select 1 from debts o where o.debtor_id = t.id and o.creditor_id <> ${opts.soleCreditor}::uuid)` : sql``}
 			returning (xmax = 0) as inserted
 		)
 		select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated from up`);

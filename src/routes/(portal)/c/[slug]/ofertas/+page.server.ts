@@ -1,5 +1,6 @@
 import { db } from '$lib/server/db/client';
 import * as offers from '$lib/server/offers';
+import * as funnel from '$lib/server/funnel';
 import { requireDebtor } from '$lib/server/guards';
 import { parseDateInput, todayInSaoPaulo } from '$lib/format/dates';
 
@@ -14,6 +15,9 @@ export const load = async ({ locals, url }) => {
 		firstDueDate: requested ? (parseDateInput(requested) ?? undefined) : undefined
 	});
 	if (!sel.ok) return { ok: false as const, message: sel.message };
+	await db().transaction((tx) =>
+		funnel.recordOncePerDay(tx, { agencyId: debtor.agencyId, creditorId: sel.creditor.id, debtorId: debtor.id, step: 'offers_viewed', channel: 'portal' })
+	);
 	return {
 		ok: true as const,
 		dateRefused: sel.dateRefused,

@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from './db/client';
+import { funnelEvents, type FunnelStep } from './db/schema';
+
+/**
+ * The debtor's funnel for the KPIs: one row per step reached. Never used to decide anything, so
+ * a step is recorded inside the caller's transaction and disappears with it if that rolls back.
+ */
+
+export type FunnelChannel = 'portal' | 'staff' | 'api';
+export type FunnelInput = { agencyId: string; creditorId: string | null; debtorId: string; step: FunnelStep; channel?: FunnelChannel };
+
+export const STEPS: readonly FunnelStep[] = ['identified', 'offers_viewed', 'agreement', 'first_payment', 'settled'];
+
+export async function record(tx: DbOrTx, input: FunnelInput): Promise<void> {
+	await tx.insert(funnelEvents).values({
+		agencyId: input.agencyId,
+		creditorId: input.creditorId,
+		debtorId: input.debtorId,
+		step: input.step,
+		channel: input.channel ?? 'portal'
+	});
+}
+
+/**
+ * Records a step at most once per debtor, creditor and São Paulo calendar day (reloading the offers
+ * page is not a new visit). The advisory lock serialises two loads of the same page at once.
+ */
+export async function recordOncePerDay(tx: DbOrTx, input: FunnelInput): Promise<boolean> {
+	const channel = input.channel ?? 'portal';
+	await tx.execute(sql`select pg_advisory_xact_lock(815247, hashtext(${input.debtorId} || ${input.creditorId ?? ''} || ${input.step}))`);
+	const rows = await tx.execute(sql`
+		insert into funnel_events (agency_id, creditor_id, debtor_id, step, channel)
+		select ${input.agencyId}::uuid, ${input.creditorId}::uuid, ${input.debtorId}::uuid, ${input.step}, ${channel}
+		where not exists (
+			select 1 from funnel_events
+			where debtor_id = ${input.debtorId}::uuid and step = ${input.step}
+				and creditor_id is not distinct from ${input.creditorId}::uuid
+				and at >= ((now() at time zone 'America/Sao_Paulo')::date::timestamp at time zone 'America/Sao_Paulo'))
+		returning id`);
+	return rows.length > 0;
+}

@@ -1,0 +1,18 @@
+import { error } from '@sveltejs/kit';
+import { db } from '$lib/server/db/client';
+import { requireStaff } from '$lib/server/guards';
+import * as uploads from '$lib/server/uploads';
+
+/** The rejected rows as they were sent, plus a `motivo` column (UTF-8 with BOM, `;`: opens in Excel). */
+export const GET = async ({ locals, url, params }) => {
+	const me = requireStaff(locals, 'upload_portfolio', url.pathname);
+	const file = await uploads.rejectedCsv(db(), me, params.id);
+	if (!file) error(404, 'Não há linhas rejeitadas para esta importação.');
+	return new Response(file.body, {
+		headers: {
+			'content-type': 'text/csv; charset=utf-8',
+			'content-disposition': `attachment; filename="${file.fileName.replace(/[^\w.\-]/g, '_')}"`,
+			'cache-control': 'private, no-store'
+		}
+	});
+};

@@ -1,0 +1,22 @@
+import { error } from '@sveltejs/kit';
+import { db } from '$lib/server/db/client';
+import { requireStaff } from '$lib/server/guards';
+import * as kpis from '$lib/server/kpis';
+
+/** Every figure of the dashboard, for the same period and creditor, as CSV for Excel. */
+export const GET = async ({ locals, url }) => {
+	const me = requireStaff(locals, 'read', url.pathname);
+	const q = url.searchParams;
+	const asked = kpis.parsePeriod(q.get('de'), q.get('ate'));
+	if (!asked.ok) error(400, asked.message);
+	const reach = await kpis.scopeFor(db(), me, q.get('credor'));
+	if (!reach) error(404, 'Credor não encontrado.');
+	const figures = await kpis.compute(db(), reach.scope, asked.period);
+	return new Response(kpis.toCsv(figures, reach.creditorName), {
+		headers: {
+			'content-type': 'text/csv; charset=utf-8',
+			'content-disposition': `attachment; filename="indicadores-${asked.period.from}-a-${asked.period.to}.csv"`,
+			'cache-control': 'private, no-store'
+		}
+	});
+};
