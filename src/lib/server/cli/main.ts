@@ -16,6 +16,7 @@ Comandos:
   import <arquivo.csv> [--creditor <cnpj-ou-slug>] [--dry-run] [--skip-invalid]
   link --creditor <cnpj-ou-slug> --document <cpf-ou-cnpj>
   staff add --email … --role agency_admin|creditor_manager|operator|viewer [--name …] [--creditor <cnpj-ou-slug>] [--agency-cnpj …]
+  apikey create --creditor <cnpj-ou-slug> --name … --scope read|read_write
 `;
 
 export async function main(argv: string[]): Promise<number> {

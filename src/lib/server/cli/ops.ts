@@ -18,6 +18,7 @@ import { policySchema } from '../../schemas/policy';
 import { documentError, formatDocument, normalizeDocument } from '../../format/document';
 import { USAGE } from './main';
 import * as staffAuth from '../staff';
+import * as apiKeys from '../api/keys';
 
 /**
  * The operations commands of `acerto` (everything but `serve`). Exit codes: 0 done,
@@ -70,19 +71,20 @@ const COMMANDS: Record<string, Command> = {
 		options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, creditor: { type: 'string' }, 'agency-cnpj': { type: 'string' } },
 		positionals: 0,
 		run: staffAdd
-	}
+	},
+	'apikey create': { options: { creditor: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string' } }, positionals: 0, run: apikeyCreate }
 };
 
 export async function runOps(command: string, args: string[]): Promise<number> {
 	let name = command;
 	let rest = args;
-	if ((command === 'creditor' || command === 'policy' || command === 'staff') && args.length > 0 && !args[0].startsWith('-')) {
+	if ((command === 'creditor' || command === 'policy' || command === 'staff' || command === 'apikey') && args.length > 0 && !args[0].startsWith('-')) {
 		name = `${command} ${args[0]}`;
 		rest = args.slice(1);
 	}
 	const spec = COMMANDS[name];
 	if (!spec) {
-		err(command === 'creditor' || command === 'policy' || command === 'staff' ? `Subcomando ausente ou desconhecido: ${[command, ...args.slice(0, 1)].join(' ')}` : `Comando desconhecido: ${command}`);
+		err(command === 'creditor' || command === 'policy' || command === 'staff' || command === 'apikey' ? `Subcomando ausente ou desconhecido: ${[command, ...args.slice(0, 1)].join(' ')}` : `Comando desconhecido: ${command}`);
 		process.stderr.write(USAGE);
 		return 2;
 	}
@@ -379,5 +381,25 @@ async function staffAdd(a: Args): Promise<number> {
 	}
 	out(`Convite criado para ${a.values.email} (${staffAuth.ROLE_LABELS[role]}), válido por 7 dias. Envie este link à pessoa; ele só pode ser usado uma vez:`);
 	out(`${config().baseUrl}/admin/convite/${result.token}`);
+	return 0;
+}
+
+/** `acerto apikey create`: a key for a creditor's system; printed once, only its hash is kept. */
+async function apikeyCreate(a: Args): Promise<number> {
+	required(a, 'creditor', 'name', 'scope');
+	const scope = a.values.scope as apiKeys.ApiScope;
+	if (!apiKeys.SCOPES.includes(scope)) {
+		err(`Permissão inválida: ${scope}. Use read (leitura) ou read_write (leitura e escrita).`);
+		return 1;
+	}
+	const name = (a.values.name as string).trim();
+	if (name.length < 2 || name.length > 100) {
+		err('Dê à chave um nome de 2 a 100 caracteres (por exemplo "ERP produção").');
+		return 1;
+	}
+	const creditor = await findCreditor(a.values.creditor as string);
+	const made = await db().transaction((tx) => apiKeys.create(tx, { creditorId: creditor.id, name, scope }, { type: 'cli' }));
+	out(`Chave de API "${name}" criada para o credor ${creditor.slug} (${apiKeys.SCOPE_LABELS[scope].toLowerCase()}). Guarde-a agora: ela não será mostrada de novo.`);
+	out(made.key);
 	return 0;
 }

@@ -1,0 +1,295 @@
+import { z } from 'zod';
+
+/**
+ * The JSON API v1: every request and response body, as zod schemas. The server parses requests
+ * with them, and the OpenAPI document (`/api/v1/openapi.json`) is generated from them, so the
+ * reference can never drift from what the server does.
+ *
+ * Field names follow the CSV layout of the portfolio importer (snake_case); money is integer
+ * cents; dates that matter are calendar dates (`AAAA-MM-DD`); instants are ISO 8601 in UTC.
+ */
+
+/** Named schemas: each becomes `#/components/schemas/<id>` in the OpenAPI document. */
+export const apiSchemas = z.registry<{ id: string }>();
+
+function named<T extends z.ZodType>(id: string, schema: T): T {
+	apiSchemas.add(schema, { id });
+	return schema;
+}
+
+export const MAX_BATCH_ITEMS = 10_000;
+export const MAX_PAGE_LIMIT = 500;
+export const DEFAULT_PAGE_LIMIT = 100;
+
+const instant = () => z.iso.datetime({ offset: true });
+const cents = (description: string) => z.int().min(0).describe(description);
+
+// ---------------------------------------------------------------- requests
+
+/**
+ * One debt and its debtor, as one line of the CSV. Only the types are checked here; the rules
+ * (CPF/CNPJ check digits, phone, UF, dates, the 2 % consumer late fee…) are the importer's own,
+ * applied to every item after this shape check.
+ */
+export const debtItemSchema = named(
+	'DebtItem',
+	z
+		.strictObject({
+			debt_id: z.string().describe('Identificador da dívida no credor (número do contrato), até 100 caracteres. Chave do upsert.'),
+			debtor_document: z.string().describe('CPF ou CNPJ (numérico ou alfanumérico) do devedor, com ou sem pontuação.'),
+			debtor_name: z.string().describe('Nome do devedor, até 200 caracteres.'),
+			debtor_phone: z
+				.string()
+				.nullable()
+				.optional()
+				.describe('Telefone com DDD, por exemplo "(11) 98765-4321" ou "+5511987654321". Vazio ou ausente mantém o já cadastrado.'),
+			debtor_email: z.string().nullable().optional().describe('E-mail. Vazio ou ausente mantém o já cadastrado. Telefone ou e-mail: ao menos um.'),
+			debtor_state: z.string().describe('UF do devedor, por exemplo "SP".'),
+			description: z.string().describe('O que o devedor vai reconhecer, até 500 caracteres.'),
+			due_date: z.string().describe('Vencimento, AAAA-MM-DD (também aceita DD/MM/AAAA); não pode estar no futuro.'),
+			principal_cents: z
+				.int({ error: (issue) => (issue.input === undefined ? 'Campo obrigatório.' : 'Informe o valor em centavos, um número inteiro (123456 = R$ 1.234,56).') })
+				.min(1, { error: 'O valor principal deve ser maior que zero (em centavos).' }).describe('Valor principal em centavos, maior que zero.'),
+			late_fee_percent: z
+				.number()
+				.nullable()
+				.optional()
+				.describe('Multa em %, até 2 casas decimais (2 = 2 %). Ausente: a da política do credor. Acima de 2 % é recusada em dívidas de consumo (CDC art. 52 §1).'),
+			interest_monthly_percent: z
+				.number()
+				.nullable()
+				.optional()
+				.describe('Juros de mora ao mês em %, até 2 casas decimais. Ausente: os da política do credor.')
+		})
+		.describe('Uma dívida e seu devedor: as mesmas colunas e as mesmas regras da importação CSV (sem creditor_cnpj: o credor é o da chave).')
+);
+
+export const batchRequestSchema = named(
+	'DebtBatchRequest',
+	z.strictObject({
+		items: z.array(debtItemSchema).min(1).max(MAX_BATCH_ITEMS).describe(`De 1 a ${MAX_BATCH_ITEMS.toLocaleString('pt-BR')} dívidas.`)
+	})
+);
+
+/** What the server parses first: the envelope, before each item is checked on its own. */
+export const batchEnvelopeSchema = z.strictObject({ items: z.array(z.unknown()) });
+
+export const closeDebtRequestSchema = named(
+	'CloseDebtRequest',
+	z
+		.strictObject({
+			reason: z.string().trim().min(1).max(500).optional().describe('Motivo, até 500 caracteres (por exemplo "Pago na loja em 10/03").'),
+			closed_at: instant().optional().describe('Quando a dívida foi paga ou baixada; padrão: agora. Não pode estar no futuro.')
+		})
+		.describe('Corpo opcional: pode ser vazio ou {}.')
+);
+
+export const listQuerySchema = z.strictObject({
+	limit: z.coerce
+		.number()
+		.int()
+		.min(1)
+		.max(MAX_PAGE_LIMIT)
+		.default(DEFAULT_PAGE_LIMIT)
+		.describe(`Itens por página, de 1 a ${MAX_PAGE_LIMIT} (padrão ${DEFAULT_PAGE_LIMIT}).`),
+	cursor: z.string().max(300).optional().describe('O next_cursor da página anterior (opaco). Ausente: a primeira página.'),
+	updated_since: instant()
+		.optional()
+		.describe('Só registros alterados neste instante ou depois (ISO 8601 com fuso, por exemplo 2025-03-01T00:00:00Z).')
+});
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+export const batchQuerySchema = z.strictObject({
+	atomic: z
+		.enum(['true', 'false'])
+		.default('false')
+		.describe('true: um item inválido recusa o lote inteiro (nada é gravado). false (padrão): grava os válidos e lista os inválidos.')
+});
+
+export const idempotencyKeySchema = z
+	.string()
+	.regex(/^[\x21-\x7e]{1,255}$/)
+	.describe('Opcional em todo POST: de 1 a 255 caracteres visíveis (um UUID, por exemplo). Repetir a requisição com a mesma chave e o mesmo corpo, em até 24 horas, devolve a resposta guardada sem executar de novo; com outro corpo, 422.');
+
+export const debtIdParamSchema = z.string().min(1).max(100).describe('O debt_id da dívida (codificado para URL).');
+export const documentParamSchema = z.string().min(11).max(18).describe('CPF ou CNPJ do devedor, com ou sem pontuação.');
+
+// ---------------------------------------------------------------- responses
+
+export const itemErrorSchema = named(
+	'ItemError',
+	z
+		.object({
+			index: z.int().min(0).optional().describe('Posição do item em items (a partir de 0), nos erros de lote.'),
+			field: z.string().nullable().describe('Campo com problema; null quando o problema é do item inteiro.'),
+			message: z.string().describe('O problema, em português.')
+		})
+		.describe('Um problema de validação.')
+);
+
+export const problemSchema = named(
+	'Problem',
+	z
+		.object({
+			type: z.string().describe('URI do tipo de problema (leva à seção desta referência que o explica).'),
+			title: z.string().describe('Resumo do tipo de problema.'),
+			status: z.int().describe('O status HTTP.'),
+			detail: z.string().describe('Explicação desta ocorrência, em português.'),
+			instance: z.string().describe('O caminho da requisição.'),
+			errors: z.array(itemErrorSchema).optional().describe('Problemas de validação, campo a campo (os primeiros 1.000).')
+		})
+		.describe('Erro no formato application/problem+json (RFC 9457).')
+);
+
+export const batchResultSchema = named(
+	'DebtBatchResult',
+	z
+		.object({
+			received: z.int().min(0).describe('Itens recebidos.'),
+			valid: z.int().min(0).describe('Itens válidos.'),
+			invalid: z.int().min(0).describe('Itens com erro (não gravados).'),
+			inserted: z.int().min(0).describe('Dívidas criadas.'),
+			updated: z.int().min(0).describe('Dívidas abertas cujos dados mudaram.'),
+			unchanged: z
+				.int()
+				.min(0)
+				.describe('Itens válidos que não mudaram nada: iguais ao já cadastrado, debt_id repetido no lote (vale o último) ou dívida que não está mais aberta.'),
+			debtors: z.object({ inserted: z.int().min(0), updated: z.int().min(0) }).describe('Devedores criados e atualizados.'),
+			errors: z.array(itemErrorSchema).describe('Problemas por item (os primeiros 1.000).')
+		})
+		.describe('Resultado de um lote: os itens válidos foram gravados juntos, numa transação.')
+);
+
+const debtStatus = z.enum(['open', 'in_agreement', 'settled', 'written_off']);
+
+export const debtSchema = named(
+	'Debt',
+	z.object({
+		debt_id: z.string().describe('Identificador da dívida no credor.'),
+		debtor_document: z.string().describe('CPF ou CNPJ do devedor, sem pontuação.'),
+		description: z.string(),
+		due_date: z.iso.date().describe('Vencimento.'),
+		principal_cents: cents('Valor principal em centavos.'),
+		late_fee_percent: z.number().nullable().describe('Multa própria da dívida em %; null: a da política do credor.'),
+		interest_monthly_percent: z.number().nullable().describe('Juros de mora ao mês em %; null: os da política do credor.'),
+		status: debtStatus.describe('open: aberta no portal; in_agreement: em acordo; settled: paga fora do portal; written_off: baixada.'),
+		closed_reason: z.string().nullable().describe('Por que saiu do portal sem acordo.'),
+		closed_at: instant().nullable(),
+		created_at: instant(),
+		updated_at: instant()
+	})
+);
+
+export const agreementSchema = named(
+	'Agreement',
+	z.object({
+		id: z.uuid(),
+		code: z.string().describe('Código do acordo mostrado ao devedor, por exemplo AC-7K3M-9QXF.'),
+		debtor_document: z.string(),
+		debt_ids: z.array(z.string()).describe('As dívidas (debt_id) negociadas neste acordo.'),
+		status: z.enum(['active', 'settled', 'broken', 'cancelled']),
+		kind: z.enum(['cash', 'installments']).describe('cash: à vista; installments: parcelado.'),
+		policy_version: z.int().describe('Versão da política de ofertas em que o acordo foi feito.'),
+		updated_total_cents: cents('Valor atualizado das dívidas na aceitação.'),
+		discount_cents: cents('Desconto concedido.'),
+		interest_cents: cents('Juros do parcelamento.'),
+		total_cents: cents('Total a pagar.'),
+		installment_count: z.int().min(1),
+		cancel_reason: z.string().nullable(),
+		cancelled_at: instant().nullable(),
+		settled_at: instant().nullable(),
+		created_at: instant(),
+		updated_at: instant()
+	})
+);
+
+export const installmentSchema = named(
+	'Installment',
+	z.object({
+		id: z.uuid(),
+		agreement_id: z.uuid(),
+		agreement_code: z.string(),
+		debtor_document: z.string(),
+		seq: z.int().min(1).describe('Número da parcela (1 é a entrada ou o pagamento à vista).'),
+		due_date: z.iso.date(),
+		amount_cents: cents('Valor da parcela.'),
+		status: z.enum(['pending', 'paid', 'cancelled']),
+		paid_at: instant().nullable(),
+		paid_cents: z.int().nullable(),
+		superseded_by: z.uuid().nullable().describe('Parcela que substituiu esta (mudança de vencimento); esta fica cancelada.'),
+		updated_at: instant()
+	})
+);
+
+export const paymentSchema = named(
+	'Payment',
+	z.object({
+		id: z.uuid(),
+		installment_id: z.uuid(),
+		agreement_id: z.uuid(),
+		agreement_code: z.string(),
+		debtor_document: z.string(),
+		amount_cents: cents('Valor recebido.'),
+		paid_at: instant(),
+		method: z.enum(['pix', 'boleto', 'manual']),
+		source: z.enum(['webhook', 'return_file', 'manual']).describe('De onde veio a informação do pagamento.'),
+		external_id: z.string().nullable().describe('endToEndId do Pix, referência do arquivo de retorno ou referência manual.'),
+		created_at: instant().describe('Quando o pagamento foi registrado (pagamentos nunca mudam: é este o instante de updated_since).')
+	})
+);
+
+const page = <T extends z.ZodType>(id: string, item: T, what: string) =>
+	named(
+		id,
+		z
+			.object({
+				data: z.array(item),
+				next_cursor: z.string().nullable().describe('Passe em cursor para a próxima página; null na última.')
+			})
+			.describe(`Uma página de ${what}, em ordem de alteração (mais antigos primeiro).`)
+	);
+
+export const agreementPageSchema = page('AgreementPage', agreementSchema, 'acordos');
+export const installmentPageSchema = page('InstallmentPage', installmentSchema, 'parcelas');
+export const paymentPageSchema = page('PaymentPage', paymentSchema, 'pagamentos');
+
+export const debtorSchema = named(
+	'Debtor',
+	z
+		.object({
+			document: z.string(),
+			name: z.string(),
+			phone: z.string().nullable().describe('E.164, por exemplo +5511987654321.'),
+			email: z.string().nullable(),
+			state: z.string().nullable(),
+			anonymized: z.boolean().describe('Dados pessoais substituídos (LGPD).'),
+			debts: z.array(debtSchema),
+			agreements: z.array(agreementSchema),
+			installments: z.array(installmentSchema),
+			payments: z.array(paymentSchema)
+		})
+		.describe('Um devedor e tudo o que ele tem com este credor (e só com este credor).')
+);
+
+export type DebtItem = z.infer<typeof debtItemSchema>;
+export type CloseDebtRequest = z.infer<typeof closeDebtRequestSchema>;
+export type ItemError = z.infer<typeof itemErrorSchema>;
+export type Problem = z.infer<typeof problemSchema>;
+export type BatchResult = z.infer<typeof batchResultSchema>;
+export type ApiDebt = z.infer<typeof debtSchema>;
+export type ApiAgreement = z.infer<typeof agreementSchema>;
+export type ApiInstallment = z.infer<typeof installmentSchema>;
+export type ApiPayment = z.infer<typeof paymentSchema>;
+export type ApiDebtor = z.infer<typeof debtorSchema>;
+
+// ---------------------------------------------------------------- admin form
+
+export const apiKeyCreateSchema = z.object({
+	creditorId: z.uuid({ error: 'Escolha o credor.' }),
+	name: z
+		.string()
+		.trim()
+		.min(2, { error: 'Dê um nome à chave (por exemplo "ERP produção").' })
+		.max(100, { error: 'Nome com mais de 100 caracteres.' }),
+	scope: z.enum(['read', 'read_write'], { error: 'Escolha a permissão: leitura, ou leitura e escrita.' })
+});

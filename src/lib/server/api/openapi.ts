@@ -1,0 +1,293 @@
+import { z } from 'zod';
+import * as s from '../../schemas/api';
+import { PROBLEM_TYPES, type ProblemType } from './problem';
+
+/**
+ * The OpenAPI 3.1 document of the API, generated from the zod schemas the server parses with
+ * (`z.toJSONSchema`, JSON Schema 2020-12, the dialect of OpenAPI 3.1), and the endpoint table
+ * below. The reference page (`/api/v1/docs`) is rendered from this same document.
+ */
+
+type Param = { name: string; in: 'path' | 'query' | 'header'; schema: z.ZodType; required?: boolean; example?: string };
+
+export type Endpoint = {
+	method: 'get' | 'post';
+	path: string;
+	operationId: string;
+	tag: string;
+	summary: string;
+	description: string;
+	write: boolean;
+	params?: Param[];
+	/** Query parameters from a zod object, one per key. */
+	query?: z.ZodObject;
+	body?: { schema: z.ZodType; required: boolean; example: unknown };
+	ok: { status: number; schema: z.ZodType; description: string };
+	problems: ProblemType[];
+	/** For the curl example: a path with its parameters filled in, and a query string. */
+	example: { path: string; query?: string };
+};
+
+const AUTH_PROBLEMS: ProblemType[] = ['nao-autenticado'];
+const idempotencyHeader: Param = { name: 'Idempotency-Key', in: 'header', schema: s.idempotencyKeySchema, example: '6f1c2a4e-3b7d-4c55-9a10-2f3e4d5c6b7a' };
+const debtIdParam: Param = { name: 'debt_id', in: 'path', required: true, schema: s.debtIdParamSchema, example: 'AUR-88120' };
+
+const closeDescription = (what: string) =>
+	`${what} A dívida sai do portal na hora (o portal só mostra dívidas abertas ou em acordo) e ` +
+	'recebe status, closed_reason e closed_at. Uma dívida em acordo ativo é recusada com 409: cancele o acordo no painel primeiro. ' +
+	'Repetir a chamada numa dívida já fechada do mesmo jeito devolve 200 sem mudar nada; fechada do outro jeito, 409.';
+
+export const ENDPOINTS: Endpoint[] = [
+	{
+		method: 'post',
+		path: '/api/v1/debts:batch',
+		operationId: 'upsertDebts',
+		tag: 'Dívidas',
+		summary: 'Enviar dívidas e devedores em lote (upsert)',
+		description:
+			`Cria ou atualiza até ${s.MAX_BATCH_ITEMS.toLocaleString('pt-BR')} dívidas por chamada, com as mesmas regras da importação CSV: ` +
+			'devedores pelo CPF/CNPJ dentro da assessoria, dívidas pelo debt_id dentro do credor. Uma dívida que não está mais aberta ' +
+			'(em acordo, quitada, baixada) nunca é reescrita; um telefone ou e-mail vazio mantém o já cadastrado; debt_id repetido no lote: vale o último. ' +
+			'Um devedor que também deve a outro credor da assessoria mantém o nome e os contatos já cadastrados: a chave de um credor não altera o que outro credor usa. ' +
+			'Cada item inválido vem em errors com index, field e message. Os itens válidos são gravados juntos, numa transação; ' +
+			'com atomic=true, um item inválido recusa o lote inteiro (422). Se nenhum item for válido, a resposta é 422 e nada é gravado.',
+		write: true,
+		query: s.batchQuerySchema,
+		params: [idempotencyHeader],
+		body: {
+			schema: s.batchRequestSchema,
+			required: true,
+			example: {
+				items: [
+					{
+						debt_id: 'AUR-88120',
+						debtor_document: '529.982.247-25',
+						debtor_name: 'Maria Aparecida da Silva',
+						debtor_phone: '(11) 98765-4321',
+						debtor_email: 'maria@example.com',
+						debtor_state: 'SP',
+						description: 'Colchão casal; cama box - carnê',
+						due_date: '2025-03-15',
+						principal_cents: 123456,
+						late_fee_percent: 2,
+						interest_monthly_percent: 1
+					}
+				]
+			}
+		},
+		ok: { status: 200, schema: s.batchResultSchema, description: 'Lote processado: contagens e os problemas de cada item inválido.' },
+		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'requisicao-invalida', 'tipo-de-conteudo', 'lote-grande-demais', 'validacao', 'chave-de-idempotencia'],
+		example: { path: '/api/v1/debts:batch' }
+	},
+	{
+		method: 'post',
+		path: '/api/v1/debts/{debt_id}/settle',
+		operationId: 'settleDebt',
+		tag: 'Dívidas',
+		summary: 'Quitar uma dívida paga fora do portal',
+		description: closeDescription('Para a dívida paga diretamente ao credor (na loja, no banco): status settled.'),
+		write: true,
+		params: [debtIdParam, idempotencyHeader],
+		body: { schema: s.closeDebtRequestSchema, required: false, example: { reason: 'Pago na loja em 10/03', closed_at: '2025-03-10T15:00:00Z' } },
+		ok: { status: 200, schema: s.debtSchema, description: 'A dívida, já quitada.' },
+		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'nao-encontrado', 'requisicao-invalida', 'tipo-de-conteudo', 'validacao', 'conflito', 'chave-de-idempotencia'],
+		example: { path: '/api/v1/debts/AUR-88120/settle' }
+	},
+	{
+		method: 'post',
+		path: '/api/v1/debts/{debt_id}/write-off',
+		operationId: 'writeOffDebt',
+		tag: 'Dívidas',
+		summary: 'Baixar uma dívida',
+		description: closeDescription('Para a dívida que o credor deixa de cobrar: status written_off.'),
+		write: true,
+		params: [debtIdParam, idempotencyHeader],
+		body: { schema: s.closeDebtRequestSchema, required: false, example: { reason: 'Prescrita' } },
+		ok: { status: 200, schema: s.debtSchema, description: 'A dívida, já baixada.' },
+		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'nao-encontrado', 'requisicao-invalida', 'tipo-de-conteudo', 'validacao', 'conflito', 'chave-de-idempotencia'],
+		example: { path: '/api/v1/debts/AUR-88120/write-off' }
+	},
+	{
+		method: 'get',
+		path: '/api/v1/agreements',
+		operationId: 'listAgreements',
+		tag: 'Acordos e pagamentos',
+		summary: 'Listar acordos',
+		description:
+			'Os acordos do credor em ordem de alteração (updated_at, id). Para sincronizar, guarde o instante da última sincronização ' +
+			'e peça updated_since com alguns minutos de folga; siga next_cursor até null.',
+		write: false,
+		query: s.listQuerySchema,
+		ok: { status: 200, schema: s.agreementPageSchema, description: 'Uma página de acordos.' },
+		problems: [...AUTH_PROBLEMS, 'requisicao-invalida'],
+		example: { path: '/api/v1/agreements', query: '?updated_since=2025-03-01T00:00:00Z&limit=100' }
+	},
+	{
+		method: 'get',
+		path: '/api/v1/installments',
+		operationId: 'listInstallments',
+		tag: 'Acordos e pagamentos',
+		summary: 'Listar parcelas',
+		description:
+			'As parcelas dos acordos do credor em ordem de alteração. Uma parcela cujo vencimento mudou fica cancelled, com superseded_by ' +
+			'apontando a que a substituiu.',
+		write: false,
+		query: s.listQuerySchema,
+		ok: { status: 200, schema: s.installmentPageSchema, description: 'Uma página de parcelas.' },
+		problems: [...AUTH_PROBLEMS, 'requisicao-invalida'],
+		example: { path: '/api/v1/installments', query: '?limit=500' }
+	},
+	{
+		method: 'get',
+		path: '/api/v1/payments',
+		operationId: 'listPayments',
+		tag: 'Acordos e pagamentos',
+		summary: 'Listar pagamentos',
+		description: 'Os pagamentos recebidos nos acordos do credor, em ordem de registro (pagamentos nunca mudam: updated_since filtra created_at).',
+		write: false,
+		query: s.listQuerySchema,
+		ok: { status: 200, schema: s.paymentPageSchema, description: 'Uma página de pagamentos.' },
+		problems: [...AUTH_PROBLEMS, 'requisicao-invalida'],
+		example: { path: '/api/v1/payments', query: '?updated_since=2025-03-01T00:00:00Z' }
+	},
+	{
+		method: 'get',
+		path: '/api/v1/debtors/{document}',
+		operationId: 'getDebtor',
+		tag: 'Devedores',
+		summary: 'Um devedor com tudo',
+		description:
+			'Dados do devedor e as suas dívidas, acordos, parcelas e pagamentos com este credor (nada de outros credores). ' +
+			'Um documento sem dívidas neste credor dá 404, como um documento desconhecido.',
+		write: false,
+		params: [{ name: 'document', in: 'path', required: true, schema: s.documentParamSchema, example: '52998224725' }],
+		ok: { status: 200, schema: s.debtorSchema, description: 'O devedor.' },
+		problems: [...AUTH_PROBLEMS, 'nao-encontrado'],
+		example: { path: '/api/v1/debtors/52998224725' }
+	}
+];
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+function idOf(schema: z.ZodType): string {
+	const id = s.apiSchemas.get(schema)?.id;
+	if (!id) throw new Error('esquema sem id no registro da API');
+	return id;
+}
+
+function inline(schema: z.ZodType): Record<string, unknown> {
+	const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+	return rest;
+}
+
+function parameters(e: Endpoint) {
+	const list: Record<string, unknown>[] = [];
+	for (const p of e.params ?? []) {
+		const { description, ...schema } = inline(p.schema);
+		list.push({ name: p.name, in: p.in, required: p.required ?? false, description, schema, ...(p.example && { example: p.example }) });
+	}
+	if (e.query) {
+		for (const [name, field] of Object.entries(e.query.shape)) {
+			const { description, ...schema } = inline(field as z.ZodType);
+			list.push({ name, in: 'query', required: !(field as z.ZodType).safeParse(undefined).success, description, schema });
+		}
+	}
+	return list;
+}
+
+function responses(e: Endpoint) {
+	const out: Record<string, unknown> = {
+		[e.ok.status]: {
+			description: e.ok.description,
+			...(e.write && { headers: { 'Idempotent-Replayed': { description: 'true quando a resposta é a guardada de uma requisição anterior com a mesma Idempotency-Key.', schema: { type: 'string', enum: ['true'] } } } }),
+			content: { 'application/json': { schema: ref(idOf(e.ok.schema)) } }
+		}
+	};
+	const byStatus = new Map<number, string[]>();
+	for (const p of [...e.problems, 'erro-interno' as const]) {
+		const t = PROBLEM_TYPES[p];
+		byStatus.set(t.status, [...(byStatus.get(t.status) ?? []), `${t.title}: ${t.about}`]);
+	}
+	for (const [status, texts] of [...byStatus].sort((a, b) => a[0] - b[0])) {
+		out[status] = { description: texts.join(' — '), content: { 'application/problem+json': { schema: ref('Problem') } } };
+	}
+	return out;
+}
+
+function components() {
+	const { schemas } = z.toJSONSchema(s.apiSchemas, { target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' });
+	const out: Record<string, unknown> = {};
+	for (const [id, schema] of Object.entries(schemas)) {
+		// Inside an OpenAPI document each component is a plain subschema: no $schema, and a
+		// fragment-only $id is not allowed by JSON Schema 2020-12.
+		const { $schema: _a, $id: _b, ...rest } = schema as Record<string, unknown>;
+		out[id] = rest;
+	}
+	return out;
+}
+
+let cached: Record<string, unknown> | undefined;
+
+/** The document, without `servers` (that depends on the host the request came to). */
+export function document(): Record<string, unknown> {
+	if (cached) return cached;
+	const paths: Record<string, Record<string, unknown>> = {};
+	for (const e of ENDPOINTS) {
+		paths[e.path] ??= {};
+		paths[e.path][e.method] = {
+			operationId: e.operationId,
+			tags: [e.tag],
+			summary: e.summary,
+			description: e.description + (e.write ? ' Exige uma chave de leitura e escrita.' : ''),
+			parameters: parameters(e),
+			...(e.body && {
+				requestBody: {
+					required: e.body.required,
+					content: { 'application/json': { schema: ref(idOf(e.body.schema)), example: e.body.example } }
+				}
+			}),
+			responses: responses(e)
+		};
+	}
+	cached = {
+		openapi: '3.1.0',
+		jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+		info: {
+			title: 'Acerto — API de integração',
+			version: '1.0.0',
+			summary: 'Envie a carteira de um credor e leia de volta acordos, parcelas e pagamentos.',
+			description:
+				'API JSON para o ERP de um credor. Cada chave de API pertence a um credor e só enxerga e altera os dados dele. ' +
+				'Autenticação: Authorization: Bearer <chave> (crie a chave no painel, em API, ou com acerto apikey create). ' +
+				'Valores em centavos (inteiros); datas de calendário AAAA-MM-DD; instantes em ISO 8601 (UTC). ' +
+				'Erros em application/problem+json (RFC 9457), com detail em português. ' +
+				'Todo POST aceita Idempotency-Key: repetir a mesma requisição com a mesma chave devolve a mesma resposta sem executar de novo.'
+		},
+		tags: [
+			{ name: 'Dívidas', description: 'A carteira: enviar, quitar e baixar dívidas.' },
+			{ name: 'Acordos e pagamentos', description: 'O que os devedores negociaram e pagaram no portal.' },
+			{ name: 'Devedores', description: 'Um devedor com tudo o que tem com o credor.' }
+		],
+		security: [{ chaveDeApi: [] }],
+		paths,
+		components: {
+			securitySchemes: {
+				chaveDeApi: {
+					type: 'http',
+					scheme: 'bearer',
+					bearerFormat: 'ak_live_…',
+					description: 'Chave de API do credor (ak_live_ e 40 caracteres), mostrada uma única vez ao ser criada.'
+				}
+			},
+			schemas: components()
+		}
+	};
+	return cached;
+}
+
+/** The document as served to a client on `origin`. */
+export function documentFor(origin: string): Record<string, unknown> {
+	return { ...document(), servers: [{ url: origin, description: 'Este servidor' }] };
+}
+
+export { PROBLEM_TYPES };

@@ -1,0 +1,3 @@
+import * as api from '$lib/server/api/http';
+
+export const fallback = api.notFound;
