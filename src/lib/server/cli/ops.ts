@@ -10,6 +10,7 @@ import { agencies, creditors, debtors, type StaffRole } from '../db/schema';
 import { runMigrations } from '../db/migrate';
 import { startEmbedded } from '../db/embedded';
 import * as tenancy from '../tenancy';
+import * as policies from '../tenancy/policies';
 import * as audit from '../audit';
 import { createCreditor } from '../tenancy/creditors';
 import { createLinkToken } from '../auth/links';
@@ -249,18 +250,15 @@ async function policySet(a: Args): Promise<number> {
 		}
 		return 1;
 	}
-	const version = await db().transaction(async (tx) => {
-		const v = await tenancy.publishPolicy(tx, creditor.id, parsed.data);
-		await audit.record(tx, {
-			agencyId: creditor.agencyId,
-			actorType: 'cli',
-			action: 'policy.publish',
-			entity: 'creditor',
-			entityId: creditor.id,
-			data: { version: v, file: path.basename(file) }
-		});
-		return v;
-	});
+	// The same publish as the admin editor: a new version, audited with before/after.
+	const result = await db().transaction((tx) =>
+		policies.publish(tx, { creditorId: creditor.id, policy: parsed.data, scope: { agencyId: creditor.agencyId, creditorId: null }, actor: { type: 'cli' } })
+	);
+	if (!result.ok) {
+		err(`Política recusada: ${result.reason}.`);
+		return 1;
+	}
+	const version = result.version;
 	out(`Política versão ${version} publicada para o credor ${creditor.slug}.`);
 	return 0;
 }
