@@ -1,0 +1,147 @@
+import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
+import { closeDb, db } from '../../src/lib/server/db/client';
+import * as staffAuth from '../../src/lib/server/staff';
+import type { StaffRole } from '../../src/lib/server/db/schema';
+import * as factory from '../support/factory';
+import { startApp, type App } from '../support/app-server';
+
+/**
+ * The authorisation matrix: for every role and every admin route, whether that role reaches it;
+ * and that a person scoped to creditor A reaches nothing of creditor B. Over HTTP against the
+ * built app, signed in as each person would be.
+ */
+
+let app: App;
+let A: Awaited<ReturnType<typeof factory.world>>;
+let B: Awaited<ReturnType<typeof factory.creditor>>;
+const cookies = new Map<string, string>();
+
+type Who = 'agency_admin' | 'creditor_manager' | 'operator' | 'viewer';
+const PASSWORD = 'matriz de acesso bem longa 1';
+
+async function person(role: StaffRole, creditorId: string | null): Promise<string> {
+	const email = `${role}.${Date.now()}.${Math.random().toString(36).slice(2, 6)}@matriz.example`;
+	const inv = await db().transaction((tx) => staffAuth.invite(tx, { agencyId: A.agency.id, email, role, creditorId }, { type: 'cli' }));
+	if (!inv.ok) throw new Error(inv.message);
+	const acc = await staffAuth.acceptInvite(db(), { token: inv.token, name: role, password: PASSWORD, confirm: PASSWORD });
+	if (!acc.ok) throw new Error(acc.message);
+	const res = await fetch(`${app.base}/admin/entrar`, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { origin: app.base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({ email, senha: PASSWORD })
+	});
+	if (res.status !== 303) throw new Error(`login de ${role}: ${res.status} ${(await res.text()).match(/role="alert"[^>]*>([^<]*)/)?.[1]}`);
+	const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${staffAuth.STAFF_COOKIE}=`))!;
+	return cookie.split(';')[0];
+}
+
+function get(who: Who | null, p: string) {
+	return fetch(app.base + p, { redirect: 'manual', headers: { accept: 'text/html', ...(who ? { cookie: cookies.get(who)! } : {}) } });
+}
+
+function post(who: Who, p: string, form: Record<string, string>) {
+	return fetch(app.base + p, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { origin: app.base, accept: 'text/html', cookie: cookies.get(who)!, 'content-type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams(form)
+	});
+}
+
+beforeAll(async () => {
+	A = await factory.world();
+	B = await factory.creditor(A.agency.id);
+	app = await startApp(inject('databaseUrl'));
+	cookies.set('agency_admin', await person('agency_admin', null));
+	cookies.set('creditor_manager', await person('creditor_manager', A.creditor.id));
+	cookies.set('operator', await person('operator', null));
+	cookies.set('viewer', await person('viewer', null));
+}, 180_000);
+
+afterAll(async () => {
+	await app?.stop();
+	await closeDb();
+});
+
+const ALL: Who[] = ['agency_admin', 'creditor_manager', 'operator', 'viewer'];
+
+// route → who may open it (everyone else: 403). `:A` is creditor A, the manager's own.
+const PAGES: [string, Who[]][] = [
+	['/admin', ALL],
+	['/admin/conta/seguranca', ALL],
+	['/admin/credores', ALL],
+	['/admin/credores/novo', ['agency_admin']],
+	['/admin/credores/:A', ALL],
+	['/admin/credores/:A/politica', ALL],
+	['/admin/importacoes', ALL],
+	['/admin/indicadores', ALL],
+	['/admin/indicadores/exportar', ALL],
+	['/admin/api', ['agency_admin', 'creditor_manager']],
+	['/admin/auditoria', ['agency_admin']]
+];
+
+describe('who reaches which admin page', () => {
+	for (const [route, allowed] of PAGES) {
+		for (const who of ALL) {
+			const may = allowed.includes(who);
+			it(`${who} ${may ? 'opens' : 'is refused'} ${route}`, async () => {
+				const res = await get(who, route.replace(':A', A.creditor.id));
+				expect(res.status).toBe(may ? 200 : 403);
+			});
+		}
+		it(`nobody signed in is sent to sign in from ${route}`, async () => {
+			const res = await get(null, route.replace(':A', A.creditor.id));
+			expect(res.status).toBe(303);
+			expect(res.headers.get('location')).toMatch(/^\/admin\/entrar/);
+		});
+	}
+});
+
+describe('a creditor manager of A reaches nothing of creditor B', () => {
+	for (const p of ['/admin/credores/:B', '/admin/credores/:B/politica']) {
+		it(`GET ${p} → 404`, async () => {
+			expect((await get('creditor_manager', p.replace(':B', B.id))).status).toBe(404);
+		});
+	}
+	it('does not see B in the creditor list', async () => {
+		const html = await (await get('creditor_manager', '/admin/credores')).text();
+		expect(html).toContain(A.creditor.displayName);
+		expect(html).not.toContain(B.displayName);
+	});
+	it('cannot edit B (404) and B stays as it was', async () => {
+		const res = await post('creditor_manager', `/admin/credores/${B.id}`, { displayName: 'Invadido' });
+		expect(res.status).toBe(404);
+		const again = await db().query.creditors.findFirst({ where: (t, { eq }) => eq(t.id, B.id) });
+		expect(again!.displayName).toBe(B.displayName);
+	});
+	it('cannot publish a policy for B (404)', async () => {
+		const res = await post('creditor_manager', `/admin/credores/${B.id}/politica?/publicar`, { policy: '{}' });
+		expect(res.status).toBe(404);
+	});
+	it('cannot create API keys for B', async () => {
+		const res = await post('creditor_manager', '/admin/api?/criar', { creditorId: B.id, name: 'invasora', scope: 'read' });
+		const keys = await db().query.apiKeys.findMany({ where: (t, { eq }) => eq(t.creditorId, B.id) });
+		expect(res.status).not.toBe(303);
+		expect(keys).toHaveLength(0);
+	});
+});
+
+describe('writes need their permission, not only a page', () => {
+	it('a viewer cannot publish a policy (403), even for a creditor in reach', async () => {
+		const res = await post('viewer', `/admin/credores/${A.creditor.id}/politica?/publicar`, { policy: '{}' });
+		expect(res.status).toBe(403);
+	});
+	it('an operator cannot edit a creditor (403)', async () => {
+		const res = await post('operator', `/admin/credores/${A.creditor.id}`, { displayName: 'Outro nome' });
+		expect(res.status).toBe(403);
+	});
+	it('an operator cannot create a creditor (403)', async () => {
+		const res = await post('operator', '/admin/credores/novo', { cnpj: '11.222.333/0001-81' });
+		expect(res.status).toBe(403);
+	});
+	it('a viewer cannot create API keys (403)', async () => {
+		const res = await post('viewer', '/admin/api?/criar', { creditorId: A.creditor.id, name: 'x', scope: 'read' });
+		expect(res.status).toBe(403);
+	});
+});
