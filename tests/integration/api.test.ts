@@ -1,11 +1,11 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import Ajv2020Module from 'ajv/dist/2020';
 import addFormatsModule from 'ajv-formats';
 import { closeDb, db } from '../../src/lib/server/db/client';
+import { startApp, type App } from '../support/app-server';
 import { apiKeys, auditLog, debtors, debts, installments, payments, agreements as agreementsTable } from '../../src/lib/server/db/schema';
 import * as agreements from '../../src/lib/server/agreements';
 import * as portalDebts from '../../src/lib/server/debts';
@@ -26,7 +26,7 @@ const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as typeof addFormatsModule;
 
 let server: ChildProcess;
-let serverLog = '';
+let app: App;
 let base = '';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -37,28 +37,9 @@ const root = path.resolve(import.meta.dirname, '../..');
 const today = todayInSaoPaulo();
 
 async function startServer() {
-	if (!fs.existsSync(path.join(root, process.env.ACERTO_BUILD_DIR ?? 'build', 'handler.js'))) {
-		const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
-		if (r.status !== 0) throw new Error('vite build falhou');
-	}
-	server = spawn(process.execPath, ['bin/acerto.js', 'serve', '--no-build'], {
-		cwd: root,
-		env: { ...process.env, DATABASE_URL: inject('databaseUrl'), PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', SEED_DEMO: 'never' },
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
-	server.stderr!.on('data', (d) => (serverLog += d));
-	base = await new Promise<string>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`o servidor não subiu:\n${serverLog}`)), 60_000);
-		server.stdout!.on('data', (d) => {
-			serverLog += d;
-			const m = serverLog.match(/\{"type":"listening","port":(\d+)/);
-			if (m) {
-				clearTimeout(timer);
-				resolve(`http://127.0.0.1:${m[1]}`);
-			}
-		});
-		server.once('exit', (code) => reject(new Error(`o servidor saiu com ${code}:\n${serverLog}`)));
-	});
+	app = await startApp(inject('databaseUrl'), {});
+	server = app.process;
+	base = app.base;
 }
 
 type Reply = { status: number; body: Json; text: string; headers: Headers };

@@ -1,10 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
+import { startApp, type App } from '../support/app-server';
 import { agreements, outbox } from '../../src/lib/server/db/schema';
 import * as offers from '../../src/lib/server/offers';
 import { todayInSaoPaulo } from '../../src/lib/format/dates';
@@ -19,7 +18,7 @@ import * as factory from '../support/factory';
 
 const MASKED_MOBILE = /\(\d{2}\) \*{5}-\d{4}/g;
 let server: ChildProcess;
-let serverLog = '';
+let app: App;
 let base = '';
 
 class Jar {
@@ -96,37 +95,9 @@ async function login(jar: Jar): Promise<Response> {
 }
 
 async function startServer() {
-	const root = process.cwd();
-	if (!fs.existsSync(path.join(root, process.env.ACERTO_BUILD_DIR ?? 'build', 'handler.js'))) {
-		const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
-		if (r.status !== 0) throw new Error('vite build falhou');
-	}
-	server = spawn(process.execPath, ['bin/acerto.js', 'serve', '--no-build'], {
-		cwd: root,
-		env: {
-			...process.env,
-			DATABASE_URL: inject('databaseUrl'),
-			PORT: '0',
-			HOST: '127.0.0.1',
-			NODE_ENV: 'test',
-			SEED_DEMO: 'never',
-			OTP_SENDS_PER_IP_PER_HOUR: '1000'
-		},
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
-	server.stderr!.on('data', (d) => (serverLog += d));
-	base = await new Promise<string>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`o servidor não subiu:\n${serverLog}`)), 60_000);
-		server.stdout!.on('data', (d) => {
-			serverLog += d;
-			const m = serverLog.match(/\{"type":"listening","port":(\d+)/);
-			if (m) {
-				clearTimeout(timer);
-				resolve(`http://127.0.0.1:${m[1]}`);
-			}
-		});
-		server.once('exit', (code) => reject(new Error(`o servidor saiu com ${code}:\n${serverLog}`)));
-	});
+	app = await startApp(inject('databaseUrl'), { OTP_SENDS_PER_IP_PER_HOUR: '1000' });
+	server = app.process;
+	base = app.base;
 }
 
 const today = todayInSaoPaulo();
@@ -322,7 +293,7 @@ describe('the portal over HTTP', () => {
 		const started = Date.now();
 		server.kill('SIGTERM');
 		const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5_000))]);
-		expect(code, serverLog.slice(-2000)).toBe(0);
+		expect(code, app.log().slice(-2000)).toBe(0);
 		expect(Date.now() - started).toBeLessThan(5_000);
 	});
 });

@@ -3,7 +3,7 @@
  * The figures come in already computed by the offer engine; this module only checks that they
  * add up (a termo whose numbers disagree must never be issued) and lays them out.
  */
-import pdfmake from 'pdfmake';
+import { pdfBuffer } from '../pdf/render';
 import type { Column, Content, ContentText, CustomTableLayout, TableCell, TDocumentDefinitions } from 'pdfmake/interfaces';
 import { formatBRL, formatPercent } from '../../format/money';
 import { formatDateBR, todayInSaoPaulo } from '../../format/dates';
@@ -61,22 +61,6 @@ export interface TermoData {
 	contact?: string;
 }
 
-const HELVETICA = {
-	normal: 'Helvetica',
-	bold: 'Helvetica-Bold',
-	italics: 'Helvetica-Oblique',
-	bolditalics: 'Helvetica-BoldOblique'
-};
-const BUILTIN_FONT_NAMES = new Set(Object.values(HELVETICA));
-
-// pdfmake is a process-wide singleton: set fonts and policies right before each render. URLs
-// and files are refused; the base-14 font names pass, as pdfmake checks them like paths.
-async function pdfBuffer(doc: TDocumentDefinitions): Promise<Buffer> {
-	pdfmake.setFonts({ Helvetica: HELVETICA });
-	pdfmake.setUrlAccessPolicy(() => false);
-	pdfmake.setLocalAccessPolicy((path) => BUILTIN_FONT_NAMES.has(path));
-	return pdfmake.createPdf(doc).getBuffer();
-}
 
 function saoPauloDate(isoDateOrInstant: string): string {
 	if (/^\d{4}-\d{2}-\d{2}$/.test(isoDateOrInstant)) return isoDateOrInstant;

@@ -3,7 +3,7 @@
  * in the FEBRABAN layout every bank teller and app recognises. Since Res. BCB 443 (in force
  * 2025-02-03) it may also carry a Pix QR code (boleto híbrido); ours does, in the recibo.
  */
-import pdfmake from 'pdfmake';
+import { pdfBuffer } from '../../pdf/render';
 import type { Content, TableCell, TDocumentDefinitions, CustomTableLayout } from 'pdfmake/interfaces';
 import bwipjs from 'bwip-js/node';
 import { formatBRL } from '../../../format/money';
@@ -42,26 +42,6 @@ const BANK_NAMES: Record<string, string> = {
 	'756': 'Sicoob'
 };
 
-// PDF base-14 fonts: pdfkit ships their metrics, so nothing is read from disk.
-const HELVETICA = {
-	normal: 'Helvetica',
-	bold: 'Helvetica-Bold',
-	italics: 'Helvetica-Oblique',
-	bolditalics: 'Helvetica-BoldOblique'
-};
-const BUILTIN_FONT_NAMES = new Set(Object.values(HELVETICA));
-
-/**
- * pdfmake is a process-wide singleton: fonts and access policies are set right before each
- * render. URLs are always refused and local paths too, except the base-14 font names, which
- * pdfmake passes through the local policy although they are not files.
- */
-async function pdfBuffer(doc: TDocumentDefinitions): Promise<Buffer> {
-	pdfmake.setFonts({ Helvetica: HELVETICA });
-	pdfmake.setUrlAccessPolicy(() => false);
-	pdfmake.setLocalAccessPolicy((path) => BUILTIN_FONT_NAMES.has(path));
-	return pdfmake.createPdf(doc).getBuffer();
-}
 
 const MM = 72 / 25.4;
 
