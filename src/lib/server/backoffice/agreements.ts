@@ -1,0 +1,339 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { DbOrTx, Tx } from '../db/client';
+import { agreementDebts, agreements, debtors, debts, installments, nossoNumeroSeq, payments, policies, staff } from '../db/schema';
+import * as audit from '../audit';
+import * as paymentsRecord from '../payments/record';
+import { newTxid } from '../payments/pix/brcode';
+import { policySchema } from '../../schemas/policy';
+import { addDays, formatDateBR, isIsoDate, todayInSaoPaulo } from '../../format/dates';
+import { formatBRL, parseAmountToCents } from '../../format/money';
+import { maskDocument } from '../../format/document';
+import { agreementInReach, isUuid, type Who } from './scope';
+
+export type ActionResult = { ok: true; message: string } | { ok: false; status: 400 | 404 | 409; message: string; field?: string };
+
+const notFound: ActionResult = { ok: false, status: 404, message: 'Acordo não encontrado.' };
+
+// ----------------------------------------------------------------------------------------------
+// Input schemas (one per action, shared by the form and any future API)
+
+export const cancelSchema = z.object({
+	motivo: z
+		.string({ error: 'Informe o motivo do cancelamento.' })
+		.trim()
+		.min(5, 'Informe o motivo do cancelamento (ao menos 5 caracteres).')
+		.max(500, 'O motivo pode ter no máximo 500 caracteres.')
+});
+
+export const dueDateSchema = z.object({
+	parcela: z.string().refine(isUuid, 'Parcela inválida.'),
+	vencimento: z.string({ error: 'Informe a nova data de vencimento.' }).refine(isIsoDate, 'Informe uma data válida (dd/mm/aaaa).')
+});
+
+export const manualPaymentSchema = z.object({
+	parcela: z.string().refine(isUuid, 'Parcela inválida.'),
+	valor: z
+		.string({ error: 'Informe o valor pago.' })
+		.transform((v) => parseAmountToCents(v))
+		.refine((v): v is number => v !== null && v > 0, 'Valor inválido. Use o formato 1.234,56.'),
+	data: z.string({ error: 'Informe a data do pagamento.' }).refine(isIsoDate, 'Informe uma data válida (dd/mm/aaaa).'),
+	referencia: z
+		.string({ error: 'Informe a referência do pagamento.' })
+		.trim()
+		.min(3, 'Informe a referência do pagamento (ex.: número do comprovante ou da transferência).')
+		.max(100, 'A referência pode ter no máximo 100 caracteres.'),
+	comprovante: z
+		.string({ error: 'Descreva o comprovante.' })
+		.trim()
+		.min(3, 'Descreva o comprovante recebido (ex.: "comprovante de TED enviado por e-mail em 10/05").')
+		.max(1000, 'A descrição do comprovante pode ter no máximo 1.000 caracteres.')
+});
+
+// ----------------------------------------------------------------------------------------------
+// Due-date rule (pure)
+
+export type WindowInput = {
+	seq: number;
+	today: string;
+	/** The policy's firstDueDays.max (of the version the agreement was made under). */
+	firstDueDaysMax: number;
+	/** Due date of the live installment before / after this one, if any. */
+	prevDue: string | null;
+	nextDue: string | null;
+	/** The due date agreed at acceptance (from the agreement's terms). */
+	agreedDue: string;
+};
+
+/**
+ * The dates an installment may move to, inside the policy (the version the agreement was made under):
+ * - never before tomorrow (D+1) and never on or before the previous installment's due date;
+ * - never on or after the next installment's due date (the schedule keeps its order);
+ * - the first installment (entry or single payment): at most firstDueDays.max days from today,
+ *   the same window the debtor had when accepting;
+ * - a later installment: at most firstDueDays.max days after the date agreed at acceptance, so
+ *   repeated changes cannot stretch the plan.
+ * `null` when no date fits.
+ */
+export function dueDateWindow(w: WindowInput): { min: string; max: string } | null {
+	let min = addDays(w.today, 1);
+	if (w.prevDue && addDays(w.prevDue, 1) > min) min = addDays(w.prevDue, 1);
+	let max = w.seq === 1 ? addDays(w.today, w.firstDueDaysMax) : addDays(w.agreedDue, w.firstDueDaysMax);
+	if (w.nextDue && addDays(w.nextDue, -1) < max) max = addDays(w.nextDue, -1);
+	return min <= max ? { min, max } : null;
+}
+
+async function policyFirstDueMax(db: DbOrTx, creditorId: string, version: number): Promise<number> {
+	const row = await db.query.policies.findFirst({ where: and(eq(policies.creditorId, creditorId), eq(policies.version, version)) });
+	const parsed = policySchema.safeParse(row?.body);
+	return parsed.success ? parsed.data.firstDueDays.max : 10;
+}
+
+function agreedDueOf(terms: unknown, seq: number, fallback: string): string {
+	const list = (terms as { offer?: { installments?: { seq: number; dueDate: string }[] } })?.offer?.installments ?? [];
+	return list.find((i) => i.seq === seq)?.dueDate ?? fallback;
+}
+
+async function windowsFor(db: DbOrTx, a: typeof agreements.$inferSelect, live: (typeof installments.$inferSelect)[], today: string) {
+	const max = await policyFirstDueMax(db, a.creditorId, a.policyVersion);
+	const sorted = [...live].sort((x, y) => x.seq - y.seq);
+	return new Map(
+		sorted.map((i, k) => [
+			i.id,
+			dueDateWindow({
+				seq: i.seq,
+				today,
+				firstDueDaysMax: max,
+				prevDue: sorted[k - 1]?.dueDate ?? null,
+				nextDue: sorted[k + 1]?.dueDate ?? null,
+				agreedDue: agreedDueOf(a.terms, i.seq, i.dueDate)
+			})
+		])
+	);
+}
+
+// ----------------------------------------------------------------------------------------------
+// The agreement page
+
+const STATUS: Record<string, string> = { active: 'Ativo', settled: 'Quitado', broken: 'Desfeito', cancelled: 'Cancelado' };
+
+/** One agreement as staff see it, with every installment row (superseded ones too) and payments. */
+export async function view(db: DbOrTx, who: Who, code: string, today = todayInSaoPaulo()) {
+	const found = await agreementInReach(db, who, code);
+	if (!found) return null;
+	const a = found.agreement;
+	const [debtor] = await db.select({ id: debtors.id, name: debtors.name, document: debtors.document, anonymizedAt: debtors.anonymizedAt }).from(debtors).where(eq(debtors.id, a.debtorId));
+	const [rows, debtRows, paid] = await Promise.all([
+		db.select().from(installments).where(eq(installments.agreementId, a.id)).orderBy(asc(installments.seq), asc(installments.updatedAt)),
+		db
+			.select({ externalId: debts.externalId, description: debts.description, status: debts.status, updatedCents: agreementDebts.updatedCents })
+			.from(agreementDebts)
+			.innerJoin(debts, eq(debts.id, agreementDebts.debtId))
+			.where(eq(agreementDebts.agreementId, a.id)),
+		db
+			.select({ payment: payments, email: staff.email })
+			.from(payments)
+			.innerJoin(installments, eq(installments.id, payments.installmentId))
+			.leftJoin(staff, eq(staff.id, payments.recordedBy))
+			.where(eq(installments.agreementId, a.id))
+	]);
+	const live = rows.filter((i) => !i.supersededBy);
+	const windows = a.status === 'active' ? await windowsFor(db, a, live.filter((i) => i.status !== 'cancelled'), today) : new Map();
+	return {
+		agreement: {
+			id: a.id,
+			code: a.code,
+			status: a.status,
+			statusLabel: STATUS[a.status] ?? a.status,
+			kind: a.kind,
+			totalCents: a.totalCents,
+			updatedTotalCents: a.updatedTotalCents,
+			discountCents: a.discountCents,
+			policyVersion: a.policyVersion,
+			createdAt: a.createdAt.toISOString(),
+			createdOn: todayInSaoPaulo(a.createdAt),
+			cancelReason: a.cancelReason,
+			cancelledAt: a.cancelledAt?.toISOString() ?? null,
+			settledAt: a.settledAt?.toISOString() ?? null
+		},
+		creditor: { displayName: found.creditor.displayName, legalName: found.creditor.legalName },
+		debtor: { id: debtor.id, name: debtor.name, documentMasked: debtor.anonymizedAt ? 'anonimizado' : maskDocument(debtor.document) },
+		debts: debtRows,
+		installments: live.map((i) => {
+			const w = windows.get(i.id) ?? null;
+			return {
+				id: i.id,
+				seq: i.seq,
+				dueDate: i.dueDate,
+				amountCents: i.amountCents,
+				status: i.status,
+				paidAt: i.paidAt?.toISOString() ?? null,
+				window: i.status === 'pending' ? w : null,
+				payments: paid.filter((p) => p.payment.installmentId === i.id).map((p) => ({ amountCents: p.payment.amountCents, method: p.payment.method, paidAt: p.payment.paidAt.toISOString(), by: p.email }))
+			};
+		}),
+		superseded: rows
+			.filter((i) => i.supersededBy)
+			.map((i) => ({ seq: i.seq, dueDate: i.dueDate, replacedOn: i.updatedAt.toISOString(), newDue: rows.find((r) => r.id === i.supersededBy)?.dueDate ?? null }))
+	};
+}
+
+// ----------------------------------------------------------------------------------------------
+// Actions: each runs in the caller's transaction, locks the agreement first, and is audited.
+
+type Ctx = { ip?: string | null; today?: string };
+
+/** Cancels an active agreement: pending installments cancelled (Pix/boleto withdrawn), its debts open again. */
+export async function cancel(tx: Tx, who: Who, code: string, input: z.infer<typeof cancelSchema>, ctx: Ctx = {}): Promise<ActionResult> {
+	const found = await agreementInReach(tx, who, code, true);
+	if (!found) return notFound;
+	const a = found.agreement;
+	if (a.status === 'cancelled') {
+		return { ok: false, status: 409, message: `Este acordo já foi cancelado${a.cancelledAt ? ` em ${formatDateBR(todayInSaoPaulo(a.cancelledAt))}` : ''}. Nada foi alterado.` };
+	}
+	if (a.status !== 'active') {
+		return { ok: false, status: 409, message: `Este acordo está ${STATUS[a.status]?.toLowerCase() ?? a.status} e não pode ser cancelado. Nada foi alterado.` };
+	}
+	const now = new Date();
+	const cancelled = await tx
+		.update(installments)
+		.set({ status: 'cancelled', updatedAt: now })
+		.where(and(eq(installments.agreementId, a.id), eq(installments.status, 'pending')))
+		.returning({ id: installments.id, seq: installments.seq });
+	const linked = tx.select({ id: agreementDebts.debtId }).from(agreementDebts).where(eq(agreementDebts.agreementId, a.id));
+	const reopened = await tx
+		.update(debts)
+		.set({ status: 'open', updatedAt: now })
+		.where(and(sql`${debts.id} in (${linked})`, eq(debts.status, 'in_agreement')))
+		.returning({ id: debts.id, externalId: debts.externalId });
+	await tx.update(agreements).set({ status: 'cancelled', cancelReason: input.motivo, cancelledAt: now, updatedAt: now }).where(eq(agreements.id, a.id));
+	await audit.record(tx, {
+		agencyId: who.agencyId,
+		actorType: 'staff',
+		actorId: who.id,
+		action: 'agreement.cancel',
+		entity: 'agreement',
+		entityId: a.id,
+		ip: ctx.ip ?? null,
+		data: {
+			code: a.code,
+			before: { status: a.status, pendingInstallments: cancelled.map((i) => i.seq), debts: reopened.map((d) => ({ id: d.id, status: 'in_agreement' })) },
+			after: { status: 'cancelled', cancelReason: input.motivo, cancelledInstallments: cancelled.map((i) => i.seq), debts: reopened.map((d) => ({ id: d.id, status: 'open' })) }
+		}
+	});
+	return { ok: true, message: `Acordo ${a.code} cancelado. ${cancelled.length} ${cancelled.length === 1 ? 'parcela em aberto foi cancelada' : 'parcelas em aberto foram canceladas'} e as dívidas voltaram a ficar em aberto.` };
+}
+
+/**
+ * Moves a pending installment's due date inside the policy (see dueDateWindow). The old row is
+ * cancelled and points to a NEW row (same seq and amount, new txid, new nosso número): the old Pix
+ * and boleto become void and the portal only ever offers the live row.
+ */
+export async function changeDueDate(tx: Tx, who: Who, code: string, input: z.infer<typeof dueDateSchema>, ctx: Ctx = {}): Promise<ActionResult> {
+	const today = ctx.today ?? todayInSaoPaulo();
+	const found = await agreementInReach(tx, who, code, true);
+	if (!found) return notFound;
+	const a = found.agreement;
+	const rows = await tx.select().from(installments).where(eq(installments.agreementId, a.id)).for('update');
+	const inst = rows.find((i) => i.id === input.parcela);
+	if (!inst) return { ok: false, status: 404, field: 'parcela', message: 'Parcela não encontrada neste acordo.' };
+	if (inst.supersededBy) {
+		const next = rows.find((r) => r.id === inst.supersededBy);
+		// A retried submission of the same change: already done, nothing more to do.
+		if (next && next.dueDate === input.vencimento) return { ok: true, message: `O vencimento da parcela ${inst.seq} já estava alterado para ${formatDateBR(next.dueDate)}. Nada foi feito em dobro.` };
+		return { ok: false, status: 409, message: `Esta parcela já foi alterada${next ? ` (novo vencimento ${formatDateBR(next.dueDate)})` : ''}. Recarregue a página e confira antes de alterar de novo.` };
+	}
+	if (a.status !== 'active') return { ok: false, status: 409, message: `Este acordo está ${STATUS[a.status]?.toLowerCase()}: o vencimento não pode ser alterado.` };
+	if (inst.status === 'paid') return { ok: false, status: 409, message: `A parcela ${inst.seq} já está paga: o vencimento não pode ser alterado.` };
+	if (inst.status !== 'pending') return { ok: false, status: 409, message: `A parcela ${inst.seq} está cancelada.` };
+	if (input.vencimento === inst.dueDate) return { ok: false, status: 400, field: 'vencimento', message: `A parcela ${inst.seq} já vence em ${formatDateBR(inst.dueDate)}. Escolha outra data.` };
+
+	const live = rows.filter((r) => r.status !== 'cancelled');
+	const w = (await windowsFor(tx, a, live, today)).get(inst.id);
+	if (!w) return { ok: false, status: 409, message: `Não há data possível dentro da política do credor para a parcela ${inst.seq}.` };
+	if (input.vencimento < w.min || input.vencimento > w.max) {
+		return {
+			ok: false,
+			status: 400,
+			field: 'vencimento',
+			message: `Data fora da política do credor: a parcela ${inst.seq} pode vencer de ${formatDateBR(w.min)} a ${formatDateBR(w.max)}.`
+		};
+	}
+
+	const newId = crypto.randomUUID();
+	const now = new Date();
+	const [{ n }] = await tx.execute<{ n: string }>(sql`select nextval(${nossoNumeroSeq.seqName}::regclass) as n`);
+	// Cancel first: the partial unique index allows one live row per (agreement, seq).
+	await tx.update(installments).set({ status: 'cancelled', supersededBy: newId, updatedAt: now }).where(eq(installments.id, inst.id));
+	const [created] = await tx
+		.insert(installments)
+		.values({
+			id: newId,
+			agreementId: a.id,
+			seq: inst.seq,
+			dueDate: input.vencimento,
+			amountCents: inst.amountCents,
+			status: 'pending',
+			txid: newTxid(),
+			nossoNumero: String(n).padStart(11, '0'),
+			updatedAt: now
+		})
+		.returning();
+	await tx.update(agreements).set({ updatedAt: now }).where(eq(agreements.id, a.id));
+	await audit.record(tx, {
+		agencyId: who.agencyId,
+		actorType: 'staff',
+		actorId: who.id,
+		action: 'installment.reschedule',
+		entity: 'agreement',
+		entityId: a.id,
+		ip: ctx.ip ?? null,
+		data: {
+			code: a.code,
+			seq: inst.seq,
+			before: { id: inst.id, dueDate: inst.dueDate, status: 'pending', txid: inst.txid, nossoNumero: inst.nossoNumero },
+			after: { id: created.id, dueDate: created.dueDate, status: 'pending', txid: created.txid, nossoNumero: created.nossoNumero, replaced: { id: inst.id, status: 'cancelled' } }
+		}
+	});
+	return { ok: true, message: `Vencimento da parcela ${inst.seq} alterado de ${formatDateBR(inst.dueDate)} para ${formatDateBR(created.dueDate)}. O Pix e o boleto anteriores foram cancelados; os novos já estão no portal.` };
+}
+
+/** Records a payment received outside the portal's instruments, with its proof (via payments.record). */
+export async function recordManualPayment(tx: Tx, who: Who, code: string, input: z.infer<typeof manualPaymentSchema>, ctx: Ctx = {}): Promise<ActionResult> {
+	const today = ctx.today ?? todayInSaoPaulo();
+	const found = await agreementInReach(tx, who, code, true);
+	if (!found) return notFound;
+	const a = found.agreement;
+	const [inst] = await tx.select().from(installments).where(and(eq(installments.id, input.parcela), eq(installments.agreementId, a.id)));
+	if (!inst) return { ok: false, status: 404, field: 'parcela', message: 'Parcela não encontrada neste acordo.' };
+	if (input.valor !== inst.amountCents) {
+		return { ok: false, status: 400, field: 'valor', message: `O valor informado (${formatBRL(input.valor)}) é diferente do valor da parcela (${formatBRL(inst.amountCents)}). Registre o valor exato da parcela.` };
+	}
+	if (input.data > today) return { ok: false, status: 400, field: 'data', message: 'A data do pagamento não pode estar no futuro.' };
+	const createdOn = todayInSaoPaulo(a.createdAt);
+	if (input.data < createdOn) return { ok: false, status: 400, field: 'data', message: `A data do pagamento não pode ser anterior ao acordo (${formatDateBR(createdOn)}).` };
+
+	const result = await paymentsRecord.record(tx, {
+		installmentId: inst.id,
+		amountCents: input.valor,
+		// A calendar date in São Paulo; noon keeps it on that date in any time zone that reads it.
+		paidAt: new Date(`${input.data}T12:00:00-03:00`),
+		method: 'manual',
+		source: 'manual',
+		// Namespaced by installment: a retried form is recognised; the same bank reference may recur elsewhere.
+		externalId: `${inst.id}:${input.referencia}`,
+		proof: input.comprovante,
+		actor: { type: 'staff', id: who.id },
+		ip: ctx.ip ?? null,
+		channel: 'staff'
+	});
+	if (!result.ok) return { ok: false, status: 409, message: result.message };
+	if (result.duplicate) return { ok: true, message: `Este pagamento (ref. ${input.referencia}) já estava registrado. Nada foi registrado em dobro.` };
+	return {
+		ok: true,
+		message: result.settled
+			? `Pagamento da parcela ${inst.seq} registrado. Todas as parcelas estão pagas: o acordo ${a.code} foi quitado.`
+			: `Pagamento da parcela ${inst.seq} registrado.`
+	};
+}
+

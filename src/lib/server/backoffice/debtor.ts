@@ -1,0 +1,245 @@
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client';
+import { agreementDebts, agreements, auditLog, creditors, debts, installments, payments, staff } from '../db/schema';
+import * as audit from '../audit';
+import { formatDocument } from '../../format/document';
+import { formatDateBR, todayInSaoPaulo } from '../../format/dates';
+import { formatBRL } from '../../format/money';
+import { debtorInReach, type Debtor, type Who } from './scope';
+import { anonymizeCheck } from './retention';
+
+export type TimelineKind = 'debt' | 'agreement' | 'installment' | 'payment' | 'message' | 'login';
+
+export type TimelineEvent = {
+	/** ISO instant; shown in São Paulo time. */
+	at: string;
+	kind: TimelineKind;
+	title: string;
+	detail: string | null;
+	/** The agreement it concerns, for a link. */
+	code?: string;
+};
+
+const KIND_OF_PAYMENT: Record<string, string> = { pix: 'Pix', boleto: 'boleto', manual: 'registro manual' };
+const DEBT_STATUS: Record<string, string> = { open: 'Em aberto', in_agreement: 'Em acordo', settled: 'Quitada', written_off: 'Baixada' };
+
+/** One-time codes are never shown to staff: nobody but the debtor should ever read one. */
+export function redactCodes(text: string): string {
+	return text.replace(/\b\d{6}\b/g, '••••••');
+}
+
+/** Everything about one debtor that this person reaches: debts and agreements of creditors in reach only. */
+export async function gather(db: DbOrTx, who: Who, debtor: Debtor) {
+	const inReach = who.creditorId ? eq(creditors.id, who.creditorId) : eq(creditors.agencyId, who.agencyId);
+	const debtRows = await db
+		.select({ debt: debts, creditor: { id: creditors.id, displayName: creditors.displayName, retentionDays: creditors.retentionDays } })
+		.from(debts)
+		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
+		.where(and(eq(debts.debtorId, debtor.id), eq(creditors.agencyId, who.agencyId), inReach))
+		.orderBy(asc(debts.dueDate));
+	const agreementRows = await db
+		.select({ agreement: agreements, creditor: { id: creditors.id, displayName: creditors.displayName } })
+		.from(agreements)
+		.innerJoin(creditors, eq(creditors.id, agreements.creditorId))
+		.where(and(eq(agreements.debtorId, debtor.id), eq(creditors.agencyId, who.agencyId), inReach))
+		.orderBy(desc(agreements.createdAt));
+	const agreementIds = agreementRows.map((r) => r.agreement.id);
+	const [links, instRows, paymentRows] = agreementIds.length
+		? await Promise.all([
+				db.select({ agreementId: agreementDebts.agreementId, debtId: agreementDebts.debtId, externalId: debts.externalId }).from(agreementDebts).innerJoin(debts, eq(debts.id, agreementDebts.debtId)).where(inArray(agreementDebts.agreementId, agreementIds)),
+				db.select().from(installments).where(inArray(installments.agreementId, agreementIds)).orderBy(asc(installments.seq), asc(installments.updatedAt)),
+				db
+					.select({ payment: payments, agreementId: installments.agreementId, seq: installments.seq, recordedBy: staff.email })
+					.from(payments)
+					.innerJoin(installments, eq(installments.id, payments.installmentId))
+					.leftJoin(staff, eq(staff.id, payments.recordedBy))
+					.where(inArray(installments.agreementId, agreementIds))
+			])
+		: [[], [], []];
+	const contacts = [debtor.phone, debtor.email].filter((c): c is string => !!c);
+	const messages = contacts.length
+		? await db.execute<{ id: string; channel: string; to: string; text: string; status: string; created_at: string; sent_at: string | null }>(sql`
+			select o.id, o.channel, o."to", o.text, o.status, o.created_at, o.sent_at
+			from outbox o
+			where o.agency_id = ${who.agencyId} and o."to" in ${contacts}
+			${who.creditorId ? sql`and position((select display_name from creditors where id = ${who.creditorId}) in o.text) > 0` : sql``}
+			order by o.created_at desc limit 500`)
+		: [];
+	// Portal logins: the audit's debtor.login, with the portal it went through (the one-time code consumed then).
+	const logins = await db.execute<{ id: number; at: string; ip: string | null; creditor: string | null }>(sql`
+		select a.id, a.at, a.ip, c.display_name as creditor
+		from audit_log a
+		left join lateral (
+			select o.creditor_id from otp_challenges o
+			where o.debtor_id = ${debtor.id} and o.consumed_at between a.at - interval '2 minutes' and a.at + interval '2 minutes'
+			order by abs(extract(epoch from o.consumed_at - a.at)) limit 1
+		) o on true
+		left join creditors c on c.id = o.creditor_id
+		where a.actor_type = 'debtor' and a.actor_id = ${debtor.id} and a.action = 'debtor.login' and a.agency_id = ${who.agencyId}
+		${who.creditorId ? sql`and c.id = ${who.creditorId}` : sql``}
+		order by a.at desc limit 500`);
+	// Who did what to these agreements (cancel, due date), for the timeline's "por …".
+	const staffActions = agreementIds.length
+		? await db
+				.select({ action: auditLog.action, entityId: auditLog.entityId, data: auditLog.data, email: staff.email })
+				.from(auditLog)
+				.leftJoin(staff, sql`${auditLog.actorType} = 'staff' and ${staff.id}::text = ${auditLog.actorId}`)
+				.where(and(inArray(auditLog.entityId, agreementIds), inArray(auditLog.action, ['agreement.cancel', 'installment.reschedule'])))
+		: [];
+	return { debtRows, agreementRows, links, instRows, paymentRows, messages, logins, staffActions };
+}
+
+type Gathered = Awaited<ReturnType<typeof gather>>;
+
+/** One timeline of everything, newest first (pure: from what `gather` read). */
+export function timeline(g: Gathered): TimelineEvent[] {
+	const events: TimelineEvent[] = [];
+	const codeOf = new Map(g.agreementRows.map((r) => [r.agreement.id, r.agreement.code]));
+	const byWhom = (action: string, match: (data: Record<string, unknown>) => boolean, entityId: string) => {
+		const hit = g.staffActions.find((s) => s.action === action && s.entityId === entityId && match((s.data ?? {}) as Record<string, unknown>));
+		return hit?.email ? ` · por ${hit.email}` : '';
+	};
+	for (const { debt, creditor } of g.debtRows) {
+		events.push({
+			at: debt.createdAt.toISOString(),
+			kind: 'debt',
+			title: `Dívida ${debt.externalId} registrada`,
+			detail: `${creditor.displayName} · ${debt.description} · ${formatBRL(debt.principalCents)} vencida em ${formatDateBR(debt.dueDate)}`
+		});
+		if (debt.closedAt && (debt.status === 'settled' || debt.status === 'written_off')) {
+			events.push({
+				at: debt.closedAt.toISOString(),
+				kind: 'debt',
+				title: `Dívida ${debt.externalId} ${debt.status === 'settled' ? 'quitada' : 'baixada'}`,
+				detail: [creditor.displayName, debt.closedReason].filter(Boolean).join(' · ')
+			});
+		}
+	}
+	for (const { agreement: a, creditor } of g.agreementRows) {
+		const linked = g.links.filter((l) => l.agreementId === a.id).map((l) => l.externalId);
+		events.push({
+			at: a.createdAt.toISOString(),
+			kind: 'agreement',
+			code: a.code,
+			title: `Acordo ${a.code} feito`,
+			detail: `${creditor.displayName} · ${a.kind === 'cash' ? 'à vista' : `${a.installmentCount} parcelas`} · total ${formatBRL(a.totalCents)} · dívidas ${linked.join(', ')} em acordo`
+		});
+		if (a.cancelledAt) {
+			events.push({
+				at: a.cancelledAt.toISOString(),
+				kind: 'agreement',
+				code: a.code,
+				title: `Acordo ${a.code} cancelado`,
+				detail: `Motivo: ${a.cancelReason ?? '—'} · parcelas em aberto canceladas; dívidas de volta em aberto${byWhom('agreement.cancel', () => true, a.id)}`
+			});
+		}
+		if (a.settledAt) {
+			events.push({ at: a.settledAt.toISOString(), kind: 'agreement', code: a.code, title: `Acordo ${a.code} quitado`, detail: `${creditor.displayName} · todas as parcelas pagas` });
+		}
+		if (a.status === 'broken') {
+			events.push({ at: a.updatedAt.toISOString(), kind: 'agreement', code: a.code, title: `Acordo ${a.code} desfeito`, detail: 'Parcela sem pagamento além da tolerância' });
+		}
+	}
+	const instById = new Map(g.instRows.map((i) => [i.id, i]));
+	for (const old of g.instRows) {
+		if (!old.supersededBy) continue;
+		const next = instById.get(old.supersededBy);
+		const code = codeOf.get(old.agreementId);
+		events.push({
+			at: old.updatedAt.toISOString(),
+			kind: 'installment',
+			code,
+			title: `Vencimento da parcela ${old.seq} do acordo ${code} alterado`,
+			detail: `de ${formatDateBR(old.dueDate)} para ${next ? formatDateBR(next.dueDate) : '—'} · Pix e boleto anteriores cancelados, novos emitidos${byWhom('installment.reschedule', (d) => (d.before as { id?: string } | undefined)?.id === old.id, old.agreementId)}`
+		});
+	}
+	for (const p of g.paymentRows) {
+		const code = codeOf.get(p.agreementId);
+		const manual = p.payment.source === 'manual';
+		events.push({
+			// A manual payment is a calendar date told by a person: it enters the timeline when recorded.
+			at: (manual ? p.payment.createdAt : p.payment.paidAt).toISOString(),
+			kind: 'payment',
+			code,
+			title: `Pagamento da parcela ${p.seq} do acordo ${code}`,
+			detail: [
+				formatBRL(p.payment.amountCents),
+				KIND_OF_PAYMENT[p.payment.method] ?? p.payment.method,
+				manual ? `pago em ${formatDateBR(todayInSaoPaulo(p.payment.paidAt))}` : null,
+				manual ? `ref. ${p.payment.externalId?.replace(/^[0-9a-f-]{36}:/, '')}` : null,
+				p.recordedBy ? `por ${p.recordedBy}` : null
+			]
+				.filter(Boolean)
+				.join(' · ')
+		});
+	}
+	for (const m of g.messages) {
+		events.push({
+			at: new Date(m.created_at).toISOString(),
+			kind: 'message',
+			title: `Mensagem por ${m.channel === 'sms' ? 'SMS' : m.channel === 'email' ? 'e-mail' : 'WhatsApp'} (${m.status === 'sent' ? 'enviada' : m.status === 'failed' ? 'falhou' : 'na fila'})`,
+			detail: redactCodes(m.text)
+		});
+	}
+	for (const l of g.logins) {
+		events.push({
+			at: new Date(l.at).toISOString(),
+			kind: 'login',
+			title: 'Entrou no portal',
+			detail: [l.creditor ? `Portal ${l.creditor}` : null, l.ip ? `IP ${l.ip}` : null].filter(Boolean).join(' · ') || null
+		});
+	}
+	// Newest first; at the same instant, the later step of a story first (paid after created).
+	const order: Record<TimelineKind, number> = { login: 0, message: 1, debt: 2, agreement: 3, installment: 4, payment: 5 };
+	return events.sort((x, y) => (x.at === y.at ? order[y.kind] - order[x.kind] : x.at < y.at ? 1 : -1));
+}
+
+export type DebtorPage = Awaited<ReturnType<typeof open>>;
+
+/**
+ * The debtor page: identity (document unmasked: staff opened it on purpose, and every opening is
+ * logged as 'debtor.view'), contacts, debts, agreements and one timeline. Null when out of reach.
+ */
+export async function open(db: DbOrTx, who: Who, id: string, ctx: { ip?: string | null; withLgpd?: boolean; today?: string } = {}) {
+	const debtor = await debtorInReach(db, who, id);
+	if (!debtor) return null;
+	await audit.record(db, { agencyId: who.agencyId, actorType: 'staff', actorId: who.id, action: 'debtor.view', entity: 'debtor', entityId: debtor.id, ip: ctx.ip ?? null });
+	const g = await gather(db, who, debtor);
+	const live = g.instRows.filter((i) => !i.supersededBy);
+	return {
+		/** Whether it may be anonymised now (only computed for people with the lgpd permission). */
+		lgpd: ctx.withLgpd ? await anonymizeCheck(db, debtor, ctx.today) : null,
+		debtor: {
+			id: debtor.id,
+			name: debtor.name,
+			document: debtor.anonymizedAt ? debtor.document : formatDocument(debtor.document),
+			phone: debtor.phone,
+			email: debtor.email,
+			state: debtor.state,
+			anonymizedAt: debtor.anonymizedAt?.toISOString() ?? null,
+			createdAt: debtor.createdAt.toISOString()
+		},
+		debts: g.debtRows.map(({ debt, creditor }) => ({
+			id: debt.id,
+			externalId: debt.externalId,
+			description: debt.description,
+			creditor: creditor.displayName,
+			dueDate: debt.dueDate,
+			principalCents: debt.principalCents,
+			status: debt.status,
+			statusLabel: DEBT_STATUS[debt.status] ?? debt.status
+		})),
+		agreements: g.agreementRows.map(({ agreement: a, creditor }) => ({
+			code: a.code,
+			creditor: creditor.displayName,
+			status: a.status,
+			kind: a.kind,
+			totalCents: a.totalCents,
+			createdAt: a.createdAt.toISOString(),
+			installments: live
+				.filter((i) => i.agreementId === a.id)
+				.map((i) => ({ seq: i.seq, dueDate: i.dueDate, amountCents: i.amountCents, status: i.status }))
+		})),
+		timeline: timeline(g)
+	};
+}

@@ -1,0 +1,30 @@
+import { error, fail } from '@sveltejs/kit';
+import { z } from 'zod';
+import { db } from '$lib/server/db/client';
+import { requireStaff } from '$lib/server/guards';
+import { can } from '$lib/server/staff';
+import * as backoffice from '$lib/server/backoffice';
+
+export const load = async ({ locals, params, url, getClientAddress }) => {
+	const me = requireStaff(locals, 'read', url.pathname);
+	// Opening the page is logged (audit 'debtor.view'): the document is shown unmasked here.
+	const page = await backoffice.debtor.open(db(), me, params.id, { ip: getClientAddress(), withLgpd: can(me, 'lgpd') });
+	if (!page) error(404, 'Devedor não encontrado.');
+	return { ...page, can: { act: can(me, 'act_on_agreements'), lgpd: can(me, 'lgpd') } };
+};
+
+const anonymizeSchema = z.object({
+	confirmar: z.literal('sim', { error: 'Marque a confirmação: a anonimização não pode ser desfeita.' })
+});
+
+export const actions = {
+	anonimizar: async ({ locals, params, request, url, getClientAddress }) => {
+		const me = requireStaff(locals, 'lgpd', url.pathname);
+		const parsed = anonymizeSchema.safeParse(Object.fromEntries(await request.formData()));
+		if (!parsed.success) return fail(400, { action: 'anonimizar', message: parsed.error.issues[0].message });
+		const result = await db().transaction((tx) => backoffice.lgpd.anonymize(tx, me, params.id, { ip: getClientAddress() }));
+		if (!result.ok && result.status === 404) error(404, 'Devedor não encontrado.');
+		if (!result.ok) return fail(result.status, { action: 'anonimizar', message: result.message });
+		return { action: 'anonimizar', ok: true, message: result.message };
+	}
+};
