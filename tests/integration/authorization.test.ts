@@ -77,6 +77,8 @@ const PAGES: [string, Who[]][] = [
 	['/admin/importacoes', ALL],
 	['/admin/indicadores', ALL],
 	['/admin/indicadores/exportar', ALL],
+	['/admin/devedores', ALL],
+	['/admin/acordos', ALL],
 	['/admin/api', ['agency_admin', 'creditor_manager']],
 	['/admin/auditoria', ['agency_admin']]
 ];
@@ -127,7 +129,26 @@ describe('a creditor manager of A reaches nothing of creditor B', () => {
 	});
 });
 
+describe('a creditor manager of A reaches no debtor of B', () => {
+	it('finds nobody of B by CPF and gets 404 on their page', async () => {
+		const other = await factory.debtor(A.agency.id, { name: 'Devedora Somente de B' });
+		await factory.debt(B.id, other.id);
+		const asManager = await (await get('creditor_manager', `/admin/devedores?q=${other.document}`)).text();
+		expect(asManager).not.toContain('Devedora Somente de B');
+		const asAdmin = await (await get('agency_admin', `/admin/devedores?q=${other.document}`)).text();
+		expect(asAdmin).toContain('Devedora Somente de B');
+		expect((await get('creditor_manager', `/admin/devedores/${other.id}`)).status).toBe(404);
+		expect((await get('agency_admin', `/admin/devedores/${other.id}`)).status).toBe(200);
+	});
+});
+
 describe('writes need their permission, not only a page', () => {
+	it('a viewer cannot export a debtor (403) and an operator cannot anonymise (403)', async () => {
+		expect((await get('viewer', `/admin/devedores/${A.debtor.id}/exportar`)).status).toBe(403);
+		const res = await post('operator', `/admin/devedores/${A.debtor.id}?/anonimizar`, {});
+		expect(res.status).toBe(403);
+	});
+
 	it('a viewer cannot publish a policy (403), even for a creditor in reach', async () => {
 		const res = await post('viewer', `/admin/credores/${A.creditor.id}/politica?/publicar`, { policy: '{}' });
 		expect(res.status).toBe(403);
