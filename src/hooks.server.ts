@@ -34,7 +34,8 @@ const session: Handle = async ({ event, resolve }) => {
 		if (found && found.session.agencyId === event.locals.creditor.agencyId) {
 			event.locals.debtor = found.debtor;
 			event.locals.session = found.session;
-			event.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(found.session.expiresAt));
+			// The cookie's expiry follows the session's, which moves at most once a minute.
+			if (found.refreshed) event.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(found.session.expiresAt));
 		} else if (!found) {
 			event.cookies.delete(SESSION_COOKIE, { path: '/' });
 		}

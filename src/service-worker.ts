@@ -4,15 +4,17 @@
 /// <reference lib="webworker" />
 import { build, files, version } from '$service-worker';
 
-// Caches the app shell (built JS/CSS) and static files only. Pages, debts, agreements, Pix codes
-// and PDFs always come from the network and are never stored on the phone.
+// Caches the app shell and static files only. Pages, debts, agreements, Pix codes and PDFs always
+// come from the network and are never stored on the phone. Static files are cached at install; the
+// built JS/CSS as the portal uses them (precaching the whole build would put every admin chunk on
+// every debtor's phone).
 const sw = self as unknown as ServiceWorkerGlobalScope;
 const CACHE = `acerto-shell-${version}`;
-const ASSETS = [...build, ...files];
-const SHELL = new Set(ASSETS);
+const STATIC = new Set(files);
+const BUILT = new Set(build);
 
 sw.addEventListener('install', (event) => {
-	event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)).then(() => sw.skipWaiting()));
+	event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(files)).then(() => sw.skipWaiting()));
 });
 
 sw.addEventListener('activate', (event) => {
@@ -24,13 +26,23 @@ sw.addEventListener('activate', (event) => {
 	);
 });
 
+async function shell(request: Request, path: string): Promise<Response> {
+	const cache = await caches.open(CACHE);
+	const hit = await cache.match(path);
+	if (hit) return hit;
+	const response = await fetch(request);
+	// Built files are immutable (content-hashed names): safe to keep until the next version.
+	if (response.ok && BUILT.has(path)) await cache.put(path, response.clone());
+	return response;
+}
+
 sw.addEventListener('fetch', (event) => {
 	const req = event.request;
 	if (req.method !== 'GET') return;
 	const url = new URL(req.url);
 	if (url.origin !== sw.location.origin) return;
-	if (SHELL.has(url.pathname)) {
-		event.respondWith(caches.match(url.pathname).then((hit) => hit ?? fetch(req)));
+	if (STATIC.has(url.pathname) || BUILT.has(url.pathname)) {
+		event.respondWith(shell(req, url.pathname));
 		return;
 	}
 	if (req.mode === 'navigate') {

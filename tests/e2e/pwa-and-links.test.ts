@@ -48,6 +48,7 @@ describe('the portal as an installable app of each brand', () => {
 			return urls;
 		});
 		expect(cached.length).toBeGreaterThan(0);
+		expect(cached).toContain('/offline.html');
 		expect(cached.every((u) => u.startsWith('/_app/') || !u.startsWith('/c/'))).toBe(true);
 		await context.close();
 	});

@@ -46,7 +46,7 @@ export async function validateSessionToken(
 	token: string,
 	idleMinutes: number,
 	now = new Date()
-): Promise<{ session: Session; debtor: SessionDebtor } | null> {
+): Promise<{ session: Session; debtor: SessionDebtor; refreshed: boolean } | null> {
 	const id = sessionIdFromToken(token);
 	const rows = await db
 		.select({ session: debtorSessions, debtor: { id: debtors.id, agencyId: debtors.agencyId, name: debtors.name, document: debtors.document } })
@@ -62,11 +62,12 @@ export async function validateSessionToken(
 		return null;
 	}
 	const idleMs = idleMinutes * 60_000;
-	if (session.expiresAt.getTime() - now.getTime() < idleMs - 60_000) {
+	const refreshed = session.expiresAt.getTime() - now.getTime() < idleMs - 60_000;
+	if (refreshed) {
 		session.expiresAt = new Date(now.getTime() + idleMs);
 		await db.update(debtorSessions).set({ expiresAt: session.expiresAt }).where(eq(debtorSessions.id, id));
 	}
-	return { session, debtor: row.debtor };
+	return { session, debtor: row.debtor, refreshed };
 }
 
 export async function invalidateSession(db: DbOrTx, sessionId: string): Promise<void> {

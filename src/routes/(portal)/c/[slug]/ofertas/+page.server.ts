@@ -15,14 +15,25 @@ export const load = async ({ locals, url }) => {
 		firstDueDate: requested ? (parseDateInput(requested) ?? undefined) : undefined
 	});
 	if (!sel.ok) return { ok: false as const, message: sel.message };
-	await db().transaction((tx) =>
-		funnel.recordOncePerDay(tx, { agencyId: debtor.agencyId, creditorId: sel.creditor.id, debtorId: debtor.id, step: 'offers_viewed', channel: 'portal' })
+	// A KPI event: recorded after the answer, never slowing the page or failing it.
+	const event = { agencyId: debtor.agencyId, creditorId: sel.creditor.id, debtorId: debtor.id, step: 'offers_viewed' as const, channel: 'portal' as const };
+	setImmediate(() =>
+		db()
+			.transaction((tx) => funnel.recordOncePerDay(tx, event))
+			.catch((e) => console.error(JSON.stringify({ type: 'error', where: 'funnel.offers_viewed', error: String(e) })))
 	);
 	return {
 		ok: true as const,
 		dateRefused: sel.dateRefused,
 		offerCreditor: { displayName: sel.creditor.displayName, legalName: sel.creditor.legalName, cnpj: sel.creditor.cnpj },
 		debts: sel.descriptions,
-		set: sel.set
+		// Only what the page shows (the breakdown per debt and the band stay on the server).
+		set: {
+			updatedTotalCents: sel.set.updatedTotalCents,
+			firstDueWindow: sel.set.firstDueWindow,
+			firstDueDate: sel.set.firstDueDate,
+			cash: sel.set.cash,
+			plans: sel.set.plans
+		}
 	};
 };
