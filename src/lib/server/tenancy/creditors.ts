@@ -307,26 +307,8 @@ export async function updateCreditor(
 	}
 }
 
-/** The text fields of the admin creditor form, named as the schema's fields. */
-export const FORM_FIELDS = [
-	'legalName',
-	'cnpj',
-	'address',
-	'displayName',
-	'primaryColor',
-	'slug',
-	'host',
-	'pixKey',
-	'pixMerchantName',
-	'pixMerchantCity',
-	'boletoBankCode',
-	'boletoAgency',
-	'boletoAccount',
-	'boletoWallet',
-	'smsSender',
-	'emailSenderName',
-	'retentionDays'
-] as const;
+/** The text fields of the admin creditor form, named as the schema's fields: all but the logo (a file). */
+export const FORM_FIELDS = EDITABLE.filter((f): f is Exclude<EditableField, 'logo'> => f !== 'logo');
 
 /**
  * The admin form as the schema's input: its text fields, and the logo as a data: URL typed by
