@@ -16,11 +16,18 @@ export function sqlClient(): postgres.Sql {
 	if (!holder.sql) {
 		const url = config().DATABASE_URL ?? process.env.DATABASE_URL;
 		if (!url) throw new Error('DATABASE_URL não definido (o servidor embutido ainda não iniciou?)');
-		holder.sql = postgres(url, {
+		const sql = postgres(url, {
 			max: config().DATABASE_POOL_MAX,
 			onnotice: () => {},
 			connection: { application_name: 'acerto', timezone: 'UTC' }
 		});
+		// Drizzle runs every query through `unsafe(..., { prepare: false })` unless it is given a name,
+		// which costs each query an extra round trip to describe it. The app's queries are a small,
+		// fixed set of texts, so let postgres.js prepare and reuse them per connection.
+		const unsafe = sql.unsafe.bind(sql);
+		sql.unsafe = ((query: string, params?: unknown[], options?: { prepare?: boolean }) =>
+			unsafe(query, params as never, { ...options, prepare: params !== undefined && params.length > 0 ? true : options?.prepare })) as typeof sql.unsafe;
+		holder.sql = sql;
 	}
 	return holder.sql;
 }
