@@ -7,37 +7,16 @@ import { closeDb, db } from '../../src/lib/server/db/client';
 import { auditLog, debtors, debts } from '../../src/lib/server/db/schema';
 import { importCsv, type ImportInput } from '../../src/lib/server/import';
 import { generateCsv } from '../../src/lib/server/import/generate';
-import { REQUIRED_COLUMNS, OPTIONAL_COLUMNS } from '../../src/lib/server/import/rows';
-import { formatDocument } from '../../src/lib/format/document';
 import { DEFAULT_POLICY } from '../../src/lib/schemas/policy';
 import * as factory from '../support/factory';
+import { COLUMNS, line, type Line } from '../support/portfolio';
 
 afterAll(() => closeDb());
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acerto-import-'));
-const HEADER = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS].join(';');
+const HEADER = COLUMNS.join(';');
 
-type Line = Partial<Record<(typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number], string>>;
 
-/** A portfolio row as a creditor's Excel writes it. */
-function line(creditorCnpj: string, over: Line = {}): string {
-	const v: Line = {
-		creditor_cnpj: formatDocument(creditorCnpj),
-		debtor_document: '529.982.247-25',
-		debtor_name: 'Maria Aparecida da Silva',
-		debtor_phone: '(11) 98765-4321',
-		debtor_email: 'maria@example.com',
-		debtor_state: 'SP',
-		debt_id: 'CT-1',
-		description: 'Geladeira - carnê',
-		due_date: '15/03/2025',
-		principal: '1.234,56',
-		late_fee_percent: '2,00',
-		interest_monthly_percent: '1,00',
-		...over
-	};
-	return [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS].map((c) => v[c] ?? '').join(';');
-}
 
 let files = 0;
 function file(lines: string[], encoding: BufferEncoding = 'utf8', bom = false): string {

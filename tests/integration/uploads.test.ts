@@ -8,10 +8,9 @@ import { closeDb, db, sqlClient } from '../../src/lib/server/db/client';
 import { auditLog, debts, imports, staff } from '../../src/lib/server/db/schema';
 import * as uploads from '../../src/lib/server/uploads';
 import * as jobs from '../../src/lib/server/uploads/jobs';
-import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS } from '../../src/lib/server/import/rows';
-import { formatDocument } from '../../src/lib/format/document';
 import type { StaffRole } from '../../src/lib/server/db/schema';
 import * as factory from '../support/factory';
+import { COLUMNS, line } from '../support/portfolio';
 import * as staffAuth from '../../src/lib/server/staff';
 import { generateCsv } from '../../src/lib/server/import/generate';
 
@@ -22,27 +21,7 @@ import { generateCsv } from '../../src/lib/server/import/generate';
 
 afterAll(() => closeDb());
 
-const COLUMNS = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
-type Line = Partial<Record<(typeof COLUMNS)[number], string>>;
 
-function line(cnpj: string, over: Line = {}): string {
-	const v: Line = {
-		creditor_cnpj: formatDocument(cnpj),
-		debtor_document: '529.982.247-25',
-		debtor_name: 'Maria Aparecida da Silva',
-		debtor_phone: '(11) 98765-4321',
-		debtor_email: 'maria@example.com',
-		debtor_state: 'SP',
-		debt_id: 'CT-1',
-		description: 'Geladeira - carnê',
-		due_date: '15/03/2025',
-		principal: '1.234,56',
-		late_fee_percent: '2,00',
-		interest_monthly_percent: '1,00',
-		...over
-	};
-	return COLUMNS.map((c) => v[c] ?? '').join(';');
-}
 
 const csv = (lines: string[]) => Buffer.from([COLUMNS.join(';'), ...lines].join('\r\n') + '\r\n', 'utf8');
 
