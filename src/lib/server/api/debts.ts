@@ -4,10 +4,11 @@ import { agreementDebts, agreements, debtors, debts, policies } from '../db/sche
 import * as audit from '../audit';
 import { lockPortfolio, writeBatch, type Row } from '../import';
 import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, validateRow, type Column, type ColumnMap } from '../import/rows';
-import { debtItemSchema, type BatchResult, type CloseDebtRequest, type ItemError, type ApiDebt } from '../../schemas/api';
+import { closeDebtRequestSchema, debtItemSchema, type BatchResult, type CloseDebtRequest, type ItemError, type ApiDebt } from '../../schemas/api';
 import type { ApiPrincipal } from './keys';
 import { parse, toErrors } from './validation';
-import { MAX_REPORTED_ERRORS } from './problem';
+import { MAX_REPORTED_ERRORS, problem } from './problem';
+import * as http from './http';
 
 /**
  * What the API writes: debts and debtors in batches (the importer's rules and upsert), and a debt
@@ -255,4 +256,17 @@ export function toApiDebt(d: typeof debts.$inferSelect, document: string): ApiDe
 		created_at: d.createdAt.toISOString(),
 		updated_at: d.updatedAt.toISOString()
 	};
+}
+
+/** `POST /api/v1/debts/{debt_id}/settle` and `/write-off`: one handler, the closing kind apart. */
+export function closeRoute(kind: CloseKind) {
+	return http.write(async (tx, { key, url, params, body }) => {
+		const input = parse(closeDebtRequestSchema, body ?? {});
+		if (!input.success) return problem(url, 'validacao', 'Corpo inválido.', toErrors(input.error));
+		const outcome = await close(tx, key, params.debt_id, kind, input.data);
+		if (outcome.ok) return { status: 200, body: outcome.debt };
+		if (outcome.reason === 'not_found') return problem(url, 'nao-encontrado', `Nenhuma dívida com debt_id "${params.debt_id}" neste credor.`);
+		if (outcome.reason === 'invalid') return problem(url, 'validacao', 'Corpo inválido.', outcome.errors);
+		return problem(url, 'conflito', outcome.message);
+	});
 }
