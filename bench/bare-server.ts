@@ -33,12 +33,11 @@ const CREDITOR_BY_SLUG = `select "id", "agency_id", "legal_name", "cnpj", "addre
 const SESSION = `select "debtor_sessions"."id", "debtor_sessions"."debtor_id", "debtor_sessions"."agency_id", "debtor_sessions"."expires_at", "debtor_sessions"."created_at", "debtors"."id", "debtors"."agency_id", "debtors"."name", "debtors"."document" from "debtor_sessions" inner join "debtors" on "debtors"."id" = "debtor_sessions"."debtor_id" where "debtor_sessions"."id" = $1 limit $2`;
 const SESSION_SLIDE = `update "debtor_sessions" set "expires_at" = $1 where "debtor_sessions"."id" = $2`;
 // src/lib/server/debts/index.ts forDebtor
-const DEBTS = `select "debts"."id", "debts"."creditor_id", "debts"."debtor_id", "debts"."external_id", "debts"."description", "debts"."due_date", "debts"."principal_cents", "debts"."late_fee_bp", "debts"."interest_monthly_bp", "debts"."status", "debts"."created_at", "debts"."updated_at", "creditors"."id", "creditors"."display_name", "creditors"."legal_name", "creditors"."cnpj", "creditors"."slug", (select body from "policies" p where p.creditor_id = "creditors"."id" order by p.version desc limit 1) from "debts" inner join "creditors" on "creditors"."id" = "debts"."creditor_id" where ("debts"."debtor_id" = $1 and "creditors"."agency_id" = $2 and "debts"."status" in ($3, $4)) order by "creditors"."display_name" asc, "debts"."due_date" asc`;
-// src/lib/server/offers/index.ts forSelection (the IN list has one parameter per debt id)
-const selectionSql = (n: number) =>
-	`select "debts"."id", "debts"."creditor_id", "debts"."debtor_id", "debts"."external_id", "debts"."description", "debts"."due_date", "debts"."principal_cents", "debts"."late_fee_bp", "debts"."interest_monthly_bp", "debts"."status", "debts"."created_at", "debts"."updated_at", "creditors"."id", "creditors"."agency_id", "creditors"."legal_name", "creditors"."cnpj", "creditors"."address", "creditors"."display_name", "creditors"."logo", "creditors"."primary_color", "creditors"."slug", "creditors"."host", "creditors"."pix_key", "creditors"."pix_merchant_name", "creditors"."pix_merchant_city", "creditors"."boleto_bank_code", "creditors"."boleto_agency", "creditors"."boleto_account", "creditors"."boleto_wallet", "creditors"."created_at" from "debts" inner join "creditors" on "creditors"."id" = "debts"."creditor_id" where ("debts"."id" in (${Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ')}) and "debts"."debtor_id" = $${n + 1} and "creditors"."agency_id" = $${n + 2} and "debts"."status" = $${n + 3})`;
+const DEBTS = `select "debts"."id", "debts"."creditor_id", "debts"."debtor_id", "debts"."external_id", "debts"."description", "debts"."due_date", "debts"."principal_cents", "debts"."late_fee_bp", "debts"."interest_monthly_bp", "debts"."status", "debts"."closed_reason", "debts"."closed_at", "debts"."created_at", "debts"."updated_at", "creditors"."id", "creditors"."display_name", "creditors"."legal_name", "creditors"."cnpj", "creditors"."slug", (select p.id from "policies" p where p.creditor_id = "creditors"."id" order by p.version desc limit 1) from "debts" inner join "creditors" on "creditors"."id" = "debts"."creditor_id" where ("debts"."debtor_id" = $1 and "creditors"."agency_id" = $2 and "debts"."status" in ($3, $4)) order by "creditors"."display_name" asc, "debts"."due_date" asc`;
+// src/lib/server/offers/index.ts selectedDebts (the ids as one uuid[] parameter)
+const SELECTION = `select "debts"."id", "debts"."creditor_id", "debts"."debtor_id", "debts"."external_id", "debts"."description", "debts"."due_date", "debts"."principal_cents", "debts"."late_fee_bp", "debts"."interest_monthly_bp", "debts"."status", "debts"."closed_reason", "debts"."closed_at", "debts"."created_at", "debts"."updated_at", "creditors"."id", "creditors"."agency_id", "creditors"."legal_name", "creditors"."cnpj", "creditors"."address", "creditors"."display_name", "creditors"."logo", "creditors"."primary_color", "creditors"."slug", "creditors"."host", "creditors"."pix_key", "creditors"."pix_merchant_name", "creditors"."pix_merchant_city", "creditors"."boleto_bank_code", "creditors"."boleto_agency", "creditors"."boleto_account", "creditors"."boleto_wallet", "creditors"."sms_sender", "creditors"."email_sender_name", "creditors"."retention_days", "creditors"."updated_at", "creditors"."created_at" from "debts" inner join "creditors" on "creditors"."id" = "debts"."creditor_id" where ("debts"."id" = any($1::uuid[]) and "debts"."debtor_id" = $2 and "creditors"."agency_id" = $3 and "debts"."status" = $4)`;
 // src/lib/server/tenancy/index.ts currentPolicy
-const POLICY = `select "id", "creditor_id", "version", "body", "created_at" from "policies" "policies" where "policies"."creditor_id" = $1 order by "policies"."version" desc limit $2`;
+const POLICY = `select "id", "version" from "policies" where "policies"."creditor_id" = $1 order by "policies"."version" desc limit $2`;
 
 // src/lib/server/funnel.ts recordOncePerDay, in its own transaction as the offers load runs it
 const FUNNEL_LOCK = `select pg_advisory_xact_lock(815247, hashtext($1 || $2 || $3))`;
@@ -111,11 +110,11 @@ const server = http.createServer(async (req, res) => {
 		}
 		const ids = [...new Set(u.searchParams.getAll('d'))].filter((id) => UUID.test(id));
 		if (ids.length === 0) return send(res, 200, '{"ok":false}');
-		const rows = (await q(selectionSql(ids.length), [...ids, debtorId, agencyId, 'open'])) as unknown[][];
-		if (rows.length !== ids.length || rows.some((r) => r[12] !== rows[0][12])) return send(res, 200, '{"ok":false}');
-		const policy = await q(POLICY, [rows[0][12], 1]);
+		const rows = (await q(SELECTION, [ids, debtorId, agencyId, 'open'])) as unknown[][];
+		if (rows.length !== ids.length || rows.some((r) => r[14] !== rows[0][14])) return send(res, 200, '{"ok":false}');
+		const policy = await q(POLICY, [rows[0][14], 1]);
 		if (funnel) {
-			const creditorId = rows[0][12] as string;
+			const creditorId = rows[0][14] as string;
 			await sql.begin(async (tx) => {
 				await tx.unsafe(FUNNEL_LOCK, [debtorId, creditorId, 'offers_viewed'], { prepare });
 				await tx.unsafe(FUNNEL_INSERT, [agencyId, creditorId, debtorId, 'offers_viewed', 'portal', debtorId, 'offers_viewed', creditorId], { prepare });

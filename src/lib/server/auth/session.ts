@@ -1,7 +1,7 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
-import { eq } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client';
+import { eq, sql } from 'drizzle-orm';
+import { preparedQuery, type DbOrTx } from '../db/client';
 import { debtorSessions, debtors } from '../db/schema';
 
 // Sessions as the Lucia guide teaches: a random token goes to the cookie; only its SHA-256 is stored.
@@ -37,6 +37,17 @@ export async function createSession(
 	return session;
 }
 
+// Every portal request runs it: built once.
+const sessionById = preparedQuery((db) =>
+	db
+		.select({ session: debtorSessions, debtor: { id: debtors.id, agencyId: debtors.agencyId, name: debtors.name, document: debtors.document } })
+		.from(debtorSessions)
+		.innerJoin(debtors, eq(debtors.id, debtorSessions.debtorId))
+		.where(eq(debtorSessions.id, sql.placeholder('id')))
+		.limit(1)
+		.prepare('debtor_session_by_id')
+);
+
 /**
  * Looks the session up by the token's hash; expired sessions are deleted; an active one slides
  * forward (idle timeout) at most once a minute so that reads do not each cost a write.
@@ -48,12 +59,7 @@ export async function validateSessionToken(
 	now = new Date()
 ): Promise<{ session: Session; debtor: SessionDebtor; refreshed: boolean } | null> {
 	const id = sessionIdFromToken(token);
-	const rows = await db
-		.select({ session: debtorSessions, debtor: { id: debtors.id, agencyId: debtors.agencyId, name: debtors.name, document: debtors.document } })
-		.from(debtorSessions)
-		.innerJoin(debtors, eq(debtors.id, debtorSessions.debtorId))
-		.where(eq(debtorSessions.id, id))
-		.limit(1);
+	const rows = await sessionById(db).execute({ id });
 	const row = rows[0];
 	if (!row) return null;
 	const session: Session = row.session;

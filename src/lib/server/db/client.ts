@@ -32,6 +32,23 @@ export function sqlClient(): postgres.Sql {
 	return holder.sql;
 }
 
+/**
+ * A query whose SQL drizzle builds once per database handle instead of on every call (building
+ * it was ~15 % of a portal page's CPU). `build` must use `sql.placeholder(...)` for every value;
+ * the result is `.prepare(name)`'d. A transaction handle gets its own copy, dropped with it.
+ */
+export function preparedQuery<Q>(build: (db: DbOrTx) => Q): (db: DbOrTx) => Q {
+	const byHandle = new WeakMap<DbOrTx, Q>();
+	return (handle) => {
+		let q = byHandle.get(handle);
+		if (!q) {
+			q = build(handle);
+			byHandle.set(handle, q);
+		}
+		return q;
+	};
+}
+
 /** The database, created lazily at first use so that building the app needs no connection. */
 export function db(): Db {
 	holder.db ??= drizzle(sqlClient(), { schema });

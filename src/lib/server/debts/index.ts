@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client';
+import { preparedQuery, type DbOrTx } from '../db/client';
+import * as tenancy from '../tenancy';
 import { creditors, debts, policies } from '../db/schema';
-import { policySchema, type Policy } from '../../schemas/policy';
 import { updatedValueUnderPolicy, type ValueBreakdown } from './updated-value';
 
 export type DebtRow = typeof debts.$inferSelect;
@@ -16,18 +16,10 @@ export type DebtView = {
 	value: ValueBreakdown;
 };
 
-/**
- * A debtor's debts across the agency's creditors (and only that agency's), with values updated
- * to `today` under each creditor's policy in force. One query.
- */
-export async function forDebtor(
-	db: DbOrTx,
-	agencyId: string,
-	debtorId: string,
-	today: string,
-	statuses: DebtRow['status'][] = ['open', 'in_agreement']
-): Promise<DebtView[]> {
-	const rows = await db
+// The debts page runs it on every view: built once. The newest policy's id comes along; its
+// parsed body is cached by id (tenancy.policyById), so the page costs one query.
+const debtsOfDebtor = preparedQuery((db) =>
+	db
 		.select({
 			debt: debts,
 			creditor: {
@@ -37,27 +29,41 @@ export async function forDebtor(
 				cnpj: creditors.cnpj,
 				slug: creditors.slug
 			},
-			policy: sql<unknown>`(select body from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`
+			policyId: sql<string | null>`(select p.id from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`
 		})
 		.from(debts)
 		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
-		.where(and(eq(debts.debtorId, debtorId), eq(creditors.agencyId, agencyId), inArray(debts.status, statuses)))
-		.orderBy(asc(creditors.displayName), asc(debts.dueDate));
-	const policyCache = new Map<string, Policy>();
-	return rows.map(({ debt, creditor, policy }) => {
-		let p = policyCache.get(creditor.id);
-		if (!p) {
-			p = policySchema.parse(policy);
-			policyCache.set(creditor.id, p);
-		}
-		return {
+		.where(
+			and(
+				eq(debts.debtorId, sql.placeholder('debtorId')),
+				eq(creditors.agencyId, sql.placeholder('agencyId')),
+				inArray(debts.status, ['open', 'in_agreement'])
+			)
+		)
+		.orderBy(asc(creditors.displayName), asc(debts.dueDate))
+		.prepare('debts_of_debtor')
+);
+
+/**
+ * A debtor's open and in-agreement debts across the agency's creditors (and only that agency's),
+ * with values updated to `today` under each creditor's policy in force.
+ */
+export async function forDebtor(db: DbOrTx, agencyId: string, debtorId: string, today: string): Promise<DebtView[]> {
+	const rows = await debtsOfDebtor(db).execute({ debtorId, agencyId });
+	const views: DebtView[] = [];
+	for (const { debt, creditor, policyId } of rows) {
+		// Debts of a creditor without a policy cannot be valued or negotiated in the portal yet.
+		if (!policyId) continue;
+		const policy = await tenancy.policyById(db, policyId);
+		views.push({
 			id: debt.id,
 			externalId: debt.externalId,
 			description: debt.description,
 			dueDate: debt.dueDate,
 			status: debt.status,
 			creditor,
-			value: updatedValueUnderPolicy(debt, p, today)
-		};
-	});
+			value: updatedValueUnderPolicy(debt, policy, today)
+		});
+	}
+	return views;
 }

@@ -1,5 +1,5 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client';
+import { and, eq, sql } from 'drizzle-orm';
+import { preparedQuery, type DbOrTx } from '../db/client';
 import { creditors, debts } from '../db/schema';
 import * as tenancy from '../tenancy';
 import { offersFor, type OfferSet } from './engine';
@@ -9,6 +9,23 @@ export type Selection =
 	| { ok: false; message: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+// The offers page runs it on every view: built once, the ids passed as one array.
+const selectedDebts = preparedQuery((db) =>
+	db
+		.select({ debt: debts, creditor: creditors })
+		.from(debts)
+		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
+		.where(
+			and(
+				sql`${debts.id} = any(${sql.placeholder('ids')}::uuid[])`,
+				eq(debts.debtorId, sql.placeholder('debtorId')),
+				eq(creditors.agencyId, sql.placeholder('agencyId')),
+				eq(debts.status, 'open')
+			)
+		)
+		.prepare('selected_debts')
+);
 
 /**
  * The offers for debts a debtor picked: only open debts of this debtor in this agency, all of one
@@ -20,18 +37,7 @@ export async function forSelection(
 ): Promise<Selection> {
 	const ids = [...new Set(input.debtIds)].filter((id) => UUID.test(id));
 	if (ids.length === 0) return { ok: false, message: 'Selecione ao menos uma dívida para ver as ofertas.' };
-	const rows = await db
-		.select({ debt: debts, creditor: creditors })
-		.from(debts)
-		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
-		.where(
-			and(
-				inArray(debts.id, ids),
-				eq(debts.debtorId, input.debtorId),
-				eq(creditors.agencyId, input.agencyId),
-				eq(debts.status, 'open')
-			)
-		);
+	const rows = await selectedDebts(db).execute({ ids, debtorId: input.debtorId, agencyId: input.agencyId });
 	if (rows.length !== ids.length) {
 		return { ok: false, message: 'Uma das dívidas escolhidas não está mais em aberto. Volte à lista de dívidas.' };
 	}

@@ -1,5 +1,5 @@
-import { and, desc, eq } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { preparedQuery, type DbOrTx } from '../db/client';
 import { creditors, policies } from '../db/schema';
 import { policySchema, type Policy } from '../../schemas/policy';
 
@@ -44,14 +44,42 @@ export function forgetCache(): void {
 
 export type PolicyVersion = { version: number; policy: Policy };
 
+// A published policy version is never changed (a new version is a new row), so its parsed form
+// can be kept by row id for the life of the process without ever going stale.
+const parsedPolicies = new Map<string, Policy>();
+const PARSED_POLICIES_MAX = 5_000;
+
+const policyBodyById = preparedQuery((db) =>
+	db.select({ body: policies.body }).from(policies).where(eq(policies.id, sql.placeholder('id'))).prepare('policy_body_by_id')
+);
+
+/** A policy version by its row id, parsed; throws when the id does not exist. */
+export async function policyById(db: DbOrTx, id: string): Promise<Policy> {
+	const hit = parsedPolicies.get(id);
+	if (hit) return hit;
+	const [row] = await policyBodyById(db).execute({ id });
+	if (!row) throw new Error(`política ${id} não encontrada`);
+	const policy = policySchema.parse(row.body);
+	if (parsedPolicies.size >= PARSED_POLICIES_MAX) parsedPolicies.clear();
+	parsedPolicies.set(id, policy);
+	return policy;
+}
+
+const newestPolicy = preparedQuery((db) =>
+	db
+		.select({ id: policies.id, version: policies.version })
+		.from(policies)
+		.where(eq(policies.creditorId, sql.placeholder('creditorId')))
+		.orderBy(desc(policies.version))
+		.limit(1)
+		.prepare('newest_policy')
+);
+
 /** The policy in force for a creditor: its newest version. */
 export async function currentPolicy(db: DbOrTx, creditorId: string): Promise<PolicyVersion | null> {
-	const row = await db.query.policies.findFirst({
-		where: eq(policies.creditorId, creditorId),
-		orderBy: desc(policies.version)
-	});
+	const [row] = await newestPolicy(db).execute({ creditorId });
 	if (!row) return null;
-	return { version: row.version, policy: policySchema.parse(row.body) };
+	return { version: row.version, policy: await policyById(db, row.id) };
 }
 
 /** Publishes a new policy version; existing agreements keep the version they were made under. */

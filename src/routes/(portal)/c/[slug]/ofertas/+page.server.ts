@@ -3,6 +3,7 @@ import * as offers from '$lib/server/offers';
 import * as funnel from '$lib/server/funnel';
 import { requireDebtor } from '$lib/server/guards';
 import { parseDateInput, todayInSaoPaulo } from '$lib/format/dates';
+import { compactSchedules } from '$lib/offers/schedule';
 
 export const load = async ({ locals, url }) => {
 	const { debtor } = requireDebtor(locals);
@@ -22,6 +23,9 @@ export const load = async ({ locals, url }) => {
 			.transaction((tx) => funnel.recordOncePerDay(tx, event))
 			.catch((e) => console.error(JSON.stringify({ type: 'error', where: 'funnel.offers_viewed', error: String(e) })))
 	);
+	const { cash, plans } = sel.set;
+	// Every plan's schedule, compacted: the page expands only the one the debtor is looking at.
+	const schedules = compactSchedules(plans.map((p) => p.installments));
 	return {
 		ok: true as const,
 		dateRefused: sel.dateRefused,
@@ -32,8 +36,21 @@ export const load = async ({ locals, url }) => {
 			updatedTotalCents: sel.set.updatedTotalCents,
 			firstDueWindow: sel.set.firstDueWindow,
 			firstDueDate: sel.set.firstDueDate,
-			cash: sel.set.cash,
-			plans: sel.set.plans
+			cash: { totalCents: cash.totalCents, savingsCents: cash.savingsCents, dueDate: cash.installments[0].dueDate },
+			dueDates: schedules.dueDates,
+			plans: plans.map((p, i) => ({
+				count: p.count,
+				totalCents: p.totalCents,
+				savingsCents: p.savingsCents,
+				discountCents: p.discountCents,
+				interestCents: p.interestCents,
+				entryCents: p.entryCents,
+				interestMonthlyBp: p.interestMonthlyBp,
+				cetMonthly: p.cetMonthly,
+				cetYearly: p.cetYearly,
+				remainderNote: p.remainderNote,
+				runs: schedules.runs[i]
+			}))
 		}
 	};
 };
