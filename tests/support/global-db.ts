@@ -11,15 +11,35 @@ declare module 'vitest' {
 	}
 }
 
+// The integration and e2e projects both run this setup in one process: they share one embedded
+// server (two would fight over its data folder and port), stopped when the last one is done.
+type SharedEmbedded = { handle: Promise<EmbeddedHandle>; users: number };
+const SHARED = Symbol.for('acerto.test.embedded');
+const registry = globalThis as { [SHARED]?: SharedEmbedded };
+
+async function useEmbedded(): Promise<{ url: string; release: () => Promise<void> }> {
+	const shared = (registry[SHARED] ??= { handle: startEmbedded(path.resolve('.data/test'), 54339), users: 0 });
+	shared.users++;
+	const handle = await shared.handle;
+	return {
+		url: handle.url,
+		release: async () => {
+			if (--shared.users > 0) return;
+			delete registry[SHARED];
+			await handle.stop();
+		}
+	};
+}
+
 /**
  * One fresh database per test run on a real PostgreSQL: TEST_DATABASE_URL when given (CI has one
  * on 127.0.0.1:5432), otherwise an embedded server of our own under .data-test/.
  */
 export default async function setup(project: TestProject) {
-	let embedded: EmbeddedHandle | undefined;
+	let embedded: Awaited<ReturnType<typeof useEmbedded>> | undefined;
 	let admin = process.env.TEST_DATABASE_URL;
 	if (!admin) {
-		embedded = await startEmbedded(path.resolve('.data/test'), 54339);
+		embedded = await useEmbedded();
 		admin = embedded.url;
 	}
 	const name = `acerto_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -33,6 +53,6 @@ export default async function setup(project: TestProject) {
 	return async () => {
 		await sql.unsafe(`drop database if exists ${name} with (force)`);
 		await sql.end({ timeout: 5 });
-		if (embedded) await embedded.stop();
+		if (embedded) await embedded.release();
 	};
 }
