@@ -224,8 +224,10 @@ describe('the funnel is fed by the portal', () => {
 		expect((await otp.verifyCode(db(), { challengeId: asked.challengeId, code: code!, ip: '198.51.100.77' })).ok).toBe(true);
 
 		const viewed = { agencyId: w.agency.id, creditorId: w.creditor.id, debtorId: w.debtor.id, step: 'offers_viewed' as const };
-		const views = await Promise.all([1, 2, 3].map(() => db().transaction((tx) => funnel.recordOncePerDay(tx, viewed))));
+		const views = await Promise.all([1, 2, 3].map(() => funnel.recordOncePerDay(db(), viewed)));
 		expect(views.filter(Boolean)).toHaveLength(1);
+		// A later view the same day finds it recorded.
+		expect(await funnel.recordOncePerDay(db(), viewed)).toBe(false);
 
 		const today = todayInSaoPaulo();
 		const sel = await offers.forSelection(db(), { agencyId: w.agency.id, debtorId: w.debtor.id, debtIds: [w.debt.id], today });

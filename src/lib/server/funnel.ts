@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
-import type { DbOrTx } from './db/client';
+import { and, eq, gte, sql } from 'drizzle-orm';
+import { preparedQuery, type Db, type DbOrTx } from './db/client';
 import { funnelEvents, type FunnelStep } from './db/schema';
 
 /**
@@ -22,21 +22,44 @@ export async function record(tx: DbOrTx, input: FunnelInput): Promise<void> {
 	});
 }
 
+const SAO_PAULO_MIDNIGHT = sql.raw(`((now() at time zone 'America/Sao_Paulo')::date::timestamp at time zone 'America/Sao_Paulo')`);
+
+const recordedToday = preparedQuery((db) =>
+	db
+		.select({ id: funnelEvents.id })
+		.from(funnelEvents)
+		.where(
+			and(
+				eq(funnelEvents.debtorId, sql.placeholder('debtorId')),
+				eq(funnelEvents.step, sql.placeholder('step')),
+				sql`${funnelEvents.creditorId} is not distinct from ${sql.placeholder('creditorId')}::uuid`,
+				gte(funnelEvents.at, SAO_PAULO_MIDNIGHT)
+			)
+		)
+		.limit(1)
+		.prepare('funnel_recorded_today')
+);
+
 /**
  * Records a step at most once per debtor, creditor and São Paulo calendar day (reloading the offers
- * page is not a new visit). The advisory lock serialises two loads of the same page at once.
+ * page is not a new visit). Most calls find the step already there and stop after one read; the
+ * others take an advisory lock, so two loads of the same page at once record it once.
  */
-export async function recordOncePerDay(tx: DbOrTx, input: FunnelInput): Promise<boolean> {
+export async function recordOncePerDay(db: Db, input: FunnelInput): Promise<boolean> {
+	const key = { debtorId: input.debtorId, step: input.step, creditorId: input.creditorId };
+	if ((await recordedToday(db).execute(key)).length > 0) return false;
 	const channel = input.channel ?? 'portal';
-	await tx.execute(sql`select pg_advisory_xact_lock(815247, hashtext(${input.debtorId} || ${input.creditorId ?? ''} || ${input.step}))`);
-	const rows = await tx.execute(sql`
-		insert into funnel_events (agency_id, creditor_id, debtor_id, step, channel)
-		select ${input.agencyId}::uuid, ${input.creditorId}::uuid, ${input.debtorId}::uuid, ${input.step}, ${channel}
-		where not exists (
-			select 1 from funnel_events
-			where debtor_id = ${input.debtorId}::uuid and step = ${input.step}
-				and creditor_id is not distinct from ${input.creditorId}::uuid
-				and at >= ((now() at time zone 'America/Sao_Paulo')::date::timestamp at time zone 'America/Sao_Paulo'))
-		returning id`);
-	return rows.length > 0;
+	return db.transaction(async (tx) => {
+		await tx.execute(sql`select pg_advisory_xact_lock(815247, hashtext(${input.debtorId} || ${input.creditorId ?? ''} || ${input.step}))`);
+		const rows = await tx.execute(sql`
+			insert into funnel_events (agency_id, creditor_id, debtor_id, step, channel)
+			select ${input.agencyId}::uuid, ${input.creditorId}::uuid, ${input.debtorId}::uuid, ${input.step}, ${channel}
+			where not exists (
+				select 1 from funnel_events
+				where debtor_id = ${input.debtorId}::uuid and step = ${input.step}
+					and creditor_id is not distinct from ${input.creditorId}::uuid
+					and at >= ${SAO_PAULO_MIDNIGHT})
+			returning id`);
+		return rows.length > 0;
+	});
 }

@@ -56,5 +56,10 @@ export const funnelEvents = pgTable(
 		channel: text('channel').notNull().default('portal'),
 		at: timestamp('at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [index('funnel_events_agency_at').on(t.agencyId, t.at), index('funnel_events_creditor_at').on(t.creditorId, t.at)]
+	(t) => [
+		index('funnel_events_agency_at').on(t.agencyId, t.at),
+		index('funnel_events_creditor_at').on(t.creditorId, t.at),
+		// "Already recorded today?", asked on every view of the offers page.
+		index('funnel_events_debtor_step_at').on(t.debtorId, t.step, t.at)
+	]
 );

@@ -19,8 +19,8 @@ export const load = async ({ locals, url }) => {
 	// A KPI event: recorded after the answer, never slowing the page or failing it.
 	const event = { agencyId: debtor.agencyId, creditorId: sel.creditor.id, debtorId: debtor.id, step: 'offers_viewed' as const, channel: 'portal' as const };
 	setImmediate(() =>
-		db()
-			.transaction((tx) => funnel.recordOncePerDay(tx, event))
+		funnel
+			.recordOncePerDay(db(), event)
 			.catch((e) => console.error(JSON.stringify({ type: 'error', where: 'funnel.offers_viewed', error: String(e) })))
 	);
 	const { cash, plans } = sel.set;

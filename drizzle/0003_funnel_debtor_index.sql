@@ -1,0 +1,1 @@
+CREATE INDEX "funnel_events_debtor_step_at" ON "funnel_events" USING btree ("debtor_id","step","at");
