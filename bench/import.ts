@@ -1,6 +1,7 @@
 // Import benchmark: a generated portfolio CSV (1,000,000 rows by default) imported with the CLI
 // (`acerto import`, which validates every row and upserts debtors and debts in one transaction),
-// against the floor: PostgreSQL's COPY of the same file into a bare all-text table.
+// against the floor: PostgreSQL's COPY of the same file into a bare all-text table, and beside
+// what PostgreSQL alone needs for the same upserts on this schema (from a staging table, in SQL).
 //
 //   npm run bench:import
 //   env: ROWS (1000000), ENCODING (utf-8 | windows-1252), BOM=1 (UTF-8 byte-order mark, as Excel's
@@ -71,6 +72,97 @@ function timed(cmd: string, args: string[], env: Record<string, string>): Promis
 /** `12,3` (pt-BR) → 12.3 */
 const ptNumber = (s: string) => Number(s.replace(/\./g, '').replace(',', '.'));
 
+/** `acerto creditor add` on a scratch database: the creditor every generated row belongs to. */
+function addCreditor(env: Record<string, string>, creditorCnpj: string, agencyCnpj: string): void {
+	const add = spawnSync(
+		process.execPath,
+		[
+			'bin/acerto.js', 'creditor', 'add',
+			'--cnpj', creditorCnpj,
+			'--name', 'Credor do Benchmark S.A.',
+			'--slug', 'bench-import',
+			'--address', 'Av. Paulista, 1000, Bela Vista, São Paulo/SP, CEP 01310-100',
+			'--agency-cnpj', agencyCnpj,
+			'--agency-name', 'Assessoria do Benchmark'
+		],
+		{ cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 }
+	);
+	if (add.status !== 0) throw new Error(`creditor add failed (${add.status}):\n${add.stdout}\n${add.stderr}`);
+}
+
+type DatabaseAlone = { rows: number; wallS: number; postgresCpuS: number; machineCpuS: number };
+
+/**
+ * What PostgreSQL alone needs for the importer's writes on this schema (its indexes, including the
+ * back-office trigram ones, and foreign keys): the file COPY'd into an unlogged staging table (not
+ * timed), then the importer's two upserts done set-based in SQL (parsing documents, dates and
+ * amounts there too) in one transaction, timed. No client work at all: the importer cannot beat it.
+ */
+async function databaseAlone(csv: string, copyOptions: string, creditorCnpj: string, agencyCnpj: string): Promise<DatabaseAlone> {
+	const db = await scratchDatabase('import-sql');
+	try {
+		await runMigrations(db.url);
+		addCreditor({ DATABASE_URL: db.url, NODE_ENV: 'production', APP_SECRET: 'bench-secret-' + 'x'.repeat(40) }, creditorCnpj, agencyCnpj);
+		const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+		try {
+			const columns = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
+			await sql.unsafe(`create unlogged table staging (n bigint generated always as identity, ${columns.map((c) => `"${c}" text`).join(', ')})`);
+			const writable = await sql.unsafe(`copy staging (${columns.map((c) => `"${c}"`).join(', ')}) from stdin with (${copyOptions})`).writable();
+			await new Promise<void>((resolve, reject) => {
+				fs.createReadStream(csv).on('error', reject).pipe(writable).on('finish', () => resolve()).on('error', reject);
+			});
+			await sql`analyze staging`;
+			const [c] = await sql`select id, agency_id from creditors where cnpj = ${creditorCnpj}`;
+			await waitForQuiet('database alone');
+			log('PostgreSQL alone: the same upserts in SQL from a staging table…');
+			const pg0 = postgresCpuSeconds();
+			const all0 = machineBusySeconds();
+			const t0 = performance.now();
+			const doc = `upper(regexp_replace(debtor_document, '[^0-9A-Za-z]', '', 'g'))`;
+			const pct = (col: string) => `(replace(nullif(${col}, ''), ',', '.')::numeric * 100)::int4`;
+			const rows = await sql.begin(async (tx) => {
+				await tx.unsafe(
+					`insert into debtors as t (agency_id, document, name, phone, email, state)
+					select distinct on (document) $1::uuid, document, name, phone, email, state from (
+						select ${doc} as document, debtor_name as name, nullif(regexp_replace(debtor_phone, '\D', '', 'g'), '') as phone,
+							nullif(lower(debtor_email), '') as email, upper(debtor_state) as state, n from staging) v
+					order by document, n desc
+					on conflict (agency_id, document) do update set
+						name = excluded.name, phone = coalesce(excluded.phone, t.phone), email = coalesce(excluded.email, t.email),
+						state = excluded.state, updated_at = now()
+					where (t.name, t.phone, t.email, t.state) is distinct from
+						(excluded.name, coalesce(excluded.phone, t.phone), coalesce(excluded.email, t.email), excluded.state)`,
+					[c.agency_id]
+				);
+				const done = await tx.unsafe(
+					`insert into debts as t (creditor_id, debtor_id, external_id, description, due_date, principal_cents, late_fee_bp, interest_monthly_bp)
+					select distinct on (v.external_id) $2::uuid, d.id, v.external_id, v.description, v.due_date, v.principal_cents, v.late_fee_bp, v.interest_monthly_bp
+					from (select debt_id as external_id, description, to_date(due_date, 'DD/MM/YYYY') as due_date,
+							(replace(replace(principal, '.', ''), ',', '.')::numeric * 100)::int8 as principal_cents,
+							${pct('late_fee_percent')} as late_fee_bp, ${pct('interest_monthly_percent')} as interest_monthly_bp, ${doc} as document, n
+						from staging) v
+					join debtors d on d.agency_id = $1::uuid and d.document = v.document
+					order by v.external_id, v.n desc
+					on conflict (creditor_id, external_id) do update set
+						debtor_id = excluded.debtor_id, description = excluded.description, due_date = excluded.due_date,
+						principal_cents = excluded.principal_cents, late_fee_bp = excluded.late_fee_bp,
+						interest_monthly_bp = excluded.interest_monthly_bp, updated_at = now()
+					where t.status = 'open'
+						and (t.debtor_id, t.description, t.due_date, t.principal_cents, t.late_fee_bp, t.interest_monthly_bp) is distinct from
+							(excluded.debtor_id, excluded.description, excluded.due_date, excluded.principal_cents, excluded.late_fee_bp, excluded.interest_monthly_bp)`,
+					[c.agency_id, c.id]
+				);
+				return done.count;
+			});
+			return { rows, wallS: (performance.now() - t0) / 1000, postgresCpuS: postgresCpuSeconds() - pg0, machineCpuS: machineBusySeconds() - all0 };
+		} finally {
+			await sql.end({ timeout: 5 });
+		}
+	} finally {
+		await db.drop();
+	}
+}
+
 async function main() {
 	log(`Import benchmark: ${fmt(ROWS)} rows, ${ENCODING}${BOM ? ' with BOM' : ''}, separator ";".`);
 	log(machineLine());
@@ -98,20 +190,7 @@ async function main() {
 	let reported: { seconds: number; rate: number } | null = null;
 	try {
 		await runMigrations(db.url);
-		const add = spawnSync(
-			process.execPath,
-			[
-				'bin/acerto.js', 'creditor', 'add',
-				'--cnpj', creditorCnpj,
-				'--name', 'Credor do Benchmark S.A.',
-				'--slug', 'bench-import',
-				'--address', 'Av. Paulista, 1000, Bela Vista, São Paulo/SP, CEP 01310-100',
-				'--agency-cnpj', agencyCnpj,
-				'--agency-name', 'Assessoria do Benchmark'
-			],
-			{ cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 }
-		);
-		if (add.status !== 0) throw new Error(`creditor add failed (${add.status}):\n${add.stdout}\n${add.stderr}`);
+		addCreditor(env, creditorCnpj, agencyCnpj);
 
 		await waitForQuiet('import');
 		log('Importing with the CLI (acerto import)…');
@@ -173,6 +252,12 @@ async function main() {
 		}
 	} finally {
 		await db.drop();
+	}
+	let alone: DatabaseAlone;
+	try {
+		const pgEncoding = ENCODING === 'windows-1252' ? 'WIN1252' : 'UTF8';
+		alone = await databaseAlone(csv, `format csv, header true, delimiter ';', encoding '${pgEncoding}'`, creditorCnpj, agencyCnpj);
+	} finally {
 		if (process.env.KEEP_CSV !== '1') fs.rmSync(csv, { force: true });
 	}
 
@@ -180,6 +265,7 @@ async function main() {
 	const cp = copy!;
 	const importRate = ROWS / imp.wallS;
 	const copyRate = counts.copied / cp.wallS;
+	const aloneRate = alone.rows / alone.wallS;
 	log('');
 	log(`Results (${fmt(ROWS)} rows, ${fmt(generated.bytes / 2 ** 20, 1)} MB ${ENCODING}${BOM ? ' + BOM' : ''}; wall clock of each whole command):`);
 	log(
@@ -187,13 +273,15 @@ async function main() {
 			['step', 'rows', 'wall s', 'rows/s', 'peak RSS MB', 'client CPU s', 'postgres CPU s', 'machine CPU s'],
 			[
 				['acerto import (CLI)', fmt(counts.debts), fmt(imp.wallS, 1), fmt(importRate), fmt(imp.maxRssMb), fmt(imp.userS + imp.systemS, 1), fmt(imp.postgresCpuS, 1), fmt(imp.machineCpuS, 1)],
-				[`COPY (${copyVia})`, fmt(counts.copied), fmt(cp.wallS, 1), fmt(copyRate), fmt(cp.maxRssMb), fmt(cp.userS + cp.systemS, 1), fmt(cp.postgresCpuS, 1), fmt(cp.machineCpuS, 1)]
+				[`COPY (${copyVia})`, fmt(counts.copied), fmt(cp.wallS, 1), fmt(copyRate), fmt(cp.maxRssMb), fmt(cp.userS + cp.systemS, 1), fmt(cp.postgresCpuS, 1), fmt(cp.machineCpuS, 1)],
+				['PostgreSQL alone: the upserts in SQL', fmt(alone.rows), fmt(alone.wallS, 1), fmt(aloneRate), '', '', fmt(alone.postgresCpuS, 1), fmt(alone.machineCpuS, 1)]
 			]
 		)
 	);
 	log('');
 	log(
 		`Ratio import/COPY: ${fmt(importRate / copyRate, 2)} (goal ≥ ${GOAL_RATIO}: ${importRate / copyRate >= GOAL_RATIO ? 'yes' : 'NO'}).` +
+			` Import / PostgreSQL alone doing the same upserts: ${fmt(importRate / aloneRate, 2)} (COPY / PostgreSQL alone: ${fmt(copyRate / aloneRate, 1)}×).` +
 			(reported ? ` The importer's own report: ${fmt(reported.seconds, 1)} s, ${fmt(reported.rate)} rows/s (without process start and migration check).` : '')
 	);
 	log(`Stored: debts + debtors tables ${fmt(sizes.appTablesMb)} MB (${fmt(counts.debts)} debts, ${fmt(counts.debtors)} debtors; generator said ${fmt(generated.debtors)}); bare COPY table ${fmt(sizes.bareTableMb)} MB.`);
@@ -215,6 +303,7 @@ async function main() {
 		goals: { ratio: GOAL_RATIO },
 		importer: { ...imp, stdout: imp.stdout.trim().split('\n'), stderr: undefined, rowsPerS: importRate, reported },
 		copy: { ...cp, stdout: cp.stdout.trim(), stderr: undefined, via: copyVia, rowsPerS: copyRate },
+		databaseAlone: { ...alone, rowsPerS: aloneRate },
 		ratio: importRate / copyRate,
 		otherCores,
 		counts,
