@@ -31,6 +31,13 @@ const PAGES: Page[] = [
 	}
 ];
 
+// The framework's own floor on this machine, app only and without a session: a page that renders a
+// form and queries nothing (brand from the per-process cache), and an endpoint that renders nothing.
+const FLOORS: Page[] = [
+	{ name: 'floor: login page, no session', path: () => '/c/aurora', marker: () => 'name="documento"' },
+	{ name: 'floor: manifest endpoint', path: () => '/c/aurora/manifest.webmanifest', marker: () => '"short_name"' }
+];
+
 /** Whether the built offers page records the funnel step (then the bare server must do the same SQL). */
 function buildRecordsFunnel(): boolean {
 	const dir = path.join(root, 'build', 'server');
@@ -103,6 +110,7 @@ async function main() {
 	let app: Server | undefined;
 	let bare: Server | undefined;
 	const results: { page: string; app: Run; bare: Run }[] = [];
+	const floors: { page: string; app: Run }[] = [];
 	let funnel = false;
 	try {
 		await runMigrations(db.url);
@@ -131,6 +139,13 @@ async function main() {
 			log(`  ${page.name}: bare…`);
 			const b = await measure(bare, users, page);
 			results.push({ page: page.name, app: a, bare: b });
+		}
+		const anonymous = users.map((u) => ({ ...u, cookie: '' }));
+		for (const page of FLOORS) {
+			await check(app, 'app', anonymous[0], page, true);
+			await waitForQuiet(page.name);
+			log(`  ${page.name}…`);
+			floors.push({ page: page.name, app: await measure(app, anonymous, page) });
 		}
 	} finally {
 		const appCode = await app?.stop();
@@ -182,6 +197,14 @@ async function main() {
 			)
 		)
 	);
+	log('');
+	log('What the framework itself costs here (app only, no session, no database query):');
+	log(
+		table(
+			['request', 'req/s', 'p50 ms', 'p99 ms', 'server CPU ms/req', 'bytes/resp', 'errors'],
+			floors.map((f) => [f.page, fmt(f.app.rps), fmt(f.app.p50, 1), fmt(f.app.p99, 1), fmt((1000 * f.app.serverCores) / f.app.rps, 2), fmt(f.app.bytesPerResponse), `${f.app.errors}/${f.app.requests}`])
+		)
+	);
 	// CPU per request is what contention disturbs least: a saturated server's throughput is 1000 / it.
 	log('');
 	log(
@@ -201,7 +224,8 @@ async function main() {
 		database: { server: db.server, version: db.serverVersion },
 		settings: { users: USERS, debtsEach: DEBTS_EACH, bareFunnel: funnel, warmupS: WARMUP_MS / 1000, durationS: DURATION_MS / 1000, profiled: PROFILE, barePrepare: process.env.BARE_PREPARE !== '0' },
 		goals: { ratio: GOAL_RATIO, p99Ms: GOAL_P99_MS },
-		pages: results.map((r) => ({ page: r.page, app: r.app, bare: r.bare, ratio: r.app.rps / r.bare.rps }))
+		pages: results.map((r) => ({ page: r.page, app: r.app, bare: r.bare, ratio: r.app.rps / r.bare.rps })),
+		floors
 	});
 	log('');
 	log(`Figures written to ${path.relative(process.cwd(), file)}.`);
