@@ -4,7 +4,8 @@
 //   npm run bench:journey
 //   env: DURATION_S (10), WARMUP_S (2), USERS (50), BENCH_DATABASE_URL,
 //        JOURNEY_CPU_PROF=1 (profile the app process; its figures are then not comparable),
-//        BARE_PREPARE=0 (bare server sends unnamed statements, as drizzle does)
+//        BARE_PREPARE=0 (bare server sends unnamed statements, as drizzle does),
+//        PROCESSES (1): the app with WEB_CONCURRENCY=N against the bare server with as many processes
 import fs from 'node:fs';
 import path from 'node:path';
 import { runMigrations } from '../src/lib/server/db/migrate';
@@ -18,6 +19,7 @@ const WARMUP_MS = Math.min(60, Number(process.env.WARMUP_S ?? 2)) * 1000;
 const USERS = Math.min(500, Number(process.env.USERS ?? 50));
 const DEBTS_EACH = 3;
 const PROFILE = process.env.JOURNEY_CPU_PROF === '1';
+const PROCESSES = Math.max(1, Math.min(8, Number(process.env.PROCESSES ?? 1)));
 const GOAL_RATIO = 0.5;
 const GOAL_P99_MS = 100;
 
@@ -57,16 +59,32 @@ function buildRecordsFunnel(): boolean {
 	return false;
 }
 
-/** CPU seconds a process has used so far (Linux /proc). */
+/** CPU seconds a process and its live descendants (cluster workers) have used so far (Linux /proc). */
 function cpuSeconds(pid: number | undefined): number {
 	if (!pid) return NaN;
-	try {
-		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-		const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-		return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, USER_HZ = 100
-	} catch {
-		return NaN;
+	const parents = new Map<number, number[]>();
+	const cpu = new Map<number, number>();
+	for (const d of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(d)) continue;
+		try {
+			const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+			const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			const ppid = Number(f[1]);
+			parents.set(ppid, [...(parents.get(ppid) ?? []), Number(d)]);
+			cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / 100); // utime + stime, USER_HZ = 100
+		} catch {
+			// the process ended meanwhile
+		}
 	}
+	if (!cpu.has(pid)) return NaN;
+	let total = 0;
+	const stack = [pid];
+	while (stack.length > 0) {
+		const p = stack.pop()!;
+		total += cpu.get(p) ?? 0;
+		stack.push(...(parents.get(p) ?? []));
+	}
+	return total;
 }
 
 type Run = LoadResult & { serverCores: number; postgresCores: number; loadgenCores: number; machineCores: number; otherCores: number };
@@ -100,7 +118,7 @@ async function check(server: Server, label: string, u: BenchUser, page: Page, wa
 }
 
 async function main() {
-	log(`Journey benchmark: ${USERS} virtual users, ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s per page and server.`);
+	log(`Journey benchmark: ${USERS} virtual users, ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s per page and server, ${PROCESSES} process${PROCESSES > 1 ? 'es' : ''} each.`);
 	log(machineLine());
 	ensureBuild();
 	const db = await scratchDatabase('journey');
@@ -117,13 +135,14 @@ async function main() {
 		funnel = buildRecordsFunnel();
 		if (PROFILE) fs.mkdirSync(profDir, { recursive: true });
 		const profFlags = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-		app = await startServer('app', [...profFlags, 'bin/acerto.js', 'serve', '--no-build'], appEnv(db.url));
+		app = await startServer('app', [...profFlags, 'bin/acerto.js', 'serve', '--no-build'], { ...appEnv(db.url), WEB_CONCURRENCY: String(PROCESSES) });
 		const users = await addDebtorsWithSessions(db.url, 'aurora', USERS, DEBTS_EACH);
 		bare = await startServer('bare server', ['bin/run-ts.js', 'bench/bare-server.ts'], {
 			DATABASE_URL: db.url,
 			PORT: '0',
 			HOST: '127.0.0.1',
-			BARE_FUNNEL: funnel ? '1' : '0'
+			BARE_FUNNEL: funnel ? '1' : '0',
+			BARE_WORKERS: String(PROCESSES)
 		});
 		if (funnel) log('The built offers page records the offers_viewed funnel step: the bare server does the same.');
 		log(`App on :${app.port}, bare server on :${bare.port}; ${users.length} debtors × ${DEBTS_EACH} debts with sessions added.`);
@@ -222,7 +241,7 @@ async function main() {
 		at: new Date().toISOString(),
 		machine: machine(),
 		database: { server: db.server, version: db.serverVersion },
-		settings: { users: USERS, debtsEach: DEBTS_EACH, bareFunnel: funnel, warmupS: WARMUP_MS / 1000, durationS: DURATION_MS / 1000, profiled: PROFILE, barePrepare: process.env.BARE_PREPARE !== '0' },
+		settings: { processes: PROCESSES, users: USERS, debtsEach: DEBTS_EACH, bareFunnel: funnel, warmupS: WARMUP_MS / 1000, durationS: DURATION_MS / 1000, profiled: PROFILE, barePrepare: process.env.BARE_PREPARE !== '0' },
 		goals: { ratio: GOAL_RATIO, p99Ms: GOAL_P99_MS },
 		pages: results.map((r) => ({ page: r.page, app: r.app, bare: r.bare, ratio: r.app.rps / r.bare.rps })),
 		floors
