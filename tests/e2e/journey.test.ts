@@ -59,6 +59,11 @@ describe('the debtor journey on a phone', () => {
 		await expectAccessible(page);
 		await shot(page, '04-ofertas');
 		await page.getByLabel('Número de parcelas').selectOption('3');
+		// The page expands the chosen plan from its compact form: entry, then two monthly payments.
+		await page.getByText('Ver as 3 parcelas').click();
+		const offeredRows = await page.locator('details table tbody tr').allTextContents();
+		expect(offeredRows).toHaveLength(3);
+		expect(offeredRows[0]).toMatch(/^Entrada\d{2}\/\d{2}\/\d{4}R\$/);
 		await page.getByRole('button', { name: 'Quero parcelar em 3×' }).click();
 		await page.waitForURL(/\/acordos\/novo\?/);
 		await expectAccessible(page);
@@ -66,7 +71,7 @@ describe('the debtor journey on a phone', () => {
 
 		// The schedule shown before accepting is the one charged afterwards.
 		const shownRows = await page.locator('details table tbody tr').allTextContents();
-		expect(shownRows).toHaveLength(3);
+		expect(shownRows).toEqual(offeredRows);
 		await page.getByLabel('Li e concordo com os termos deste acordo').check();
 		await page.getByRole('button', { name: 'Aceitar acordo' }).click();
 		await page.waitForURL(/\/acordos\/AC-[A-Z0-9]{4}-[A-Z0-9]{4}\?novo=1$/);
