@@ -72,7 +72,10 @@ export type ImportReport = {
 };
 
 export const MAX_REPORTED_ERRORS = 1000;
-const DEFAULT_BATCH = 5000;
+// Rows per upsert statement. On 200,000 rows, alternating runs: 5,000 gave 9.0k and 9.5k rows/s,
+// 10,000 gave 10.1k and 10.7k (PostgreSQL spends less per row in larger statements); 20,000 was no
+// faster and took the importer's peak memory from ~260 to ~420 MB.
+const DEFAULT_BATCH = 10_000;
 const PROGRESS_EVERY_MS = 250;
 
 type CreditorInfo = { id: string; agencyId: string; cnpj: string; slug: string; consumer: boolean };
