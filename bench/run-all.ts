@@ -52,10 +52,13 @@ function markdown(results: Record<Name, Json | null>, codes: Record<Name, number
 	if (j) {
 		for (const p of j.pages) {
 			lines.push(
-				`| Journey: ${p.page}, ${j.settings.users} users | req/s (p50 / p99 ms) | ${fmt(p.app.rps)} (${fmt(p.app.p50, 1)} / ${fmt(p.app.p99, 1)}) | ` +
+				`| Journey: ${p.page}, ${j.settings.users} users, ${j.settings.processes ?? 1} process(es) | req/s (p50 / p99 ms) | ${fmt(p.app.rps)} (${fmt(p.app.p50, 1)} / ${fmt(p.app.p99, 1)}) | ` +
 					`${fmt(p.bare.rps)} (${fmt(p.bare.p50, 1)} / ${fmt(p.bare.p99, 1)}) bare node:http, same SQL | ${fmt(p.ratio, 2)} | ` +
 					`≥ ${j.goals.ratio}, p99 < ${j.goals.p99Ms} ms | ${yes(p.ratio >= j.goals.ratio && p.app.p99 < j.goals.p99Ms)} |`
 			);
+		}
+		for (const fl of j.floors ?? []) {
+			lines.push(`| Journey: ${fl.page} | req/s (p50 / p99 ms) | ${fmt(fl.app.rps)} (${fmt(fl.app.p50, 1)} / ${fmt(fl.app.p99, 1)}) | — | — | — | — |`);
 		}
 	} else lines.push(`| Journey | — | failed (exit ${codes.journey}) | | | | |`);
 	const f = results.frontend;
@@ -77,6 +80,12 @@ function markdown(results: Record<Name, Json | null>, codes: Record<Name, number
 			`| Import ${fmt(i.settings.rows)} rows (${i.settings.encoding}) | rows/s (peak RSS) | ${fmt(i.importer.rowsPerS)} (${fmt(i.importer.maxRssMb)} MB) | ` +
 				`${fmt(i.copy.rowsPerS)} (COPY into an all-text table) | ${fmt(i.ratio, 2)} | ≥ ${i.goals.ratio} | ${yes(i.ratio >= i.goals.ratio)} |`
 		);
+		if (i.databaseAlone) {
+			lines.push(
+				`| Import: PostgreSQL alone, the same upserts in SQL from a staging table | rows/s | ${fmt(i.databaseAlone.rowsPerS)} | ` +
+					`${fmt(i.copy.rowsPerS)} (COPY) | ${fmt(i.databaseAlone.rowsPerS / i.copy.rowsPerS, 2)} | — | — |`
+			);
+		}
 	} else lines.push(`| Import | — | failed (exit ${codes.import}) | | | | |`);
 	const disturbed: string[] = [];
 	const jOther = j ? Math.max(...j.pages.flatMap((p: Json) => [p.app.otherCores, p.bare.otherCores])) : 0;
