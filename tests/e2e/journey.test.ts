@@ -38,7 +38,7 @@ describe('the debtor journey on a phone', () => {
 
 		const seen = messages(log).length;
 		await page.getByLabel('CPF ou CNPJ').fill('52998224725');
-		await expect(page.getByLabel('CPF ou CNPJ').inputValue()).resolves.toBe('529.982.247-25');
+		await expect.poll(() => page.getByLabel('CPF ou CNPJ').inputValue()).toBe('529.982.247-25');
 		await page.getByRole('button', { name: 'Receber código' }).click();
 		await page.waitForURL(/\/codigo$/);
 		await expect(page.getByText('(11) *****-4321').count()).resolves.toBe(1);

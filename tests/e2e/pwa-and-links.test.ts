@@ -89,9 +89,20 @@ describe('a campaign link and a company debtor', () => {
 	it('logs in a company by its alphanumeric CNPJ, typed in lower case and without punctuation', async () => {
 		const context = await phone(browser);
 		const page = await context.newPage();
-		await page.goto(`${base}/c/horizonte`);
+		// A slow phone: the page's script arrives only after the debtor has typed.
+		let release = () => {};
+		const scriptHeld = new Promise<void>((r) => (release = r));
+		await page.route('**/_app/immutable/entry/**', async (route) => {
+			await scriptHeld;
+			await route.continue();
+		});
+		await page.goto(`${base}/c/horizonte`, { waitUntil: 'domcontentloaded' });
 		await page.getByLabel('CPF ou CNPJ').fill('12abc34501de35');
-		await expect(page.getByLabel('CPF ou CNPJ').inputValue()).resolves.toBe('12.ABC.345/01DE-35');
+		expect(await page.getByLabel('CPF ou CNPJ').inputValue()).toBe('12abc34501de35');
+		release();
+		// Shown formatted as soon as the script starts.
+		await expect.poll(() => page.getByLabel('CPF ou CNPJ').inputValue()).toBe('12.ABC.345/01DE-35');
+		await page.unrouteAll();
 		const seen = messages(log).length;
 		await page.getByRole('button', { name: 'Receber código' }).click();
 		await page.waitForURL(/\/codigo$/);
