@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { and, eq, like, sql } from 'drizzle-orm';
+import { and, eq, like, or, sql } from 'drizzle-orm';
 import { launch } from '../support/browser';
 import { expectAccessible, shot } from '../support/axe';
 import { db } from '../../src/lib/server/db/client';
@@ -155,7 +155,7 @@ describe('portfolio upload and KPIs in the admin area', () => {
 		const [{ n }] = await db()
 			.select({ n: sql<number>`count(*)::int` })
 			.from(debts)
-			.where(and(eq(debts.creditorId, aurora.id), like(debts.externalId, 'E2E-%')));
+			.where(and(eq(debts.creditorId, aurora.id), or(like(debts.externalId, 'E2E-UP-%'), like(debts.externalId, 'E2E-GEN-%'))));
 		expect(n).toBe(30_003);
 
 		await page.getByRole('link', { name: '← Importações' }).click();
