@@ -7,12 +7,15 @@ export default defineConfig({
 		projects: [
 			{
 				extends: true,
-				test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' }
+				test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 } }
 			},
 			{
 				extends: true,
 				test: {
 					name: 'integration',
+					// The projects run one after another: the browser tests' 30 s waits must not share the
+					// two cores with the integration tests' million-row imports.
+					sequence: { groupOrder: 1 },
 					include: ['tests/integration/**/*.test.ts'],
 					environment: 'node',
 					globalSetup: ['tests/support/global-db.ts'],
@@ -26,6 +29,7 @@ export default defineConfig({
 				extends: true,
 				test: {
 					name: 'e2e',
+					sequence: { groupOrder: 2 },
 					include: ['tests/e2e/**/*.test.ts'],
 					environment: 'node',
 					globalSetup: ['tests/support/global-db.ts', 'tests/support/global-server.ts'],
