@@ -119,6 +119,16 @@ describe('creditors and their offer policy in the admin area', () => {
 		await page.getByRole('status').filter({ hasText: 'Alterações salvas.' }).waitFor();
 		expect((await db().select().from(creditors).where(eq(creditors.slug, slug)))[0]).toMatchObject({ primaryColor: '#0f766e', displayName: 'Cedro Móveis' });
 
+		// The debtor's portal on a phone shows the logo, loaded from its own cacheable address.
+		const phoneContext = await phone(browser);
+		const portal = await phoneContext.newPage();
+		await portal.goto(`${base}/c/${slug}`);
+		const logo = portal.locator('header img');
+		await expect(logo.getAttribute('src')).resolves.toMatch(new RegExp(`^/c/${slug}/logo\\?v=[0-9a-f]{16}$`));
+		await expect.poll(() => logo.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(48);
+		await shot(portal, 'credores-03b-portal-360');
+		await phoneContext.close();
+
 		// The policy: the simulator shows what the debtor would see for the policy being edited.
 		await page.getByRole('link', { name: 'Política de ofertas e simulador' }).click();
 		await page.waitForURL(`${base}/admin/credores/${created.id}/politica`);

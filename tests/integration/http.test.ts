@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
 import { type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
@@ -9,6 +10,7 @@ import * as offers from '../../src/lib/server/offers';
 import { todayInSaoPaulo } from '../../src/lib/format/dates';
 import { formatDocument, generateCpf } from '../../src/lib/format/document';
 import * as factory from '../support/factory';
+import { logoDataUrl } from '../../src/lib/schemas/creditor';
 
 /**
  * The built portal as a person's browser meets it: `acerto serve` in its own process on this
@@ -288,6 +290,29 @@ describe('the portal over HTTP', () => {
 		expect(res.headers.location).toBe(`/c/${creditor.slug}`);
 		const plain = await fetch(base + '/', { redirect: 'manual' });
 		expect(plain.status).toBe(200);
+	});
+
+	it('a creditor’s logo is one cacheable file, never inlined in the pages', async () => {
+		const png = fs.readFileSync('tests/fixtures/logo-credor.png');
+		const creditor = await factory.creditor(A.agency.id, { logo: logoDataUrl(png) });
+		const page = await fetch(`${base}/c/${creditor.slug}`);
+		const html = await page.text();
+		expect(page.status).toBe(200);
+		expect(html).not.toContain('base64,');
+		const src = html.match(/<img src="(\/c\/[^"]+\/logo\?v=[0-9a-f]{16})"/)?.[1];
+		expect(src).toBe(`/c/${creditor.slug}/logo?v=${src?.split('v=')[1]}`);
+
+		const logo = await fetch(base + src!);
+		expect(logo.status).toBe(200);
+		expect(logo.headers.get('content-type')).toBe('image/png');
+		expect(logo.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+		expect(Buffer.from(await logo.arrayBuffer()).equals(png)).toBe(true);
+		// An address with an old version is answered, but kept only briefly.
+		const stale = await fetch(`${base}/c/${creditor.slug}/logo?v=0000000000000000`);
+		expect(stale.headers.get('cache-control')).toBe('public, max-age=300');
+		await stale.arrayBuffer();
+		// A creditor without a logo has none to serve.
+		expect((await fetch(`${base}/c/${A.creditor.slug}/logo`)).status).toBe(404);
 	});
 
 	it('SIGTERM stops the server within 5 s with exit code 0', async () => {

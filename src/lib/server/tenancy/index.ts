@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { preparedQuery, type DbOrTx } from '../db/client';
 import { creditors, policies } from '../db/schema';
@@ -14,6 +15,32 @@ export type PublicCreditor = Pick<
 export function toPublic(c: Creditor): PublicCreditor {
 	const { id, agencyId, slug, displayName, legalName, cnpj, address, primaryColor, logo } = c;
 	return { id, agencyId, slug, displayName, legalName, cnpj, address, primaryColor, logo };
+}
+
+export type LogoFile = { type: string; bytes: Buffer; version: string };
+
+// A logo is stored as a data: URL of up to 200 KB. Inlined in pages it would travel twice with
+// every view (in the HTML and in the page data), never cached: pages carry its address instead,
+// versioned by a hash of its content so browsers may keep it for good.
+const logoFiles = new Map<string, LogoFile>();
+const LOGO_FILES_MAX = 200;
+
+export function logoFile(c: Pick<Creditor, 'logo'>): LogoFile | null {
+	if (!c.logo) return null;
+	const hit = logoFiles.get(c.logo);
+	if (hit) return hit;
+	const m = /^data:([a-z0-9.+/-]+);base64,(.*)$/i.exec(c.logo);
+	if (!m) return null;
+	const file = { type: m[1].toLowerCase(), bytes: Buffer.from(m[2], 'base64'), version: createHash('sha256').update(c.logo).digest('hex').slice(0, 16) };
+	if (logoFiles.size >= LOGO_FILES_MAX) logoFiles.clear();
+	logoFiles.set(c.logo, file);
+	return file;
+}
+
+/** Where a page shows the creditor's logo from, or `null` when it has none. */
+export function logoUrl(c: Pick<Creditor, 'logo' | 'slug'>): string | null {
+	const file = logoFile(c);
+	return file ? `/c/${c.slug}/logo?v=${file.version}` : null;
 }
 
 // Brand data changes rarely and every portal request needs it: a short per-process cache keeps
