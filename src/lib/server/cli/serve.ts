@@ -9,6 +9,7 @@ import { startEmbedded, type EmbeddedHandle } from '../db/embedded';
 import { runMigrations } from '../db/migrate';
 import { closeDb, db } from '../db/client';
 import * as seed from '../seed';
+import * as importWorker from '../uploads/runner';
 
 /** Newest modification time under a folder (to tell whether the build is stale). */
 function newestMtime(dir: string): number {
@@ -101,6 +102,8 @@ async function serveHttp(root: string, o: { worker: boolean; embedded?: Embedded
 			server.close();
 			server.closeIdleConnections();
 			setTimeout(() => server.closeAllConnections(), 2_000).unref();
+			// The import thread first: it would otherwise poll a database that is going away.
+			await importWorker.stop();
 			await closeDb();
 			if (o.embedded) await o.embedded.stop();
 			resolve(0);
