@@ -59,11 +59,10 @@ async function worker() {
 	const SESSION_SLIDE = `update "debtor_sessions" set "expires_at" = $1 where "debtor_sessions"."id" = $2`;
 	// src/lib/server/debts/index.ts forDebtor
 	const DEBTS = `select "debts"."id", "debts"."creditor_id", "debts"."debtor_id", "debts"."external_id", "debts"."description", "debts"."due_date", "debts"."principal_cents", "debts"."late_fee_bp", "debts"."interest_monthly_bp", "debts"."status", "debts"."closed_reason", "debts"."closed_at", "debts"."created_at", "debts"."updated_at", "creditors"."id", "creditors"."display_name", "creditors"."legal_name", "creditors"."cnpj", "creditors"."slug", (select p.id from "policies" p where p.creditor_id = "creditors"."id" order by p.version desc limit 1) from "debts" inner join "creditors" on "creditors"."id" = "debts"."creditor_id" where ("debts"."debtor_id" = $1 and "creditors"."agency_id" = $2 and "debts"."status" in ($3, $4)) order by "creditors"."display_name" asc, "debts"."due_date" asc`;
-	// src/lib/server/offers/index.ts selectedDebts (the ids as one uuid[] parameter)
-	const SELECTION = `select "debts"."id", "debts"."creditor_id", "debts"."debtor_id", "debts"."external_id", "debts"."description", "debts"."due_date", "debts"."principal_cents", "debts"."late_fee_bp", "debts"."interest_monthly_bp", "debts"."status", "debts"."closed_reason", "debts"."closed_at", "debts"."created_at", "debts"."updated_at", "creditors"."id", "creditors"."agency_id", "creditors"."legal_name", "creditors"."cnpj", "creditors"."address", "creditors"."display_name", "creditors"."logo", "creditors"."primary_color", "creditors"."slug", "creditors"."host", "creditors"."pix_key", "creditors"."pix_merchant_name", "creditors"."pix_merchant_city", "creditors"."boleto_bank_code", "creditors"."boleto_agency", "creditors"."boleto_account", "creditors"."boleto_wallet", "creditors"."sms_sender", "creditors"."email_sender_name", "creditors"."retention_days", "creditors"."updated_at", "creditors"."created_at" from "debts" inner join "creditors" on "creditors"."id" = "debts"."creditor_id" where ("debts"."id" = any($1::uuid[]) and "debts"."debtor_id" = $2 and "creditors"."agency_id" = $3 and "debts"."status" = $4)`;
-	// src/lib/server/tenancy/index.ts currentPolicy
-	const POLICY = `select "id", "version" from "policies" where "policies"."creditor_id" = $1 order by "policies"."version" desc limit $2`;
-
+	// src/lib/server/offers/index.ts selectedDebts (the ids as one uuid[] parameter; the newest policy's
+// id and version come along, its body parsed once per process as the app caches it)
+	const SELECTION = `select "debts"."id", "debts"."creditor_id", "debts"."debtor_id", "debts"."external_id", "debts"."description", "debts"."due_date", "debts"."principal_cents", "debts"."late_fee_bp", "debts"."interest_monthly_bp", "debts"."status", "debts"."closed_reason", "debts"."closed_at", "debts"."created_at", "debts"."updated_at", "creditors"."id", "creditors"."agency_id", "creditors"."legal_name", "creditors"."cnpj", "creditors"."address", "creditors"."display_name", "creditors"."logo", "creditors"."primary_color", "creditors"."slug", "creditors"."host", "creditors"."pix_key", "creditors"."pix_merchant_name", "creditors"."pix_merchant_city", "creditors"."boleto_bank_code", "creditors"."boleto_agency", "creditors"."boleto_account", "creditors"."boleto_wallet", "creditors"."sms_sender", "creditors"."email_sender_name", "creditors"."retention_days", "creditors"."updated_at", "creditors"."created_at", (select p.id from "policies" p where p.creditor_id = "creditors"."id" order by p.version desc limit 1), (select p.version from "policies" p where p.creditor_id = "creditors"."id" order by p.version desc limit 1) from "debts" inner join "creditors" on "creditors"."id" = "debts"."creditor_id" where ("debts"."id" = any($1::uuid[]) and "debts"."debtor_id" = $2 and "creditors"."agency_id" = $3 and "debts"."status" = $4)`;
+	
 	// src/lib/server/funnel.ts recordOncePerDay: one read when the step is already there today (the
 	// steady state of this benchmark), else the locked insert in a transaction
 	const FUNNEL_RECORDED_TODAY = `select "id" from "funnel_events" where ("funnel_events"."debtor_id" = $1 and "funnel_events"."step" = $2 and "funnel_events"."creditor_id" is not distinct from $3::uuid and "funnel_events"."at" >= ((now() at time zone 'America/Sao_Paulo')::date::timestamp at time zone 'America/Sao_Paulo')) limit $4`;
@@ -139,8 +138,7 @@ async function worker() {
 			if (ids.length === 0) return send(res, 200, '{"ok":false}');
 			const rows = (await q(SELECTION, [ids, debtorId, agencyId, 'open'])) as unknown[][];
 			if (rows.length !== ids.length || rows.some((r) => r[14] !== rows[0][14])) return send(res, 200, '{"ok":false}');
-			const policy = await q(POLICY, [rows[0][14], 1]);
-			if (funnel) {
+				if (funnel) {
 				const creditorId = rows[0][14] as string;
 				const recorded = await q(FUNNEL_RECORDED_TODAY, [debtorId, 'offers_viewed', creditorId, 1]);
 				if (recorded.length === 0) await sql.begin(async (tx) => {
@@ -148,7 +146,7 @@ async function worker() {
 					await tx.unsafe(FUNNEL_INSERT, [agencyId, creditorId, debtorId, 'offers_viewed', 'portal', debtorId, 'offers_viewed', creditorId], { prepare });
 				});
 			}
-			return send(res, 200, JSON.stringify({ ok: true, debtor: s[7], debts: rows, policy: policy[0] ?? null }));
+			return send(res, 200, JSON.stringify({ ok: true, debtor: s[7], debts: rows }));
 		} catch (e) {
 			console.error(e);
 			if (!res.headersSent) send(res, 500, '{"error":"internal"}');

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { preparedQuery, type DbOrTx } from '../db/client';
-import { creditors, debts } from '../db/schema';
+import { creditors, debts, policies } from '../db/schema';
 import * as tenancy from '../tenancy';
 import { offersFor, type OfferSet } from './engine';
 
@@ -13,7 +13,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // The offers page runs it on every view: built once, the ids passed as one array.
 const selectedDebts = preparedQuery((db) =>
 	db
-		.select({ debt: debts, creditor: creditors })
+		.select({
+			debt: debts,
+			creditor: creditors,
+			// The policy in force, in the same statement (one snapshot); its parsed body is cached by id.
+			policyId: sql<string | null>`(select p.id from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
+			policyVersion: sql<number | null>`(select p.version from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`
+		})
 		.from(debts)
 		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
 		.where(
@@ -45,8 +51,9 @@ export async function forSelection(
 	if (rows.some((r) => r.creditor.id !== creditor.id)) {
 		return { ok: false, message: 'Escolha dívidas de um mesmo credor para negociar juntas.' };
 	}
-	const pv = await tenancy.currentPolicy(db, creditor.id);
-	if (!pv) return { ok: false, message: 'Este credor ainda não publicou condições de negociação.' };
+	const { policyId, policyVersion } = rows[0];
+	if (!policyId || policyVersion === null) return { ok: false, message: 'Este credor ainda não publicou condições de negociação.' };
+	const pv = { version: policyVersion, policy: await tenancy.policyById(db, policyId) };
 	const base = {
 		debts: rows.map(({ debt }) => ({
 			id: debt.id,
