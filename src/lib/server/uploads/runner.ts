@@ -13,6 +13,8 @@ import * as jobs from './jobs';
 
 const ENTRY = path.join('src', 'lib', 'server', 'uploads', 'worker-entry.js');
 const RESTART_MS = 2000;
+/** Connections of the import thread's own pool (per app process). */
+export const IMPORT_POOL_MAX = 5;
 
 type State = { worker: Worker | null; current: string | null; stopped: boolean };
 const state: State = ((globalThis as Record<symbol, State>)[Symbol.for('acerto.importWorker')] ??= { worker: null, current: null, stopped: false });
@@ -37,7 +39,7 @@ export function start(): void {
 	const worker = new Worker(entryPath(), {
 		name: 'acerto-import',
 		// The importer holds a transaction, the progress writer, the chunk reader and the claim lock.
-		env: { ...process.env, DATABASE_POOL_MAX: '5' }
+		env: { ...process.env, DATABASE_POOL_MAX: String(IMPORT_POOL_MAX) }
 	});
 	state.worker = worker;
 	worker.unref();
