@@ -23,7 +23,8 @@ export type LogoFile = { type: string; bytes: Buffer; version: string };
 // every view (in the HTML and in the page data), never cached: pages carry its address instead,
 // versioned by a hash of its content so browsers may keep it for good.
 const logoFiles = new Map<string, LogoFile>();
-const LOGO_FILES_MAX = 200;
+// Each entry holds the data: URL and its bytes (up to ~470 KB for a 200 KB logo): a small bound.
+const LOGO_FILES_MAX = 50;
 
 export function logoFile(c: Pick<Creditor, 'logo'>): LogoFile | null {
 	if (!c.logo) return null;
