@@ -72,27 +72,7 @@ export async function createCreditor(
 			}
 			const [creditor] = await sp
 				.insert(creditors)
-				.values({
-					agencyId: agency!,
-					legalName: data.legalName,
-					cnpj: data.cnpj,
-					address: data.address,
-					displayName: data.displayName,
-					primaryColor: data.primaryColor,
-					slug: data.slug,
-					host: data.host ?? null,
-					pixKey: data.pixKey,
-					pixMerchantName: data.pixMerchantName,
-					pixMerchantCity: data.pixMerchantCity,
-					...(data.boletoBankCode ? { boletoBankCode: data.boletoBankCode } : {}),
-					...(data.boletoAgency ? { boletoAgency: data.boletoAgency } : {}),
-					...(data.boletoAccount ? { boletoAccount: data.boletoAccount } : {}),
-					...(data.boletoWallet ? { boletoWallet: data.boletoWallet } : {}),
-					logo: data.logo ?? null,
-					smsSender: data.smsSender ?? null,
-					emailSenderName: data.emailSenderName ?? null,
-					...(data.retentionDays !== undefined ? { retentionDays: data.retentionDays } : {})
-				})
+				.values({ agencyId: agency!, ...columnsOf(data), logo: data.logo ?? null })
 				.returning();
 			const policyVersion = await publishPolicy(sp, creditor.id, DEFAULT_POLICY);
 			await audit.record(sp, {
@@ -155,6 +135,34 @@ function uniqueViolationField(e: unknown): keyof typeof TAKEN | null {
 		}
 	}
 	return null;
+}
+
+/**
+ * The creditor's columns from a validated form or CLI input. Blank optional fields fall back to the
+ * column defaults (boleto settings, retention); the logo is included only when given, so an edit
+ * without a file keeps the stored one (a new creditor without one gets `null`).
+ */
+function columnsOf(data: z.infer<typeof creditorSchema>) {
+	return {
+		legalName: data.legalName,
+		cnpj: data.cnpj,
+		address: data.address,
+		displayName: data.displayName,
+		primaryColor: data.primaryColor,
+		slug: data.slug,
+		host: data.host ?? null,
+		pixKey: data.pixKey,
+		pixMerchantName: data.pixMerchantName,
+		pixMerchantCity: data.pixMerchantCity,
+		smsSender: data.smsSender ?? null,
+		emailSenderName: data.emailSenderName ?? null,
+		...(data.logo !== undefined ? { logo: data.logo } : {}),
+		...(data.boletoBankCode ? { boletoBankCode: data.boletoBankCode } : {}),
+		...(data.boletoAgency ? { boletoAgency: data.boletoAgency } : {}),
+		...(data.boletoAccount ? { boletoAccount: data.boletoAccount } : {}),
+		...(data.boletoWallet ? { boletoWallet: data.boletoWallet } : {}),
+		...(data.retentionDays !== undefined ? { retentionDays: data.retentionDays } : {})
+	} satisfies Partial<Pick<Creditor, EditableField | 'smsSender' | 'emailSenderName' | 'retentionDays'>>;
 }
 
 /** The columns a person edits in the admin form (and that the audit log compares). */
@@ -257,26 +265,7 @@ export async function updateCreditor(
 	const taken = await takenFields(tx, data, before.agencyId, before.id);
 	if (taken) return { ok: false, errors: taken };
 
-	const next: Partial<Pick<Creditor, EditableField>> = {
-		legalName: data.legalName,
-		cnpj: data.cnpj,
-		address: data.address,
-		displayName: data.displayName,
-		primaryColor: data.primaryColor,
-		slug: data.slug,
-		host: data.host ?? null,
-		pixKey: data.pixKey,
-		pixMerchantName: data.pixMerchantName,
-		pixMerchantCity: data.pixMerchantCity,
-		smsSender: data.smsSender ?? null,
-		emailSenderName: data.emailSenderName ?? null,
-		...(data.logo !== undefined ? { logo: data.logo } : {}),
-		...(data.boletoBankCode ? { boletoBankCode: data.boletoBankCode } : {}),
-		...(data.boletoAgency ? { boletoAgency: data.boletoAgency } : {}),
-		...(data.boletoAccount ? { boletoAccount: data.boletoAccount } : {}),
-		...(data.boletoWallet ? { boletoWallet: data.boletoWallet } : {}),
-		...(data.retentionDays !== undefined ? { retentionDays: data.retentionDays } : {})
-	};
+	const next = columnsOf(data);
 	const changed = EDITABLE.filter((f) => f in next && next[f] !== before[f]);
 	if (changed.length === 0) return { ok: true, creditor: before, changed };
 
