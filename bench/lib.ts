@@ -5,6 +5,7 @@ import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { serverAnswers } from '../src/lib/server/db/client';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const outDir = path.join(root, 'bench', '.out');
@@ -52,18 +53,6 @@ export function ensureBuild(): void {
 	if (r.status !== 0) throw new Error('vite build failed');
 }
 
-async function answers(url: string): Promise<boolean> {
-	const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
-	try {
-		await sql`select 1`;
-		return true;
-	} catch {
-		return false;
-	} finally {
-		await sql.end({ timeout: 1 });
-	}
-}
-
 export type Scratch = {
 	/** URL of the scratch database. */
 	url: string;
@@ -91,7 +80,7 @@ export async function scratchDatabase(label: string): Promise<Scratch> {
 	if (process.env.BENCH_DATABASE_URL) {
 		adminUrl = process.env.BENCH_DATABASE_URL;
 		server = 'BENCH_DATABASE_URL';
-	} else if (await answers(LOCAL_PG)) {
+	} else if (await serverAnswers(LOCAL_PG)) {
 		adminUrl = LOCAL_PG;
 		server = '127.0.0.1:5432';
 	} else {

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import postgres from 'postgres';
 import { z } from 'zod';
 import { and, eq } from 'drizzle-orm';
 import { config, resetConfig } from '../config';
-import { closeDb, db } from '../db/client';
+import { closeDb, db, serverAnswers } from '../db/client';
 import { agencies, creditors, debtors, type StaffRole } from '../db/schema';
 import { runMigrations } from '../db/migrate';
 import { startEmbedded } from '../db/embedded';
@@ -151,22 +150,10 @@ async function connect(): Promise<{ url: string; stop?: () => Promise<void> }> {
 	if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL };
 	const { EMBEDDED_PG_PORT: port, DATA_DIR } = config();
 	const url = `postgres://postgres:acerto@127.0.0.1:${port}/postgres`;
-	if (await answers(url)) return { url };
+	if (await serverAnswers(url)) return { url };
 	err(`Iniciando o PostgreSQL embutido em ${path.resolve(DATA_DIR, 'pg')} (porta ${port})…`);
 	const handle = await startEmbedded(DATA_DIR, port);
 	return handle;
-}
-
-async function answers(url: string): Promise<boolean> {
-	const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
-	try {
-		await sql`select 1`;
-		return true;
-	} catch {
-		return false;
-	} finally {
-		await sql.end({ timeout: 1 });
-	}
 }
 
 /** By slug, else by CNPJ; a CNPJ registered in two agencies must be named by slug. */

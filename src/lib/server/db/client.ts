@@ -61,3 +61,16 @@ export async function closeDb(): Promise<void> {
 	holder.db = undefined;
 	if (sql) await sql.end({ timeout: 5 });
 }
+
+/** Whether a PostgreSQL server answers at `url` within a couple of seconds. */
+export async function serverAnswers(url: string): Promise<boolean> {
+	const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
+	try {
+		await sql`select 1`;
+		return true;
+	} catch {
+		return false;
+	} finally {
+		await sql.end({ timeout: 1 });
+	}
+}
