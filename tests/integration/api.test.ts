@@ -1,6 +1,4 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import Ajv2020Module from 'ajv/dist/2020';
 import addFormatsModule from 'ajv-formats';
@@ -15,6 +13,7 @@ import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { formatDocument, generateCpf } from '../../src/lib/format/document';
 import { DEFAULT_POLICY } from '../../src/lib/schemas/policy';
 import * as factory from '../support/factory';
+import { runAcerto } from '../support/cli';
 
 /**
  * The API v1 as an ERP meets it: the built app (`acerto serve`) in its own process, spoken to with
@@ -25,7 +24,6 @@ import * as factory from '../support/factory';
 const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as typeof Ajv2020Module;
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as typeof addFormatsModule;
 
-let server: ChildProcess;
 let app: App;
 let base = '';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,12 +31,10 @@ type Json = any;
 let doc: Json;
 let ajv: InstanceType<typeof Ajv2020>;
 
-const root = path.resolve(import.meta.dirname, '../..');
 const today = todayInSaoPaulo();
 
 async function startServer() {
 	app = await startApp(inject('databaseUrl'), {});
-	server = app.process;
 	base = app.base;
 }
 
@@ -182,10 +178,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-	if (server && server.exitCode === null && server.signalCode === null) {
-		server.kill('SIGKILL');
-		await new Promise((r) => server.once('exit', r));
-	}
+	await app?.stop();
 	await closeDb();
 });
 
@@ -683,20 +676,7 @@ describe('routing', () => {
 });
 
 describe('acerto apikey create', () => {
-	function acerto(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-		return new Promise((resolve, reject) => {
-			const child = spawn(process.execPath, ['bin/acerto.js', ...args], {
-				cwd: root,
-				env: { ...process.env, DATABASE_URL: inject('databaseUrl'), NODE_ENV: 'test' }
-			});
-			let stdout = '';
-			let stderr = '';
-			child.stdout.on('data', (d) => (stdout += d));
-			child.stderr.on('data', (d) => (stderr += d));
-			child.on('error', reject);
-			child.on('close', (code) => resolve({ code, stdout, stderr }));
-		});
-	}
+	const acerto = (...args: string[]) => runAcerto(args, { DATABASE_URL: inject('databaseUrl') });
 
 	it('prints the key once; only its hash and prefix are stored; it works at once', async () => {
 		const r = await acerto('apikey', 'create', '--creditor', A.slug, '--name', 'ERP pela CLI', '--scope', 'read');

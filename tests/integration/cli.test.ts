@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { and, desc, eq } from 'drizzle-orm';
@@ -6,6 +5,7 @@ import { closeDb, db } from '../../src/lib/server/db/client';
 import { auditLog, creditors, debtors, debts, policies } from '../../src/lib/server/db/schema';
 import { readLinkToken } from '../../src/lib/server/auth/links';
 import { generateCnpj } from '../../src/lib/format/document';
+import { runAcerto, type CliResult } from '../support/cli';
 
 afterAll(() => closeDb());
 
@@ -15,27 +15,8 @@ const BASE_URL = 'https://portal.example.com';
 /** The creditor CNPJ used in tests/fixtures/carteira-*.csv. */
 const FIXTURE_CNPJ = '43661268200607';
 
-type Result = { code: number | null; stdout: string; stderr: string };
-
-function acerto(...args: string[]): Promise<Result> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['bin/acerto.js', ...args], {
-			cwd: root,
-			env: {
-				...process.env,
-				DATABASE_URL: inject('databaseUrl'),
-				APP_SECRET: process.env.APP_SECRET,
-				PUBLIC_BASE_URL: BASE_URL,
-				NODE_ENV: 'test'
-			}
-		});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (d) => (stdout += d));
-		child.stderr.on('data', (d) => (stderr += d));
-		child.on('error', reject);
-		child.on('close', (code) => resolve({ code, stdout, stderr }));
-	});
+function acerto(...args: string[]): Promise<CliResult> {
+	return runAcerto(args, { DATABASE_URL: inject('databaseUrl'), APP_SECRET: process.env.APP_SECRET, PUBLIC_BASE_URL: BASE_URL });
 }
 
 const slug = `cli-${Date.now().toString(36)}`;

@@ -124,10 +124,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-	if (server && server.exitCode === null && server.signalCode === null) {
-		server.kill('SIGKILL');
-		await new Promise((r) => server.once('exit', r));
-	}
+	await app?.stop();
 	await closeDb();
 });
 
