@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import { closeDb } from '../../src/lib/server/db/client';
 import { startApp, type App } from '../support/app-server';
 import * as factory from '../support/factory';
@@ -90,5 +91,25 @@ describe('connections', () => {
 		const started = startApp(inject('databaseUrl'), { WEB_CONCURRENCY: '8', DATABASE_POOL_MAX: '50' });
 		await expect(started).rejects.toThrow(/o servidor saiu com 1:[\s\S]*Conexões demais para o PostgreSQL: 8 processo\(s\) × \(50 de DATABASE_POOL_MAX \+ 5 da importação\) = 440/);
 		await expect(started).rejects.toThrow(/Reduza WEB_CONCURRENCY ou DATABASE_POOL_MAX, ou aumente max_connections\./);
+	});
+});
+
+describe('npm start', () => {
+	it('passes a SIGTERM sent to npm (docker stop, a supervisor) on to the server, which shuts down', async () => {
+		const npm = spawn('npm', ['start'], {
+			env: { ...process.env, DATABASE_URL: inject('databaseUrl'), PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', SEED_DEMO: 'never' },
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		let log = '';
+		npm.stdout!.on('data', (d) => (log += d));
+		npm.stderr!.on('data', (d) => (log += d));
+		await until(() => (/"type":"listening"/.test(log) ? true : undefined), 60_000);
+		// Every process under npm that runs the server (a shell in between, if any, and node).
+		const tree: number[] = [];
+		for (let level = childrenOf(npm.pid!); level.length > 0; level = level.flatMap(childrenOf)) tree.push(...level);
+		expect(tree.length).toBeGreaterThan(0);
+		npm.kill('SIGTERM');
+		await until(() => (tree.some((pid) => fs.existsSync(`/proc/${pid}`)) ? undefined : true), 10_000);
+		expect(log).toContain('Recebido SIGTERM');
 	});
 });
