@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { DESTINATION } from '../support/factory';
 import { closeDb, db } from '../../src/lib/server/db/client';
 import { agreementDebts, agreements as agreementsTable, funnelEvents, installments, outbox, payments } from '../../src/lib/server/db/schema';
 import type { AgreementStatus, FunnelStep } from '../../src/lib/server/db/schema';
@@ -51,7 +52,7 @@ async function agreement(w: World, debtorId: string, debtIds: string[], createdA
 	await db().insert(agreementDebts).values(debtIds.map((debtId) => ({ agreementId: a.id, debtId, originalCents: 1, lateFeeCents: 0, interestCents: 0, updatedCents: 1 })));
 	const [i] = await db()
 		.insert(installments)
-		.values({ agreementId: a.id, seq: 1, dueDate: '2026-10-30', amountCents: 1, txid: `KPI${seq++}${Math.random().toString(36).slice(2, 12)}`, nossoNumero: String(seq) })
+		.values({ agreementId: a.id, seq: 1, dueDate: '2026-10-30', amountCents: 1, txid: `KPI${seq++}${Math.random().toString(36).slice(2, 12)}`, nossoNumero: String(seq), ...DESTINATION })
 		.returning();
 	return { agreement: a, installmentId: i.id };
 }

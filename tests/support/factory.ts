@@ -70,3 +70,14 @@ export async function world(over: { policy?: Policy; daysPastDue?: number; princ
 	});
 	return { agency: a, creditor: c, debtor: d, debt: t };
 }
+
+/** A payment destination for installments a test writes by hand. */
+export const DESTINATION = {
+	pixKey: 'pix@example.com',
+	pixMerchantName: 'Credor Teste',
+	pixMerchantCity: 'Sao Paulo',
+	boletoBankCode: '237',
+	boletoAgency: '0001',
+	boletoAccount: '0000001',
+	boletoWallet: '09'
+};

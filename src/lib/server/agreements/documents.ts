@@ -58,22 +58,22 @@ export async function boletoPdf(found: Found, seq: number, debtor: Debtor): Prom
 	const inst = found.installments.find((i) => i.seq === seq);
 	if (!inst || inst.status !== 'pending') return null;
 	const c = found.creditor;
-	const { barcode, linha } = boletoFor(c, inst);
-	const nn = c.boletoBankCode === '237' ? `${c.boletoWallet}/${inst.nossoNumero}-${bradescoNossoNumeroDigit(c.boletoWallet, inst.nossoNumero)}` : inst.nossoNumero;
+	const { barcode, linha } = boletoFor(inst);
+	const nn = inst.boletoBankCode === '237' ? `${inst.boletoWallet}/${inst.nossoNumero}-${bradescoNossoNumeroDigit(inst.boletoWallet, inst.nossoNumero)}` : inst.nossoNumero;
 	return renderBoletoPdf({
 		beneficiary: { name: c.legalName, cnpj: formatDocument(c.cnpj), address: c.address },
 		payer: { name: debtor.name, document: formatDocument(debtor.document) },
-		bankCode: c.boletoBankCode,
-		agency: c.boletoAgency,
-		account: c.boletoAccount,
-		wallet: c.boletoWallet,
+		bankCode: inst.boletoBankCode,
+		agency: inst.boletoAgency,
+		account: inst.boletoAccount,
+		wallet: inst.boletoWallet,
 		nossoNumero: nn,
 		documentNumber: `${found.agreement.code.replace(/^AC-/, '')}-${String(inst.seq).padStart(2, '0')}`,
 		dueDate: inst.dueDate,
 		amountCents: inst.amountCents,
 		linha,
 		barcode,
-		pixPayload: pixFor(c, inst),
+		pixPayload: pixFor(inst),
 		instructions: [
 			`Acordo ${found.agreement.code}, parcela ${inst.seq} de ${found.installments.length}.`,
 			'Pagável em qualquer banco, lotérica ou pelo Pix (QR Code ao lado) até o vencimento.',

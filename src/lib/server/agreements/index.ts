@@ -6,6 +6,7 @@ import * as audit from '../audit';
 import * as funnel from '../funnel';
 import { validateChoice, type Offer } from '../offers/engine';
 import { newTxid } from '../payments/pix/brcode';
+import { destinationOf } from '../payments/instruments';
 
 export type Agreement = typeof agreements.$inferSelect;
 export type Installment = typeof installments.$inferSelect;
@@ -140,6 +141,9 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 			updatedCents: b.totalCents
 		}))
 	);
+	// The money goes where the creditor's settings say today, and keeps going there (frozen per installment).
+	const [settings] = await tx.select().from(creditors).where(eq(creditors.id, creditorId));
+	const destination = destinationOf(settings);
 	const numbers = await tx.execute<{ n: string }>(
 		sql`select nextval(${nossoNumeroSeq.seqName}::regclass) as n from generate_series(1, ${offer.installments.length})`
 	);
@@ -150,7 +154,8 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 			dueDate: i.dueDate,
 			amountCents: i.amountCents,
 			txid: newTxid(),
-			nossoNumero: String(numbers[k].n).padStart(11, '0')
+			nossoNumero: String(numbers[k].n).padStart(11, '0'),
+			...destination
 		}))
 	);
 	await tx

@@ -5,6 +5,7 @@ import { agreementDebts, agreements, debtors, debts, installments, nossoNumeroSe
 import * as audit from '../audit';
 import * as paymentsRecord from '../payments/record';
 import { newTxid } from '../payments/pix/brcode';
+import { destinationOf } from '../payments/instruments';
 import { policySchema } from '../../schemas/policy';
 import { addDays, formatDateBR, isIsoDate, todayInSaoPaulo } from '../../format/dates';
 import { formatBRL, parseAmountToCents } from '../../format/money';
@@ -276,6 +277,8 @@ export async function changeDueDate(tx: Tx, who: Who, code: string, input: z.inf
 			status: 'pending',
 			txid: newTxid(),
 			nossoNumero: String(n).padStart(11, '0'),
+			// A new date, the same destination: only an explicit re-issue moves a slip to new settings.
+			...destinationOf(inst),
 			updatedAt: now
 		})
 		.returning();

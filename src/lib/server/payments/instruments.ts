@@ -3,15 +3,41 @@ import type { Installment } from '../agreements';
 import { buildPixBrCode } from './pix/brcode';
 import { buildBarcode, freeField, linhaDigitavel } from './boleto/barcode';
 
+/**
+ * Where an installment's money goes: the Pix key and merchant, the bank account of the boleto.
+ * Copied from the creditor's settings when the installment is issued and never changed after:
+ * new settings apply to new installments, and re-issuing old ones is an explicit, audited act.
+ */
+export type Destination = Pick<
+	Installment,
+	'pixKey' | 'pixMerchantName' | 'pixMerchantCity' | 'boletoBankCode' | 'boletoAgency' | 'boletoAccount' | 'boletoWallet'
+>;
+
+export const DESTINATION_FIELDS = [
+	'pixKey',
+	'pixMerchantName',
+	'pixMerchantCity',
+	'boletoBankCode',
+	'boletoAgency',
+	'boletoAccount',
+	'boletoWallet'
+] as const satisfies readonly (keyof Destination & keyof Creditor)[];
+
+/** The destination a new installment is issued with: the creditor's settings now. */
+export function destinationOf(creditor: Destination): Destination {
+	return Object.fromEntries(DESTINATION_FIELDS.map((f) => [f, creditor[f]])) as Destination;
+}
+
+export function sameDestination(a: Destination, b: Destination): boolean {
+	return DESTINATION_FIELDS.every((f) => a[f] === b[f]);
+}
+
 /** The Pix copia-e-cola for one installment: amount equals the installment, txid unique to it. */
-export function pixFor(
-	creditor: Pick<Creditor, 'pixKey' | 'pixMerchantName' | 'pixMerchantCity'>,
-	installment: Pick<Installment, 'amountCents' | 'txid'>
-): string {
+export function pixFor(installment: Pick<Installment, 'amountCents' | 'txid'> & Destination): string {
 	return buildPixBrCode({
-		key: creditor.pixKey,
-		merchantName: creditor.pixMerchantName,
-		merchantCity: creditor.pixMerchantCity,
+		key: installment.pixKey,
+		merchantName: installment.pixMerchantName,
+		merchantCity: installment.pixMerchantCity,
 		amountCents: installment.amountCents,
 		txid: installment.txid
 	});
@@ -19,19 +45,16 @@ export function pixFor(
 
 export type BoletoDigits = { barcode: string; linha: string };
 
-/** Barcode and linha digitável for one installment, from the creditor's bank settings. */
-export function boletoFor(
-	creditor: Pick<Creditor, 'boletoBankCode' | 'boletoAgency' | 'boletoAccount' | 'boletoWallet'>,
-	installment: Pick<Installment, 'amountCents' | 'dueDate' | 'nossoNumero'>
-): BoletoDigits {
+/** Barcode and linha digitável for one installment, from the bank account it was issued with. */
+export function boletoFor(installment: Pick<Installment, 'amountCents' | 'dueDate' | 'nossoNumero'> & Destination): BoletoDigits {
 	const barcode = buildBarcode({
-		bankCode: creditor.boletoBankCode,
+		bankCode: installment.boletoBankCode,
 		dueDate: installment.dueDate,
 		amountCents: installment.amountCents,
-		freeField: freeField(creditor.boletoBankCode, {
-			agency: creditor.boletoAgency,
-			account: creditor.boletoAccount,
-			wallet: creditor.boletoWallet,
+		freeField: freeField(installment.boletoBankCode, {
+			agency: installment.boletoAgency,
+			account: installment.boletoAccount,
+			wallet: installment.boletoWallet,
 			nossoNumero: installment.nossoNumero
 		})
 	});

@@ -1,4 +1,3 @@
-import type { Creditor } from '../tenancy';
 import type { Installment } from '../agreements';
 import { pixFor, boletoFor } from './instruments';
 import { pixQrSvg } from './pix/brcode';
@@ -17,9 +16,9 @@ export type PaymentView = {
  * What the portal shows to pay one installment. A cancelled or paid installment shows no codes:
  * a superseded slip must never be offered.
  */
-export async function paymentView(creditor: Creditor, inst: Installment, withQr: boolean): Promise<PaymentView> {
+export async function paymentView(inst: Installment, withQr: boolean): Promise<PaymentView> {
 	const payable = inst.status === 'pending';
-	const pix = payable ? pixFor(creditor, inst) : null;
+	const pix = payable ? pixFor(inst) : null;
 	return {
 		seq: inst.seq,
 		dueDate: inst.dueDate,
@@ -27,6 +26,6 @@ export async function paymentView(creditor: Creditor, inst: Installment, withQr:
 		status: inst.status,
 		pix,
 		qrSvg: pix && withQr ? await pixQrSvg(pix) : null,
-		linha: payable ? boletoFor(creditor, inst).linha : null
+		linha: payable ? boletoFor(inst).linha : null
 	};
 }

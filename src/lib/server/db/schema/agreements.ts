@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { pgSequence, pgTable, uuid, text, timestamp, integer, bigint, date, jsonb, uniqueIndex, index, primaryKey } from 'drizzle-orm/pg-core';
+import { pgSequence, pgTable, uuid, text, timestamp, integer, bigint, date, jsonb, uniqueIndex, index, primaryKey, check } from 'drizzle-orm/pg-core';
 import { creditors } from './tenancy';
 import { debtors, debts } from './debts';
 
@@ -43,7 +43,12 @@ export const agreements = pgTable(
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [index('agreements_debtor').on(t.debtorId), index('agreements_creditor_updated').on(t.creditorId, t.updatedAt)]
+	(t) => [
+		index('agreements_debtor').on(t.debtorId),
+		index('agreements_creditor_updated').on(t.creditorId, t.updatedAt),
+		// Every agreement total fits one boleto and one Pix amount (see MAX_AMOUNT_CENTS).
+		check('agreements_total_range', sql`${t.totalCents} between 1 and 9999999999`)
+	]
 );
 
 export const agreementDebts = pgTable(
@@ -78,12 +83,24 @@ export const installments = pgTable(
 		txid: text('txid').notNull().unique(),
 		/** Boleto nosso número, unique per creditor. */
 		nossoNumero: text('nosso_numero').notNull(),
+		// Where the money goes, frozen when the installment is issued: a later change of the
+		// creditor's settings never re-routes a slip the debtor already holds.
+		pixKey: text('pix_key').notNull(),
+		pixMerchantName: text('pix_merchant_name').notNull(),
+		pixMerchantCity: text('pix_merchant_city').notNull(),
+		boletoBankCode: text('boleto_bank_code').notNull(),
+		boletoAgency: text('boleto_agency').notNull(),
+		boletoAccount: text('boleto_account').notNull(),
+		boletoWallet: text('boleto_wallet').notNull(),
 		paidAt: timestamp('paid_at', { withTimezone: true }),
 		paidCents: bigint('paid_cents', { mode: 'number' }),
 		/** When a due date changes, the old slip is cancelled and points to its replacement. */
 		supersededBy: uuid('superseded_by'),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	// One live installment per position; cancelled (superseded) ones stay for the record.
-	(t) => [uniqueIndex('installments_agreement_seq_live').on(t.agreementId, t.seq).where(sql`status <> 'cancelled'`)]
+	(t) => [
+		// One live installment per position; cancelled (superseded) ones stay for the record.
+		uniqueIndex('installments_agreement_seq_live').on(t.agreementId, t.seq).where(sql`status <> 'cancelled'`),
+		check('installments_amount_range', sql`${t.amountCents} between 1 and 9999999999`)
+	]
 );

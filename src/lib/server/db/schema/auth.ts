@@ -32,6 +32,13 @@ export const otpChallenges = pgTable('otp_challenges', {
 		.notNull()
 		.references(() => creditors.id),
 	debtorId: uuid('debtor_id').references(() => debtors.id),
+	/** HMAC of (agency, document): finds the latest code sent for a document, known or not. */
+	documentKey: text('document_key'),
+	/**
+	 * Set when this challenge answers to the code of an earlier one (the per-document limit was
+	 * reached, so no new code was sent): the code is checked against that challenge's hash.
+	 */
+	codeChallengeId: uuid('code_challenge_id'),
 	codeHash: text('code_hash').notNull(),
 	channel: text('channel').notNull(),
 	destinationMasked: text('destination_masked').notNull(),
@@ -39,7 +46,7 @@ export const otpChallenges = pgTable('otp_challenges', {
 	expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 	consumedAt: timestamp('consumed_at', { withTimezone: true }),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
-});
+}, (t) => [index('otp_challenges_document_created').on(t.documentKey, t.createdAt), index('otp_challenges_expires').on(t.expiresAt)]);
 
 /** Fixed-window counters shared by every app process (rate limits live in PostgreSQL, not memory). */
 export const rateLimits = pgTable(

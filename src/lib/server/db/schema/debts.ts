@@ -1,4 +1,5 @@
-import { pgTable, uuid, text, timestamp, integer, bigint, date, uniqueIndex, index } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { pgTable, uuid, text, timestamp, integer, bigint, date, uniqueIndex, index, check } from 'drizzle-orm/pg-core';
 import { agencies, creditors } from './tenancy';
 
 /** A debtor is identified per agency by document (CPF 11 digits or CNPJ 14 chars, no punctuation, upper case). */
@@ -15,6 +16,12 @@ export const debtors = pgTable(
 		phone: text('phone'),
 		email: text('email'),
 		state: text('state'),
+		/**
+		 * The creditor whose portfolio last set the name and contacts (null: the agency itself). Staff
+		 * of another creditor see these contacts masked: a debt placed by one creditor never opens
+		 * what another creditor placed.
+		 */
+		dataCreditorId: uuid('data_creditor_id').references(() => creditors.id),
 		/** LGPD: set when personal data was replaced by placeholders. */
 		anonymizedAt: timestamp('anonymized_at', { withTimezone: true }),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -57,6 +64,8 @@ export const debts = pgTable(
 	},
 	(t) => [
 		uniqueIndex('debts_creditor_external').on(t.creditorId, t.externalId),
-		index('debts_debtor_status').on(t.debtorId, t.status)
+		index('debts_debtor_status').on(t.debtorId, t.status),
+		// One debt fits one boleto (R$ 99.999.999,99): see MAX_AMOUNT_CENTS.
+		check('debts_principal_range', sql`${t.principalCents} between 1 and 9999999999`)
 	]
 );

@@ -1,4 +1,4 @@
-import { pgTable, uuid, text, timestamp, integer, jsonb, primaryKey, index, bigint, customType } from 'drizzle-orm/pg-core';
+import { pgTable, uuid, text, timestamp, integer, jsonb, primaryKey, index, bigint, boolean, customType } from 'drizzle-orm/pg-core';
 import { agencies, creditors } from './tenancy';
 import { staff } from './staff';
 
@@ -55,6 +55,10 @@ export const imports = pgTable(
 		staffId: uuid('staff_id').references(() => staff.id),
 		fileName: text('file_name').notNull(),
 		fileBytes: bigint('file_bytes', { mode: 'number' }).notNull().default(0),
+		/** An agency admin chose to update name and contacts of debtors who also owe other creditors. */
+		updateShared: boolean('update_shared').notNull().default(false),
+		/** When the uploaded file (personal data) was deleted: after the import, or when abandoned. */
+		filePurgedAt: timestamp('file_purged_at', { withTimezone: true }),
 		status: text('status').$type<ImportStatus>().notNull().default('uploaded'),
 		totalRows: integer('total_rows'),
 		validRows: integer('valid_rows'),

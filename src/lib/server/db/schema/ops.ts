@@ -10,6 +10,8 @@ export const outbox = pgTable(
 		agencyId: uuid('agency_id')
 			.notNull()
 			.references(() => agencies.id),
+		/** The creditor the message speaks for (its staff see it); null for the agency's own. */
+		creditorId: uuid('creditor_id').references(() => creditors.id),
 		channel: text('channel').$type<'sms' | 'whatsapp' | 'email'>().notNull(),
 		to: text('to').notNull(),
 		text: text('text').notNull(),

@@ -1,4 +1,4 @@
-import { pgTable, uuid, text, timestamp, boolean, index, uniqueIndex } from 'drizzle-orm/pg-core';
+import { pgTable, uuid, text, timestamp, boolean, bigint, index, uniqueIndex } from 'drizzle-orm/pg-core';
 import { agencies, creditors } from './tenancy';
 
 /**
@@ -26,6 +26,8 @@ export const staff = pgTable(
 		passwordHash: text('password_hash'),
 		/** TOTP secret (base32), set once the person confirms a first code. */
 		totpKey: text('totp_key'),
+		/** The last TOTP time step accepted: a code is good once (RFC 6238 §5.2). */
+		totpLastStep: bigint('totp_last_step', { mode: 'number' }),
 		/** SHA-256 hex of the one-time invitation token. */
 		inviteTokenHash: text('invite_token_hash'),
 		inviteExpiresAt: timestamp('invite_expires_at', { withTimezone: true }),

@@ -9,7 +9,7 @@ export const load = async ({ locals, params, url }) => {
 	const found = await agreements.byCode(db(), debtor.agencyId, debtor.id, params.code);
 	if (!found) error(404, 'Acordo não encontrado.');
 	const next = found.installments.find((i) => i.status === 'pending');
-	const payments = await Promise.all(found.installments.map((i) => paymentView(found.creditor, i, i === next)));
+	const payments = await Promise.all(found.installments.map((i) => paymentView(i, i === next)));
 	return {
 		agreement: {
 			code: found.agreement.code,

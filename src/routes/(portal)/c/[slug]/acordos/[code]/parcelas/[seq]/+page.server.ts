@@ -13,6 +13,6 @@ export const load = async ({ locals, params }) => {
 		code: found.agreement.code,
 		kind: found.agreement.kind,
 		count: found.installments.length,
-		payment: await paymentView(found.creditor, inst, true)
+		payment: await paymentView(inst, true)
 	};
 };
