@@ -6,9 +6,10 @@ import { db } from '$lib/server/db/client';
 import * as tenancy from '$lib/server/tenancy';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { config } from '$lib/server/config';
-import { sessionCookieOptions } from '$lib/server/auth/cookies';
+import { cookieScope, isHttps, sessionCookieOptions } from '$lib/server/auth/cookies';
 import * as staffAuth from '$lib/server/staff';
 import * as importWorker from '$lib/server/uploads/runner';
+import { securityHeaders } from '$lib/server/http/headers';
 
 const tenant: Handle = async ({ event, resolve }) => {
 	event.locals.creditor = null;
@@ -37,7 +38,7 @@ const session: Handle = async ({ event, resolve }) => {
 			// The cookie's expiry follows the session's, which moves at most once a minute.
 			if (found.refreshed) event.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(found.session.expiresAt));
 		} else if (!found) {
-			event.cookies.delete(SESSION_COOKIE, { path: '/' });
+			event.cookies.delete(SESSION_COOKIE, cookieScope());
 		}
 	}
 	const response = await resolve(event);
@@ -59,7 +60,7 @@ const staffSession: Handle = async ({ event, resolve }) => {
 			event.locals.staff = found.staff;
 			event.cookies.set(staffAuth.STAFF_COOKIE, token, sessionCookieOptions(found.session.expiresAt));
 		} else {
-			event.cookies.delete(staffAuth.STAFF_COOKIE, { path: '/' });
+			event.cookies.delete(staffAuth.STAFF_COOKIE, cookieScope());
 		}
 	}
 	const response = await resolve(event);
@@ -69,9 +70,9 @@ const staffSession: Handle = async ({ event, resolve }) => {
 
 const headers: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
-	response.headers.set('x-content-type-options', 'nosniff');
-	response.headers.set('referrer-policy', 'same-origin');
-	response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+	for (const [name, value] of securityHeaders(isHttps(event.url))) {
+		if (!response.headers.has(name)) response.headers.set(name, value);
+	}
 	return response;
 };
 

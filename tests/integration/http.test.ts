@@ -181,7 +181,8 @@ describe('the portal over HTTP', () => {
 		expect(attrs).toContain('httponly');
 		expect(attrs).toContain('samesite=lax');
 		expect(attrs).toContain('path=/');
-		expect(attrs).toContain('secure'); // outside development, even on localhost
+		// Plain http here: `Secure` follows the public origin's scheme (deployment.test.ts has https).
+		expect(attrs).not.toContain('secure');
 		expect(attrs.some((a) => a.startsWith('expires='))).toBe(true);
 		expect(session.get('acerto_session')).toMatch(/^[a-z2-7]{32}$/);
 		expect(session.get('acerto_otp')).toBeUndefined();

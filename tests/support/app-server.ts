@@ -8,7 +8,7 @@ export type App = { base: string; log: () => string; stop: () => Promise<void>; 
  * The built app (`acerto serve --no-build`) in its own process on the given database, as in
  * production; builds first when there is no build (the `pretest` script normally made one).
  */
-export async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<App> {
+export async function startApp(databaseUrl: string, env: Record<string, string | undefined> = {}): Promise<App> {
 	const root = process.cwd();
 	if (!fs.existsSync(path.join(root, process.env.ACERTO_BUILD_DIR ?? 'build', 'handler.js'))) {
 		const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: root, stdio: 'inherit' });

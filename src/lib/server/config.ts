@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -10,7 +13,8 @@ const schema = z.object({
 	DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
 	DATA_DIR: z.string().default('.data'),
 	EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
-	HOST: z.string().default('0.0.0.0'),
+	/** Unset: loopback only, unless NODE_ENV=production (then every interface, as behind a proxy or in a container). */
+	HOST: z.string().optional(),
 	PORT: z.coerce.number().int().min(0).max(65535).default(3000),
 	/** Processes serving HTTP (one per core is usual); the app keeps no state of its own, so any number share the port. */
 	WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
@@ -24,12 +28,51 @@ const schema = z.object({
 	LINK_TTL_DAYS: z.coerce.number().int().min(1).default(30)
 });
 
-export type Config = z.infer<typeof schema> & { appSecret: string; baseUrl: string };
+export type Config = Omit<z.infer<typeof schema>, 'HOST'> & {
+	HOST: string;
+	appSecret: string;
+	baseUrl: string;
+	/** Whether the public origin is https: cookies are `Secure` and HSTS is sent. */
+	https: boolean;
+};
 
 let cached: Config | undefined;
 
-// Development only: a fixed, clearly-labelled secret so the demo runs with zero setup.
-const DEV_SECRET = 'acerto-dev-secret-do-not-use-in-production-0000';
+export const SECRET_FILE = 'app-secret';
+
+/**
+ * APP_SECRET, or one generated on first start and kept under DATA_DIR (mode 0600), so no two
+ * installations share a key and none is ever in the repository. Production requires it from the
+ * environment: several app nodes must share one, and a file on one machine would not be seen by
+ * the others.
+ */
+function appSecret(env: z.infer<typeof schema>): string {
+	if (env.APP_SECRET) return env.APP_SECRET;
+	if (env.NODE_ENV === 'production') {
+		throw new Error('APP_SECRET é obrigatório em produção (32+ caracteres aleatórios, o mesmo em todos os processos).');
+	}
+	const file = path.resolve(env.DATA_DIR, SECRET_FILE);
+	try {
+		return readSecret(file);
+	} catch (e) {
+		if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+	}
+	fs.mkdirSync(path.dirname(file), { recursive: true });
+	try {
+		// 'wx': two processes starting at once never overwrite each other's secret.
+		fs.writeFileSync(file, randomBytes(48).toString('base64url') + '\n', { flag: 'wx', mode: 0o600 });
+		console.log(`APP_SECRET não definido: gerei um segredo aleatório em ${file} (só o dono do arquivo o lê). Para vários servidores, defina APP_SECRET com o mesmo valor em todos.`);
+	} catch (e) {
+		if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+	}
+	return readSecret(file);
+}
+
+function readSecret(file: string): string {
+	const secret = fs.readFileSync(file, 'utf8').trim();
+	if (secret.length < 32) throw new Error(`O segredo em ${file} é curto demais: apague o arquivo para gerar outro ou defina APP_SECRET.`);
+	return secret;
+}
 
 export function config(): Config {
 	if (cached) return cached;
@@ -38,13 +81,13 @@ export function config(): Config {
 		throw new Error('Configuração inválida:\n' + z.prettifyError(parsed.error));
 	}
 	const env = parsed.data;
-	if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
-		throw new Error('APP_SECRET é obrigatório em produção (32+ caracteres aleatórios).');
-	}
+	const origin = process.env.ORIGIN;
 	cached = {
 		...env,
-		appSecret: env.APP_SECRET ?? DEV_SECRET,
-		baseUrl: (env.PUBLIC_BASE_URL ?? process.env.ORIGIN ?? `http://localhost:${env.PORT}`).replace(/\/$/, '')
+		HOST: env.HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
+		appSecret: appSecret(env),
+		baseUrl: (env.PUBLIC_BASE_URL ?? origin ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+		https: /^https:/i.test(origin ?? '')
 	};
 	return cached;
 }

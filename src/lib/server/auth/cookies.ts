@@ -1,24 +1,30 @@
+import { getRequestEvent } from '$app/server';
 import { config } from '../config';
 
 /**
- * httpOnly, sameSite=lax, secure outside development, explicit expiry (Lucia guide). Browsers
- * accept secure cookies from http://localhost and 127.0.0.1, so tests run with them on too.
+ * `Secure` when the portal is reached over https: the scheme of ORIGIN, or of the request itself
+ * behind a proxy that says so (PROTOCOL_HEADER). Never tied to NODE_ENV: a development setup on
+ * https keeps its cookies off plain http, and a plain-http demo still works.
  */
+export function isHttps(url: URL = getRequestEvent().url): boolean {
+	return config().https || url.protocol === 'https:';
+}
+
+/** For `cookies.delete`: the same path and `Secure` flag the cookie was set with. */
+export function cookieScope() {
+	return { path: '/', secure: isHttps() };
+}
+
+/** httpOnly, sameSite=lax, secure under https, explicit expiry (Lucia guide). */
 export function sessionCookieOptions(expires: Date) {
-	return {
-		path: '/',
-		httpOnly: true,
-		sameSite: 'lax' as const,
-		secure: config().NODE_ENV !== 'development',
-		expires
-	};
+	return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: isHttps(), expires };
 }
 
 /** Which one-time-code challenge this browser is answering; lives as long as the code. */
 export const OTP_COOKIE = 'acerto_otp';
 
 export function otpCookieOptions() {
-	return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config().NODE_ENV !== 'development', maxAge: 10 * 60 };
+	return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: isHttps(), maxAge: 10 * 60 };
 }
 
 export { SESSION_COOKIE as SESSION_COOKIE_NAME } from './session';

@@ -10,6 +10,7 @@ import { runMigrations } from '../db/migrate';
 import { closeDb, db, sqlClient } from '../db/client';
 import * as seed from '../seed';
 import * as importWorker from '../uploads/runner';
+import { securityHeaders } from '../http/headers';
 
 /** Newest modification time under a folder (to tell whether the build is stale). */
 function newestMtime(dir: string): number {
@@ -67,6 +68,7 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
 		}
 	}
 	if (opts.build !== false) ensureBuild(root);
+	for (const w of startupWarnings()) console.warn(`Atenção: ${w}`);
 	const workers = config().WEB_CONCURRENCY;
 	const tooMany = await connectionShortfall(workers);
 	if (tooMany) {
@@ -103,6 +105,32 @@ async function connectionShortfall(workers: number): Promise<string | null> {
 	);
 }
 
+const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
+
+/** What a person starting the portal should know about its configuration before someone else finds out. */
+export function startupWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
+	const cfg = config();
+	const warnings: string[] = [];
+	if (cfg.https && !env.ADDRESS_HEADER) {
+		warnings.push(
+			'ORIGIN é https, mas ADDRESS_HEADER não está definido: atrás de um proxy, todos os visitantes terão o endereço do proxy, e os limites por IP (códigos de acesso, login) valerão para todos juntos. Defina ADDRESS_HEADER (por exemplo x-forwarded-for) e XFF_DEPTH.'
+		);
+	}
+	if (!cfg.https && ALL_INTERFACES.has(cfg.HOST)) {
+		warnings.push(
+			`o portal aceita conexões de outras máquinas (HOST=${cfg.HOST || '0.0.0.0'}) por http, sem TLS: cookies de sessão e códigos trafegam às claras. Em produção, sirva por https (ORIGIN=https://…) atrás de um proxy com TLS.`
+		);
+	}
+	return warnings;
+}
+
+/** Whether this request reached us over https: ORIGIN says so, or the proxy's protocol header does. */
+function viaHttps(req: http.IncomingMessage): boolean {
+	if (config().https) return true;
+	const header = process.env.PROTOCOL_HEADER?.toLowerCase();
+	return !!header && req.headers[header] === 'https';
+}
+
 /** Imports the built app and serves it until SIGTERM/SIGINT; resolves with the exit code. */
 async function serveHttp(root: string, o: { worker: boolean; embedded?: EmbeddedHandle }): Promise<number> {
 	// adapter-node assumes https unless told otherwise. Serving plain http with no ORIGIN or
@@ -115,6 +143,8 @@ async function serveHttp(root: string, o: { worker: boolean; embedded?: Embedded
 	const { handler } = await import(pathToFileURL(path.join(root, buildDir(), 'handler.js')).href);
 	const server = http.createServer((req, res) => {
 		if (ownProtocolHeader) req.headers['x-acerto-socket-proto'] = 'http';
+		// Static files never reach SvelteKit's hooks: every response gets these here.
+		for (const [name, value] of securityHeaders(viaHttps(req))) res.setHeader(name, value);
 		handler(req, res);
 	});
 	server.keepAliveTimeout = 5_000;

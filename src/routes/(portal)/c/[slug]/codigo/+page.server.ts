@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { db } from '$lib/server/db/client';
 import * as otp from '$lib/server/auth/otp';
 import { requireCreditor } from '$lib/server/guards';
-import { OTP_COOKIE, SESSION_COOKIE_NAME, sessionCookieOptions } from '$lib/server/auth/cookies';
+import { cookieScope, OTP_COOKIE, SESSION_COOKIE_NAME, sessionCookieOptions } from '$lib/server/auth/cookies';
 
 export const load = async ({ locals, cookies }) => {
 	const creditor = requireCreditor(locals);
@@ -24,7 +24,7 @@ export const actions = {
 		if (!parsed.success) return fail(400, { message: parsed.error.issues[0].message, exhausted: false });
 		const result = await otp.verifyCode(db(), { challengeId: id, code: parsed.data.codigo, ip: getClientAddress() });
 		if (!result.ok) return fail(400, { message: result.message, exhausted: result.exhausted ?? false });
-		cookies.delete(OTP_COOKIE, { path: '/' });
+		cookies.delete(OTP_COOKIE, cookieScope());
 		cookies.set(SESSION_COOKIE_NAME, result.token, sessionCookieOptions(result.session.expiresAt));
 		redirect(303, `/c/${creditor.slug}/dividas`);
 	}
