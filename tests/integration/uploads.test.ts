@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { closeDb, db, sqlClient } from '../../src/lib/server/db/client';
-import { auditLog, debts, imports, staff } from '../../src/lib/server/db/schema';
+import { auditLog, debts, importChunks, imports, staff } from '../../src/lib/server/db/schema';
 import * as uploads from '../../src/lib/server/uploads';
 import * as jobs from '../../src/lib/server/uploads/jobs';
 import type { StaffRole } from '../../src/lib/server/db/schema';
@@ -145,6 +145,12 @@ describe('portfolio upload', () => {
 
 		const history = await uploads.list(db(), managerA);
 		expect(history[0]).toMatchObject({ id, fileName: 'carteira-outubro.csv', status: 'done', by: 'Pessoa', inserted: 2 });
+
+		// The uploaded file is personal data nobody needs once imported: only the rejected rows stay (for a while).
+		const left = await db().select({ seq: importChunks.seq }).from(importChunks).where(eq(importChunks.importId, id));
+		expect(left.length).toBeGreaterThan(0);
+		expect(left.every((c) => c.seq < 0)).toBe(true);
+		expect(await uploads.rejectedCsv(db(), managerA, id)).not.toBeNull();
 	});
 
 	it('a clean file commits without the checkbox, and the same file again changes nothing', async () => {
@@ -161,7 +167,7 @@ describe('portfolio upload', () => {
 		expect(await uploads.get(db(), admin, second)).toMatchObject({ status: 'validated', inserted: 0, updated: 0, validRows: 2 });
 	});
 
-	it('a file without a required column is refused as a whole', async () => {
+	it('a file without a required column is refused as a whole, and deleted at once', async () => {
 		const bad = Buffer.from('creditor_cnpj;debtor_name\r\n11.222.333/0001-81;Maria\r\n');
 		const id = await upload(admin, A.id, 'sem-colunas.csv', bad);
 		await work();
@@ -170,6 +176,7 @@ describe('portfolio upload', () => {
 		expect(r.failure).toMatch(/coluna/i);
 		const commit = await db().transaction((tx) => uploads.requestCommit(tx, admin, id, { skipInvalid: true }));
 		expect(commit.ok).toBe(false);
+		expect(await db().select().from(importChunks).where(eq(importChunks.importId, id))).toHaveLength(0);
 	});
 
 	it('progress advances in processed_rows while a large file is read, and reaches every row', async () => {

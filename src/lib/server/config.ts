@@ -25,7 +25,9 @@ const schema = z.object({
 	OTP_SENDS_PER_DOCUMENT_PER_HOUR: z.coerce.number().int().min(1).default(5),
 	OTP_SENDS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(30),
 	SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
-	LINK_TTL_DAYS: z.coerce.number().int().min(1).default(30)
+	LINK_TTL_DAYS: z.coerce.number().int().min(1).default(30),
+	/** Days a validated upload waits to be imported, and its rejected rows are kept, before they are deleted. */
+	UPLOAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7)
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'HOST'> & {

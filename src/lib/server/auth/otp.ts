@@ -155,7 +155,9 @@ export async function verifyCode(db: Db, input: { challengeId: string; code: str
 			actorType: 'debtor',
 			actorId: c.debtor_id,
 			action: 'debtor.login',
-			ip: input.ip
+			ip: input.ip,
+			// The portal it went through: the back office's timeline shows it long after the code is gone.
+			data: { creditorId: c.creditor_id }
 		});
 		// The portal's creditor: the KPI funnel counts who identified at which brand.
 		await funnel.record(tx, { agencyId: c.agency_id, creditorId: c.creditor_id, debtorId: c.debtor_id!, step: 'identified', channel: 'portal' });

@@ -69,12 +69,13 @@ export async function gather(db: DbOrTx, who: Who, debtor: Debtor) {
 	const logins = await db.execute<{ id: number; at: string; ip: string | null; creditor: string | null }>(sql`
 		select a.id, a.at, a.ip, c.display_name as creditor
 		from audit_log a
+		-- Logins record their portal; older ones are matched to the code consumed then (codes are pruned after a day).
 		left join lateral (
 			select o.creditor_id from otp_challenges o
-			where o.debtor_id = ${debtor.id} and o.consumed_at between a.at - interval '2 minutes' and a.at + interval '2 minutes'
+			where a.data->>'creditorId' is null and o.debtor_id = ${debtor.id} and o.consumed_at between a.at - interval '2 minutes' and a.at + interval '2 minutes'
 			order by abs(extract(epoch from o.consumed_at - a.at)) limit 1
 		) o on true
-		left join creditors c on c.id = o.creditor_id
+		left join creditors c on c.id = coalesce((a.data->>'creditorId')::uuid, o.creditor_id)
 		where a.actor_type = 'debtor' and a.actor_id = ${debtor.id} and a.action = 'debtor.login' and a.agency_id = ${who.agencyId}
 		${who.creditorId ? sql`and c.id = ${who.creditorId}` : sql``}
 		order by a.at desc limit 500`);

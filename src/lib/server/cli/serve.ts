@@ -10,6 +10,7 @@ import { runMigrations } from '../db/migrate';
 import { closeDb, db, sqlClient } from '../db/client';
 import * as seed from '../seed';
 import * as importWorker from '../uploads/runner';
+import * as jobs from '../jobs';
 import { securityHeaders } from '../http/headers';
 
 /** Newest modification time under a folder (to tell whether the build is stale). */
@@ -52,7 +53,7 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
 	if (!cfg.DATABASE_URL) {
 		console.log(`Sem DATABASE_URL: iniciando PostgreSQL embutido em ${path.resolve(cfg.DATA_DIR, 'pg')}…`);
 		// Room for every app process's pools (see connectionShortfall), the CLI and a console.
-		const connections = cfg.WEB_CONCURRENCY * (cfg.DATABASE_POOL_MAX + importWorker.IMPORT_POOL_MAX) + 20;
+		const connections = cfg.WEB_CONCURRENCY * perProcessConnections() + 20;
 		embedded = await startEmbedded(cfg.DATA_DIR, cfg.EMBEDDED_PG_PORT, false, connections);
 		process.env.DATABASE_URL = embedded.url;
 		resetConfig();
@@ -89,8 +90,12 @@ export async function serve(root: string, opts: { build?: boolean } = {}): Promi
  * its import thread: refuse to start, saying what to change, when that exceeds what the server
  * accepts (errors under load would be the only other sign).
  */
+function perProcessConnections(): number {
+	return config().DATABASE_POOL_MAX + importWorker.IMPORT_POOL_MAX + jobs.JOB_POOL_MAX;
+}
+
 async function connectionShortfall(workers: number): Promise<string | null> {
-	const perProcess = config().DATABASE_POOL_MAX + importWorker.IMPORT_POOL_MAX;
+	const perProcess = perProcessConnections();
 	const needed = workers * perProcess;
 	// Only the configuration is checked, not who is connected now: during a rolling deploy the old
 	// processes still hold their connections for a moment.
@@ -100,7 +105,7 @@ async function connectionShortfall(workers: number): Promise<string | null> {
 	const available = row.max - row.reserved;
 	if (needed <= available) return null;
 	return (
-		`Conexões demais para o PostgreSQL: ${workers} processo(s) × (${config().DATABASE_POOL_MAX} de DATABASE_POOL_MAX + ${importWorker.IMPORT_POOL_MAX} da importação) = ${needed}, ` +
+		`Conexões demais para o PostgreSQL: ${workers} processo(s) × (${config().DATABASE_POOL_MAX} de DATABASE_POOL_MAX + ${importWorker.IMPORT_POOL_MAX} da importação + ${jobs.JOB_POOL_MAX} das tarefas agendadas) = ${needed}, ` +
 		`e o servidor aceita ${available} (max_connections = ${row.max}). Reduza WEB_CONCURRENCY ou DATABASE_POOL_MAX, ou aumente max_connections.`
 	);
 }
@@ -148,6 +153,7 @@ async function serveHttp(root: string, o: { worker: boolean; embedded?: Embedded
 		handler(req, res);
 	});
 	server.keepAliveTimeout = 5_000;
+	await jobs.start();
 	await new Promise<void>((resolve) => server.listen(config().PORT, config().HOST, resolve));
 	if (!o.worker) announce(server.address());
 
@@ -162,8 +168,8 @@ async function serveHttp(root: string, o: { worker: boolean; embedded?: Embedded
 			server.close();
 			server.closeIdleConnections();
 			setTimeout(() => server.closeAllConnections(), 2_000).unref();
-			// The import thread first: it would otherwise poll a database that is going away.
-			await importWorker.stop();
+			// The import thread and the job runner first: they would otherwise poll a database that is going away.
+			await Promise.all([importWorker.stop(), jobs.stop()]);
 			await closeDb();
 			if (o.embedded) await o.embedded.stop();
 			resolve(0);

@@ -5,6 +5,7 @@ import { creditors, imports } from '../db/schema';
 import { importCsv, type ImportReport } from '../import';
 import { CsvError, openCsv } from '../import/csv';
 import { fileChunks, RejectedWriter } from './chunks';
+import * as housekeeping from '../housekeeping';
 
 /**
  * The background side of uploads: claim a job, validate or import it, record the outcome.
@@ -19,8 +20,6 @@ import { fileChunks, RejectedWriter } from './chunks';
 
 const LOCK_SPACE = 815246;
 const REPORTED_ERRORS = 1000;
-/** An upload whose pieces stopped coming this long ago is given up. */
-const ABANDONED_AFTER = '1 hour';
 
 export type Job = { id: string; kind: 'validate' | 'import'; release: () => Promise<void> };
 
@@ -65,16 +64,6 @@ export async function claimNext(client: postgres.Sql): Promise<Job | null> {
 	} finally {
 		if (!kept) conn.release();
 	}
-}
-
-/** Gives up uploads whose pieces stopped coming (the browser was closed mid-way). */
-export async function abandonStale(db: Db): Promise<number> {
-	const rows = await db.execute(sql`
-		update imports set status = 'failed', failure = 'O envio do arquivo foi interrompido. Envie o arquivo de novo.', finished_at = now(), updated_at = now()
-		where status = 'uploaded' and updated_at < now() - ${ABANDONED_AFTER}::interval
-			and file_bytes > (select coalesce(sum(length(c.data)), 0) from import_chunks c where c.import_id = imports.id and c.seq >= 0)
-		returning id`);
-	return rows.length;
 }
 
 /** Writes the rows read to `processed_rows` at most every `everyMs`, off the reading path. */
@@ -163,6 +152,8 @@ export async function validate(db: Db, id: string, opts: { today?: string } = {}
 			updatedAt: new Date()
 		})
 		.where(eq(imports.id, id));
+	// A file refused as a whole will never be imported: it goes now (its report stays).
+	if (!report.ok) await housekeeping.purgeFinishedFiles(db, new Date(), id);
 	return report;
 }
 
@@ -201,6 +192,8 @@ export async function commit(db: Db, id: string, opts: { today?: string } = {}):
 			updatedAt: new Date()
 		})
 		.where(eq(imports.id, id));
+	// The debts are in their tables now (or the import failed): the file, personal data, goes.
+	await housekeeping.purgeFinishedFiles(db, new Date(), id);
 	return report;
 }
 
@@ -219,6 +212,7 @@ export async function fail(db: Db, id: string, failure: string): Promise<void> {
 		.update(imports)
 		.set({ status: 'failed', failure, finishedAt: new Date(), updatedAt: new Date() })
 		.where(sql`${imports.id} = ${id} and ${imports.status} in ('uploaded', 'validating', 'importing')`);
+	await housekeeping.purgeFinishedFiles(db, new Date(), id);
 }
 
 /** Claims one job and runs it to the end. False when there was nothing to do. */

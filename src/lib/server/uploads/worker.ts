@@ -9,21 +9,15 @@ import * as jobs from './jobs';
  */
 
 const IDLE_POLL_MS = 2000;
-const STALE_CHECK_MS = 60_000;
 
 let wake: (() => void) | null = null;
 parentPort?.on('message', (m) => {
 	if (m === 'nudge') wake?.();
 });
 
-let lastStaleCheck = 0;
 for (;;) {
 	let worked = false;
 	try {
-		if (Date.now() - lastStaleCheck > STALE_CHECK_MS) {
-			lastStaleCheck = Date.now();
-			await jobs.abandonStale(db());
-		}
 		worked = await jobs.processNext(db(), sqlClient(), {
 			onStart: (job) => parentPort?.postMessage({ type: 'started', id: job.id, kind: job.kind }),
 			onEnd: (job) => parentPort?.postMessage({ type: 'ended', id: job.id })

@@ -1,0 +1,78 @@
+import { run as runWorker, Logger, type Runner, type Task, type TaskList } from 'graphile-worker';
+import { sql } from 'drizzle-orm';
+import { config } from '../config';
+import { db, type DbOrTx } from '../db/client';
+import * as housekeeping from '../housekeeping';
+
+/**
+ * Scheduled and retried work, in PostgreSQL, on graphile-worker (README: "Jobs"). Every app
+ * process runs a small runner; jobs are claimed with SKIP LOCKED, so each runs once however many
+ * processes there are, and a cron item fires once per tick across all of them. Jobs are added with
+ * plain SQL (`graphile_worker.add_job`) inside the caller's own transaction: a job exists if and
+ * only if the change that asked for it committed.
+ */
+
+/** Connections of each process's job runner (its own pg pool). */
+export const JOB_POOL_MAX = 3;
+const CONCURRENCY = 2;
+
+type Handler = (payload: unknown) => Promise<void>;
+
+const handlers: Record<string, Handler> = {
+	/** Every 15 minutes: codes, sessions, counters, idempotency keys and finished uploads. */
+	housekeeping: async () => {
+		const swept = await housekeeping.run(db(), { uploadDays: config().UPLOAD_RETENTION_DAYS });
+		if (Object.values(swept).some((n) => n > 0)) console.log(JSON.stringify({ type: 'housekeeping', ...swept }));
+	}
+};
+
+export type TaskName = keyof typeof handlers;
+
+export const CRONTAB = ['*/15 * * * * housekeeping ?max=3'].join('\n');
+
+/** Queues a job inside the caller's transaction (or at once, given the database). */
+export async function enqueue(tx: DbOrTx, task: TaskName, payload: object = {}, opts: { jobKey?: string; runAt?: Date; maxAttempts?: number } = {}): Promise<void> {
+	await tx.execute(sql`select graphile_worker.add_job(
+		identifier => ${task}::text,
+		payload => ${JSON.stringify(payload)}::json,
+		run_at => ${opts.runAt?.toISOString() ?? null}::timestamptz,
+		max_attempts => ${opts.maxAttempts ?? 25}::int,
+		job_key => ${opts.jobKey ?? null}::text
+	)`);
+}
+
+// Errors and warnings as one JSON line each, like the rest of the server's log; the rest is noise.
+const logger = new Logger((scope) => (level, message) => {
+	if (level !== 'error' && level !== 'warning') return;
+	console.error(JSON.stringify({ type: level === 'error' ? 'error' : 'warning', where: 'jobs', task: scope.taskIdentifier, job: scope.jobId, message }));
+});
+
+type State = { runner: Runner | null; starting: Promise<void> | null };
+const state: State = ((globalThis as Record<symbol, State>)[Symbol.for('acerto.jobs')] ??= { runner: null, starting: null });
+
+/** Starts this process's job runner (once). */
+export function start(): Promise<void> {
+	state.starting ??= (async () => {
+		const taskList: TaskList = Object.fromEntries(Object.entries(handlers).map(([name, h]): [string, Task] => [name, (payload) => h(payload)]));
+		state.runner = await runWorker({
+			connectionString: config().DATABASE_URL,
+			maxPoolSize: JOB_POOL_MAX,
+			concurrency: CONCURRENCY,
+			noHandleSignals: true,
+			pollInterval: 2000,
+			taskList,
+			crontab: CRONTAB,
+			logger
+		});
+	})();
+	return state.starting;
+}
+
+export async function stop(): Promise<void> {
+	const starting = state.starting;
+	state.starting = null;
+	await starting?.catch(() => {});
+	const runner = state.runner;
+	state.runner = null;
+	await runner?.stop();
+}
