@@ -89,7 +89,7 @@ describe('several app processes on one port', () => {
 describe('connections', () => {
 	it('refuses to start, saying what to change, when the processes would need more connections than PostgreSQL accepts', async () => {
 		const started = startApp(inject('databaseUrl'), { WEB_CONCURRENCY: '8', DATABASE_POOL_MAX: '50' });
-		await expect(started).rejects.toThrow(/o servidor saiu com 1:[\s\S]*Conexões demais para o PostgreSQL: 8 processo\(s\) × \(50 de DATABASE_POOL_MAX \+ 5 da importação\) = 440/);
+		await expect(started).rejects.toThrow(/o servidor saiu com 1:[\s\S]*Conexões demais para o PostgreSQL: 8 processo\(s\) × \(50 de DATABASE_POOL_MAX \+ 5 da importação \+ 3 das tarefas agendadas\) = 464/);
 		await expect(started).rejects.toThrow(/Reduza WEB_CONCURRENCY ou DATABASE_POOL_MAX, ou aumente max_connections\./);
 	});
 });
