@@ -177,7 +177,7 @@ describe('the debtor page', () => {
 		// A portal login at creditor A: the one-time code consumed, then the audit entry.
 		await db().insert(otpChallenges).values({ agencyId: agency.id, creditorId: credA.id, debtorId: d.id, codeHash: 'x', channel: 'sms', destinationMasked: '(11) *****-4444', expiresAt: new Date(Date.now() + 600_000), consumedAt: new Date() });
 		await audit.record(db(), { agencyId: agency.id, actorType: 'debtor', actorId: d.id, action: 'debtor.login', ip: '203.0.113.50' });
-		await messaging.enqueue(db(), { agencyId: agency.id, channel: 'sms', to: '+5511955554444', text: `123456 é seu código de acesso ao portal de negociação ${credA.displayName}.` });
+		await messaging.enqueue(db(), { agencyId: agency.id, creditorId: credA.id, channel: 'sms', to: '+5511955554444', text: `123456 é seu código de acesso ao portal de negociação ${credA.displayName}.` });
 		const a = await acceptPlan(d, [t.id], 3);
 		const live = await rows(a.id);
 		const newDue = addDays(live[1].dueDate, 3);
@@ -395,7 +395,7 @@ describe('LGPD', () => {
 		const t = await factory.debt(credA.id, d.id);
 		const tb = await factory.debt(credB.id, d.id);
 		await audit.record(db(), { agencyId: agency.id, actorType: 'debtor', actorId: d.id, action: 'debtor.login', ip: '203.0.113.77' });
-		await messaging.enqueue(db(), { agencyId: agency.id, channel: 'email', to: d.email!, text: `654321 é seu código de acesso ao portal de negociação ${credA.displayName}.` });
+		await messaging.enqueue(db(), { agencyId: agency.id, creditorId: credA.id, channel: 'email', to: d.email!, text: `654321 é seu código de acesso ao portal de negociação ${credA.displayName}.` });
 		const a = await acceptPlan(d, [t.id], 2);
 		const [first] = await rows(a.id);
 		await tx((x) => backoffice.agreements.recordManualPayment(x, admin, a.code, { parcela: first.id, valor: first.amountCents, data: today, referencia: 'DEP-1', comprovante: 'Depósito identificado' }));
@@ -429,7 +429,7 @@ describe('LGPD', () => {
 		const cpf = generateCpf(rng);
 		const d = await factory.debtor(agency.id, { document: cpf, name: `Anônima ${tag}`, phone: '+5511933332222', email: `anonima.${tag.toLowerCase()}@example.com` });
 		const t = await factory.debt(retained.id, d.id);
-		await messaging.enqueue(db(), { agencyId: agency.id, channel: 'sms', to: '+5511933332222', text: 'Olá, seu acordo está disponível.' });
+		await messaging.enqueue(db(), { agencyId: agency.id, creditorId: retained.id, channel: 'sms', to: '+5511933332222', text: 'Olá, seu acordo está disponível.' });
 		await audit.record(db(), { agencyId: agency.id, actorType: 'debtor', actorId: d.id, action: 'debtor.login', ip: '203.0.113.99' });
 		const anonymize = () => tx((x) => backoffice.lgpd.anonymize(x, admin, d.id, { ip: '198.51.100.30' }));
 

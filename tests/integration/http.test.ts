@@ -165,6 +165,23 @@ describe('the portal over HTTP', () => {
 		}
 	});
 
+	it('past the per-document limit the code page points at the code already sent and says when to ask again', async () => {
+		const other = await factory.debtor(A.agency.id, { phone: '+5511976543210' });
+		// The limit's window is the clock hour: keep the six requests inside one.
+		const left = 3_600_000 - (Date.now() % 3_600_000);
+		if (left < 20_000) await new Promise((r) => setTimeout(r, left + 1_000));
+		for (let i = 0; i < 5; i++) expect((await post(`/c/${A.creditor.slug}`, { documento: other.document }, new Jar())).status).toBe(303);
+		const owner = new Jar();
+		const res = await post(`/c/${A.creditor.slug}`, { documento: formatDocument(other.document) }, owner);
+		expect(res.status).toBe(303);
+		const page = await (await get(`/c/${A.creditor.slug}/codigo`, owner)).text();
+		expect(page).toContain('não enviamos um novo código agora');
+		expect(page).toContain('(11) *****-3210');
+		expect(page).toMatch(/Você poderá pedir um novo código a partir das \d{2}:00\./);
+		const [{ n }] = await db().execute<{ n: number }>(sql`select count(*)::int as n from outbox where "to" = '+5511976543210'`);
+		expect(n).toBe(5);
+	});
+
 	it('an invalid CPF gets a 400 page that says so', async () => {
 		const res = await post(`/c/${A.creditor.slug}`, { documento: '123.456.789-00' }, new Jar());
 		expect(res.status).toBe(400);

@@ -1,10 +1,11 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
-import { config } from '../../src/lib/server/config';
-import { debtorSessions, otpChallenges, outbox } from '../../src/lib/server/db/schema';
+import { config, resetConfig } from '../../src/lib/server/config';
+import * as decoy from '../../src/lib/server/auth/decoy';
+import { debtors, debtorSessions, otpChallenges, outbox } from '../../src/lib/server/db/schema';
 import * as otp from '../../src/lib/server/auth/otp';
 import { invalidateSession, sessionIdFromToken, validateSessionToken } from '../../src/lib/server/auth/session';
 import { macHex } from '../../src/lib/server/auth/secrets';
@@ -59,6 +60,12 @@ async function login(p: Portal & { debtor: { id: string; document: string; phone
 afterAll(async () => {
 	await closeDb();
 });
+
+/** Fixed one-hour windows: a run straddling the hour would count in two windows. */
+async function clearOfHourBoundary(marginMs = 20_000) {
+	const left = 3_600_000 - (Date.now() % 3_600_000);
+	if (left < marginMs) await new Promise((r) => setTimeout(r, left + 1_000));
+}
 
 describe('asking for a code', () => {
 	it('a debtor with a mobile gets a 6-digit code by SMS, and that code lets them in', async () => {
@@ -126,7 +133,7 @@ describe('asking for a code', () => {
 		// Asking again shows the same destination, as it would for a real person.
 		const again = await ask(w, unknownCpf);
 		expect(again.ok && again.destination).toBe(unknown.destination);
-		expect(await otp.challengeInfo(db(), unknown.challengeId)).toEqual({ destination: unknown.destination, creditorId: w.creditor.id });
+		expect(await otp.challengeInfo(db(), unknown.challengeId)).toMatchObject({ destination: unknown.destination, creditorId: w.creditor.id, reused: null });
 
 		// Only the known debtor's code was sent.
 		expect((await outboxOf(w.agency.id)).map((m) => m.to)).toEqual(['+5511987654321']);
@@ -145,16 +152,121 @@ describe('asking for a code', () => {
 		expect(n).toBe(0);
 	});
 
-	it('every unknown document gets a mobile-shaped destination, never a tell-tale placeholder', async () => {
+	it('decoys follow the agency’s real mix: all mobiles from the same area codes where every debtor has a mobile', async () => {
+		const a = await factory.agency();
+		const c = await factory.creditor(a.id);
+		for (let i = 0; i < 10; i++) await factory.debtor(a.id, { phone: `+55119${String(87654300 + i)}`, email: null });
+		decoy.forget();
+		const shown = await Promise.all(Array.from({ length: 40 }, async () => {
+			const r = await ask({ agency: a, creditor: c }, freshCpf());
+			return r.ok ? r.destination : r.message;
+		}));
+		expect(shown.filter((d) => !/^\(11\) \*{5}-\d{4}$/.test(d))).toEqual([]);
+		expect(await outboxOf(a.id)).toEqual([]);
+	});
+
+	it('decoys follow the agency’s real mix: an e-mail mask as often as real debtors have only e-mail', async () => {
+		const a = await factory.agency();
+		const c = await factory.creditor(a.id);
+		// Half the debtors with a mobile, half with only an e-mail (at two providers).
+		for (let i = 0; i < 20; i++) {
+			await factory.debtor(a.id, i % 2 ? { phone: `+55219${String(91234500 + i)}`, email: null } : { phone: null, email: `pessoa${i}@${i % 4 ? 'gmail.com' : 'uol.com.br'}` });
+		}
+		decoy.forget();
+		const shown: string[] = [];
+		for (let i = 0; i < 200; i++) {
+			const r = await ask({ agency: a, creditor: c }, freshCpf());
+			if (!r.ok) throw new Error(r.message);
+			shown.push(r.destination);
+		}
+		const emails = shown.filter((d) => d.includes('@'));
+		expect(emails.length).toBeGreaterThan(60);
+		expect(emails.length).toBeLessThan(140);
+		// Shaped exactly like the masks of real addresses, at the providers real debtors use.
+		expect(emails.filter((d) => !/^p\*{3}\d@(g\*{3}\.com|u\*{3}\.com\.br)$/.test(d))).toEqual([]);
+		expect(shown.filter((d) => !d.includes('@') && !/^\(21\) \*{5}-\d{4}$/.test(d))).toEqual([]);
+		// A masked e-mail no longer proves a document is on file: the page looks alike either way.
+		const known = await ask({ agency: a, creditor: c }, (await db().select().from(debtors).where(and(eq(debtors.agencyId, a.id), isNotNull(debtors.email))).limit(1))[0].document);
+		expect(known.ok && known.destination).toMatch(/^p\*{3}\d@(g\*{3}\.com|u\*{3}\.com\.br)$/);
+	});
+});
+
+describe('limits that do not lock the owner out', () => {
+	it('past the per-document limit, the owner still gets in with the latest code already sent, and the page says when to ask again', async () => {
+		const limit = config().OTP_SENDS_PER_DOCUMENT_PER_HOUR;
 		const w = await factory.world({ principalCents: 100_000 });
-		const shown = await Promise.all(
-			Array.from({ length: 40 }, async () => {
-				const r = await ask(w, freshCpf());
-				return r.ok ? r.destination : r.message;
-			})
-		);
-		expect(shown.filter((d) => !MASKED_MOBILE.test(d))).toEqual([]);
-		expect(await outboxOf(w.agency.id)).toEqual([]);
+		await clearOfHourBoundary();
+		// Someone else asks for the owner's document until the limit is spent.
+		for (let i = 0; i < limit; i++) expect((await ask(w, w.debtor.document, '203.0.113.66')).ok).toBe(true);
+		const attacker = await ask(w, w.debtor.document, '203.0.113.66');
+		expect(attacker).toMatchObject({ ok: true, reused: { nextAt: expect.any(Date) } });
+		// The owner, elsewhere, is not refused: pointed at the code already on their phone.
+		const owner = await ask(w, w.debtor.document, '198.51.100.200');
+		expect(owner).toMatchObject({ ok: true, destination: '(11) *****-4321', reused: { nextAt: expect.any(Date) } });
+		if (!owner.ok || !attacker.ok) return;
+		expect(owner.reused!.nextAt.getTime() % 3_600_000).toBe(0);
+		expect(owner.reused!.nextAt.getTime()).toBeGreaterThan(Date.now());
+		expect(await outboxOf(w.agency.id)).toHaveLength(limit); // nothing more was sent
+		// The attacker's guesses spend their own tries, not the owner's.
+		const code = await codeSentTo(w.agency.id, w.debtor.phone!);
+		for (let i = 0; i < 5; i++) await otp.verifyCode(db(), { challengeId: attacker.challengeId, code: otherCode(code), ip: '203.0.113.66' });
+		expect((await otp.verifyCode(db(), { challengeId: attacker.challengeId, code, ip: '203.0.113.66' })).ok).toBe(false);
+		const info = await otp.challengeInfo(db(), owner.challengeId);
+		expect(info).toMatchObject({ destination: '(11) *****-4321', reused: { nextAt: owner.reused!.nextAt } });
+		expect((await otp.verifyCode(db(), { challengeId: owner.challengeId, code, ip: '198.51.100.200' })).ok).toBe(true);
+		// The code is spent, through whichever browser it was typed.
+		expect(await otp.verifyCode(db(), { challengeId: attacker.challengeId, code, ip: '203.0.113.66' })).toMatchObject({ ok: false, exhausted: true });
+	});
+
+	it('an unknown document behaves the same past its limit, and the reuses themselves are bounded', async () => {
+		const limit = config().OTP_SENDS_PER_DOCUMENT_PER_HOUR;
+		const w = await factory.world({ principalCents: 100_000 });
+		await clearOfHourBoundary();
+		const cpf = freshCpf();
+		const first = await ask(w, cpf);
+		for (let i = 1; i < limit; i++) await ask(w, cpf);
+		const answers = [];
+		for (let i = 0; i < otp.REUSES_PER_DOCUMENT_PER_HOUR + 1; i++) answers.push(await ask(w, cpf));
+		expect(answers.slice(0, -1).every((r) => r.ok && r.reused && first.ok && r.destination === first.destination)).toBe(true);
+		expect(answers.at(-1)).toMatchObject({ ok: false, status: 429, message: expect.stringMatching(/^Muitas solicitações de código\. Você poderá pedir um novo código a partir das \d{2}:00\.$/) });
+	});
+
+	it('an IPv6 client is counted by its /64, not by each of its addresses', async () => {
+		const w = await factory.world({ principalCents: 100_000 });
+		await clearOfHourBoundary();
+		const prefix = `2001:db8:${(ipSeq++ % 65000).toString(16)}:1`;
+		const limit = config().OTP_SENDS_PER_IP_PER_HOUR;
+		const answers = [];
+		for (let i = 0; i <= limit; i++) answers.push(await ask(w, freshCpf(), `${prefix}::${(i + 1).toString(16)}`));
+		expect(answers.slice(0, limit).every((r) => r.ok)).toBe(true);
+		expect(answers[limit]).toMatchObject({ ok: false, status: 429 });
+		// Another /64 is another client.
+		expect((await ask(w, freshCpf(), `2001:db8:ffff:2::1`)).ok).toBe(true);
+	});
+
+	it('per-agency and overall budgets stop code sends, whoever spends them', async () => {
+		const w = await factory.world({ principalCents: 100_000 });
+		const other = await factory.world({ principalCents: 100_000 });
+		await clearOfHourBoundary();
+		const saved = { ...process.env };
+		try {
+			process.env.OTP_SENDS_PER_AGENCY_PER_HOUR = '3';
+			resetConfig();
+			for (let i = 0; i < 3; i++) expect((await ask(w, freshCpf())).ok).toBe(true);
+			expect(await ask(w, w.debtor.document)).toMatchObject({ ok: false, status: 429 });
+			expect(await outboxOf(w.agency.id)).toEqual([]);
+			expect((await ask(other, other.debtor.document)).ok).toBe(true); // another agency's budget is its own
+
+			const [{ n }] = await db().execute<{ n: number }>(sql`select coalesce(max(count), 0)::int as n from rate_limits where key = 'otp:all' and window_start = date_trunc('hour', now())`);
+			process.env.OTP_SENDS_PER_AGENCY_PER_HOUR = '1000';
+			process.env.OTP_SENDS_PER_HOUR = String(n + 1);
+			resetConfig();
+			expect((await ask(other, freshCpf())).ok).toBe(true);
+			expect(await ask(other, freshCpf())).toMatchObject({ ok: false, status: 429 });
+		} finally {
+			process.env = saved;
+			resetConfig();
+		}
 	});
 });
 
@@ -243,13 +355,7 @@ describe('checking a code', () => {
 });
 
 describe('send limits hold across processes', () => {
-	/** Fixed one-hour windows: a run straddling the hour would count in two windows. */
-	async function clearOfHourBoundary(marginMs = 20_000) {
-		const left = 3_600_000 - (Date.now() % 3_600_000);
-		if (left < marginMs) await new Promise((r) => setTimeout(r, left + 1_000));
-	}
-
-	type ClientResult = { ok: true; destination: string } | { ok: false; status: number; message: string };
+	type ClientResult = { ok: true; destination: string; reused: boolean } | { ok: false; status: number; message: string };
 
 	/** Another app process asking for codes; resolves its results once `go()` has been called. */
 	function client(args: string[], env: Record<string, string> = {}) {
@@ -282,22 +388,24 @@ describe('send limits hold across processes', () => {
 		return (await Promise.all(clients.map((c) => c.results))).flat();
 	}
 
-	it('two processes asking for the same document get exactly the per-document limit of codes', async () => {
+	it('two processes asking for the same document get exactly the per-document limit of codes, then only reuses of the last one', async () => {
 		const limit = config().OTP_SENDS_PER_DOCUMENT_PER_HOUR;
+		const reuses = otp.REUSES_PER_DOCUMENT_PER_HOUR;
 		const w = await factory.world({ principalCents: 100_000 });
 		await clearOfHourBoundary();
 		const ip = freshIp();
-		const perProcess = limit + 1;
+		const perProcess = limit + reuses;
 		const args = [w.agency.id, w.creditor.id, ip, ...Array<string>(perProcess).fill(w.debtor.document)];
 		const results = await race([client(args), client(args)]);
 
 		expect(results).toHaveLength(2 * perProcess);
-		expect(results.filter((r) => r.ok)).toHaveLength(limit);
+		expect(results.filter((r) => r.ok && !r.reused)).toHaveLength(limit);
+		expect(results.filter((r) => r.ok && r.reused)).toHaveLength(reuses);
 		for (const r of results.filter((r) => !r.ok)) {
-			expect(r).toEqual({ ok: false, status: 429, message: 'Muitas solicitações de código. Aguarde alguns minutos e tente novamente.' });
+			expect(r).toMatchObject({ ok: false, status: 429, message: expect.stringContaining('Você poderá pedir um novo código a partir das') });
 		}
 		expect(await outboxOf(w.agency.id)).toHaveLength(limit);
-		expect(await db().select().from(otpChallenges).where(eq(otpChallenges.debtorId, w.debtor.id))).toHaveLength(limit);
+		expect(await db().select().from(otpChallenges).where(eq(otpChallenges.debtorId, w.debtor.id))).toHaveLength(limit + reuses);
 		// And this process, a third one, is refused too.
 		expect(await ask(w, w.debtor.document, ip)).toMatchObject({ ok: false, status: 429 });
 	}, 90_000);

@@ -24,7 +24,7 @@ await new Promise<void>((resolve) => createInterface({ input: process.stdin }).o
 const results = await Promise.all(
 	documents.map(async (document) => {
 		const r = await requestCode(db(), { agencyId, creditorId, creditorName: 'Credor Teste', document, ip });
-		return r.ok ? { ok: true as const, destination: r.destination } : { ok: false as const, status: r.status, message: r.message };
+		return r.ok ? { ok: true as const, destination: r.destination, reused: Boolean(r.reused) } : { ok: false as const, status: r.status, message: r.message };
 	})
 );
 process.stdout.write(JSON.stringify({ type: 'results', results }) + '\n');

@@ -98,3 +98,10 @@ export function parseDateInput(input: string): string | null {
 	if (!(year >= 1900 && year <= 2199) || !isRealDate(year, month, day)) return null;
 	return toIso(year, month, day);
 }
+
+const TIME_BR = new Intl.DateTimeFormat('pt-BR', { timeZone: 'America/Sao_Paulo', hour: '2-digit', minute: '2-digit' });
+
+/** An instant as São Paulo's wall-clock time, `15:00`. */
+export function formatTimeBR(at: Date): string {
+	return TIME_BR.format(at);
+}

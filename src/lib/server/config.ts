@@ -24,6 +24,9 @@ const schema = z.object({
 	SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
 	OTP_SENDS_PER_DOCUMENT_PER_HOUR: z.coerce.number().int().min(1).default(5),
 	OTP_SENDS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(30),
+	/** Budgets against SMS pumping: codes sent per agency, and by the whole installation, per hour. */
+	OTP_SENDS_PER_AGENCY_PER_HOUR: z.coerce.number().int().min(1).default(5000),
+	OTP_SENDS_PER_HOUR: z.coerce.number().int().min(1).default(20000),
 	SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
 	LINK_TTL_DAYS: z.coerce.number().int().min(1).default(30),
 	/** Days a validated upload waits to be imported, and its rejected rows are kept, before they are deleted. */

@@ -4,7 +4,8 @@ import { outbox } from '../db/schema';
 import { config } from '../config';
 
 export type Channel = 'sms' | 'whatsapp' | 'email';
-export type OutgoingMessage = { agencyId: string; channel: Channel; to: string; text: string };
+/** `creditorId`: the creditor the message speaks for (its staff see it); null for the agency's own. */
+export type OutgoingMessage = { agencyId: string; creditorId: string | null; channel: Channel; to: string; text: string };
 
 /** A channel driver delivers one message; real SMS/WhatsApp/e-mail drivers come behind this same interface. */
 export interface Driver {

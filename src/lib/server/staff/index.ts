@@ -1,11 +1,11 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client';
 import { creditors, staff, staffSessions, type StaffRole } from '../db/schema';
 import { generateSessionToken, sessionIdFromToken } from '../auth/session';
 import * as rateLimit from '../auth/rate-limit';
 import * as audit from '../audit';
 import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords';
-import { checkTotp, newTotpKey, openTotpKey, sealTotpKey, totpUri } from './totp';
+import { newTotpKey, openTotpKey, sealTotpKey, totpStep, totpUri } from './totp';
 import { ROLES, type StaffPrincipal } from './roles';
 import { encodeBase32UpperCaseNoPadding } from '@oslojs/encoding';
 
@@ -97,26 +97,34 @@ export async function acceptInvite(
 }
 
 const LOGIN_REFUSED = 'E-mail ou senha incorretos.';
+/** Wrong passwords per (e-mail, place) and per place, every 15 minutes. */
+const LOGIN_TRIES_PER_PLACE = 10;
+const LOGIN_TRIES_PER_ADDRESS = 50;
 const TOO_MANY = 'Muitas tentativas. Aguarde alguns minutos e tente de novo.';
 
 /**
  * Password step. The same message, and the same argon2 work, whether the e-mail exists or not.
- * Attempts are limited per e-mail and per IP (in PostgreSQL, so across processes).
+ * Wrong passwords are limited per (e-mail, client address) and per client address, in PostgreSQL
+ * so across processes: a run of wrong passwords from one place never refuses the right password
+ * from another, and the right password clears that place's count.
  */
 export async function login(
 	db: Db,
 	input: { email: string; password: string; ip: string }
 ): Promise<{ ok: true; token: string; session: StaffSession; needsTotp: boolean } | { ok: false; message: string }> {
 	const email = normalizeEmail(input.email);
-	const okEmail = await rateLimit.hit(db, `staff-login:email:${email}`, 10, 900);
-	const okIp = await rateLimit.hit(db, `staff-login:ip:${input.ip}`, 50, 900);
-	if (!okEmail || !okIp) return { ok: false, message: TOO_MANY };
+	const source = rateLimit.clientKey(input.ip);
+	const pairKey = `staff-login:${source}:${email}`;
+	const okPair = await rateLimit.hit(db, pairKey, LOGIN_TRIES_PER_PLACE, 900);
+	const okSource = await rateLimit.hit(db, `staff-login:ip:${source}`, LOGIN_TRIES_PER_ADDRESS, 900);
+	if (!okPair || !okSource) return { ok: false, message: TOO_MANY };
 	const person = await db.query.staff.findFirst({ where: and(eq(staff.email, email), isNull(staff.disabledAt)) });
 	const valid = await verifyPassword(person?.passwordHash ?? (await decoyHash()), input.password);
 	if (!person || !person.passwordHash || !valid) {
 		if (person) await audit.record(db, { agencyId: person.agencyId, actorType: 'staff', actorId: person.id, action: 'staff.login_failed', ip: input.ip });
 		return { ok: false, message: LOGIN_REFUSED };
 	}
+	await rateLimit.clear(db, pairKey);
 	const token = generateSessionToken();
 	const now = Date.now();
 	const needsTotp = person.totpKey !== null;
@@ -139,16 +147,31 @@ async function recordLogin(db: DbOrTx, person: { id: string; agencyId: string },
 	await audit.record(db, { agencyId: person.agencyId, actorType: 'staff', actorId: person.id, action: 'staff.login', ip });
 }
 
-/** Second step for people with TOTP: at most 5 codes per session per 15 minutes. */
+/**
+ * Second step for people with TOTP: at most 5 codes per person per 15 minutes, however many
+ * sessions ask (a stolen password cannot buy more guesses by signing in again), and each code
+ * is accepted once: its time step is stored, and only a later one is accepted after it.
+ */
 export async function verifySecondFactor(db: Db, session: StaffSession, code: string, ip: string): Promise<{ ok: true } | { ok: false; message: string }> {
-	if (!(await rateLimit.hit(db, `staff-totp:${session.id}`, 5, 900))) return { ok: false, message: TOO_MANY };
+	if (!(await rateLimit.hit(db, `staff-totp:${session.staffId}`, 5, 900))) return { ok: false, message: TOO_MANY };
 	const person = await db.query.staff.findFirst({ where: eq(staff.id, session.staffId) });
-	if (!person?.totpKey || !checkTotp(openTotpKey(person.totpKey), code.replace(/\s/g, ''))) {
+	const step = person?.totpKey ? totpStep(openTotpKey(person.totpKey), code.replace(/\s/g, '')) : null;
+	if (!person || step === null || !(await spendStep(db, person.id, step))) {
 		return { ok: false, message: 'Código incorreto. Confira o aplicativo autenticador.' };
 	}
 	await db.update(staffSessions).set({ twoFactorVerified: true }).where(eq(staffSessions.id, session.id));
 	await recordLogin(db, person, ip);
 	return { ok: true };
+}
+
+/** Records `step` as the last one used, unless it (or a later one) already was: false then. */
+async function spendStep(db: DbOrTx, staffId: string, step: number): Promise<boolean> {
+	const rows = await db
+		.update(staff)
+		.set({ totpLastStep: step })
+		.where(and(eq(staff.id, staffId), or(isNull(staff.totpLastStep), lt(staff.totpLastStep, step))))
+		.returning({ id: staff.id });
+	return rows.length === 1;
 }
 
 /**
@@ -195,9 +218,11 @@ export async function confirmTotp(db: Db, who: StaffPrincipal, sealed: string, c
 	} catch {
 		return { ok: false, message: 'A configuração expirou. Comece de novo.' };
 	}
-	if (!checkTotp(key, code.replace(/\s/g, ''))) return { ok: false, message: 'Código incorreto. Confira o aplicativo autenticador e tente de novo.' };
+	const step = totpStep(key, code.replace(/\s/g, ''));
+	if (step === null) return { ok: false, message: 'Código incorreto. Confira o aplicativo autenticador e tente de novo.' };
 	await db.transaction(async (tx) => {
-		await tx.update(staff).set({ totpKey: sealed }).where(eq(staff.id, who.id));
+		// The confirming code is spent too: it cannot be replayed to sign in.
+		await tx.update(staff).set({ totpKey: sealed, totpLastStep: step }).where(eq(staff.id, who.id));
 		await audit.record(tx, { agencyId: who.agencyId, actorType: 'staff', actorId: who.id, action: 'staff.totp_enable', entity: 'staff', entityId: who.id });
 	});
 	return { ok: true };

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { createTOTPKeyURI, verifyTOTPWithGracePeriod } from '@oslojs/otp';
+import { createTOTPKeyURI, verifyHOTP } from '@oslojs/otp';
 import { decodeBase64, encodeBase64 } from '@oslojs/encoding';
 import { config } from '../config';
 
@@ -31,7 +31,17 @@ export function totpUri(email: string, key: Uint8Array): string {
 	return createTOTPKeyURI('Acerto', email, key, 30, 6);
 }
 
-/** 30-second codes, one step of grace either side for clock drift. */
-export function checkTotp(key: Uint8Array, code: string): boolean {
-	return /^\d{6}$/.test(code) && verifyTOTPWithGracePeriod(key, 30, 6, code, 30);
+const STEP_SECONDS = 30;
+
+/**
+ * The time step a 30-second code belongs to (one step of grace either side for clock drift), or
+ * null. The caller accepts a step only once (RFC 6238 §5.2: a code seen once is spent).
+ */
+export function totpStep(key: Uint8Array, code: string, now = Date.now()): number | null {
+	if (!/^\d{6}$/.test(code)) return null;
+	const current = Math.floor(now / 1000 / STEP_SECONDS);
+	for (const step of [current, current - 1, current + 1]) {
+		if (verifyHOTP(key, BigInt(step), 6, code)) return step;
+	}
+	return null;
 }

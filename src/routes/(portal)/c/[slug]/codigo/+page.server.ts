@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { db } from '$lib/server/db/client';
 import * as otp from '$lib/server/auth/otp';
 import { requireCreditor } from '$lib/server/guards';
+import { formatTimeBR } from '$lib/format/dates';
 import { cookieScope, OTP_COOKIE, SESSION_COOKIE_NAME, sessionCookieOptions } from '$lib/server/auth/cookies';
 
 export const load = async ({ locals, cookies }) => {
@@ -10,7 +11,12 @@ export const load = async ({ locals, cookies }) => {
 	const id = cookies.get(OTP_COOKIE);
 	const info = id ? await otp.challengeInfo(db(), id) : null;
 	if (!info || info.creditorId !== creditor.id) redirect(303, `/c/${creditor.slug}`);
-	return { destination: info.destination };
+	return {
+		destination: info.destination,
+		validUntil: formatTimeBR(info.expiresAt),
+		// No new code was sent (too many asked for this document this hour): the one already sent still works.
+		reused: info.reused ? { nextAt: info.reused.nextAt.getTime() > Date.now() ? formatTimeBR(info.reused.nextAt) : null } : null
+	};
 };
 
 const codeSchema = z.object({ codigo: z.string().trim().min(1, 'Digite o código recebido.').max(12) });
