@@ -9,7 +9,8 @@ import * as policyVersions from '../../src/lib/server/tenancy/policies';
 import * as offers from '../../src/lib/server/offers';
 import * as agreements from '../../src/lib/server/agreements';
 import { offersFor } from '../../src/lib/server/offers/engine';
-import { requireCreditorAccess, requireStaff } from '../../src/lib/server/guards';
+import * as access from '../../src/lib/server/access';
+import { can } from '../../src/lib/server/staff/roles';
 import type { StaffPrincipal } from '../../src/lib/server/staff';
 import { DEFAULT_POLICY, policyToJsonExample, type Policy } from '../../src/lib/schemas/policy';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
@@ -242,14 +243,14 @@ describe("a creditor manager reaches only their creditor", () => {
 		expect((await db().query.creditors.findFirst({ where: eq(creditorsTable.id, theirs.id) }))!.displayName).toBe('Loja Teste');
 		expect(await db().select().from(auditLog).where(and(eq(auditLog.entityId, theirs.id), eq(auditLog.action, 'creditor.update')))).toHaveLength(0);
 
-		// The routes' guards: out of reach is a 404, and a manager may edit but not create creditors.
+		// The access module: out of reach (the routes answer 404), and a manager may edit but not create creditors.
 		expect(await creditors.findInReach(db(), manager, theirs.id)).toBeNull();
-		expect(() => requireCreditorAccess(manager, null)).toThrow(expect.objectContaining({ status: 404 }));
-		expect(() => requireCreditorAccess(manager, theirs)).toThrow(expect.objectContaining({ status: 404 }));
-		expect(requireCreditorAccess(manager, await creditors.findInReach(db(), manager, mine.id)).id).toBe(mine.id);
-		const locals = { staff: manager, staffSession: { twoFactorVerified: true } };
-		expect(requireStaff(locals, 'manage_creditor').id).toBe(manager.id);
-		expect(() => requireStaff(locals, 'create_creditor')).toThrow(expect.objectContaining({ status: 403 }));
+		expect(await access.reaches(db(), manager, 'creditor', theirs.id)).toBe(false);
+		expect(await access.reaches(db(), manager, 'creditor', mine.id)).toBe(true);
+		expect([...(await access.reachable(db(), manager, 'creditor', [mine.id, theirs.id, 'x']))]).toEqual([mine.id]);
+		expect((await creditors.findInReach(db(), manager, mine.id))!.id).toBe(mine.id);
+		expect(can(manager, 'manage_creditor')).toBe(true);
+		expect(can(manager, 'create_creditor')).toBe(false);
 		expect((await creditors.listInReach(db(), manager)).map((c) => c.id)).toEqual([mine.id]);
 
 		const updated = await db().transaction((tx) =>

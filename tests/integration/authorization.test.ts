@@ -139,6 +139,10 @@ describe('a creditor manager of A reaches no debtor of B', () => {
 		expect(asAdmin).toContain('Devedora Somente de B');
 		expect((await get('creditor_manager', `/admin/devedores/${other.id}`)).status).toBe(404);
 		expect((await get('agency_admin', `/admin/devedores/${other.id}`)).status).toBe(200);
+		// Nor correct them, whatever is sent.
+		const res = await post('creditor_manager', `/admin/devedores/${other.id}?/contato`, { nome: 'Invasora', telefone: '(11) 99999-0000' });
+		expect(res.status).toBe(404);
+		expect((await db().query.debtors.findFirst({ where: (t, { eq }) => eq(t.id, other.id) }))!.name).toBe('Devedora Somente de B');
 	});
 });
 
@@ -147,6 +151,13 @@ describe('writes need their permission, not only a page', () => {
 		expect((await get('viewer', `/admin/devedores/${A.debtor.id}/exportar`)).status).toBe(403);
 		const res = await post('operator', `/admin/devedores/${A.debtor.id}?/anonimizar`, {});
 		expect(res.status).toBe(403);
+	});
+
+	it('a viewer cannot correct a debtor’s contacts (403); an operator can', async () => {
+		expect((await post('viewer', `/admin/devedores/${A.debtor.id}?/contato`, { nome: 'Outro', telefone: '(11) 98888-7777' })).status).toBe(403);
+		const res = await post('operator', `/admin/devedores/${A.debtor.id}?/contato`, { nome: A.debtor.name, telefone: '(11) 98888-7777' });
+		expect(res.status).toBe(200);
+		expect((await db().query.debtors.findFirst({ where: (t, { eq }) => eq(t.id, A.debtor.id) }))!.phone).toBe('+5511988887777');
 	});
 
 	it('a viewer cannot publish a policy (403), even for a creditor in reach', async () => {

@@ -186,7 +186,8 @@ describe('importing a portfolio', () => {
 		const { agency, creditor } = await setup();
 		await run(file([line(creditor.cnpj)]));
 		const report = await run(file([line(creditor.cnpj, { debtor_email: '', debtor_phone: '(21) 99999-0000', debtor_name: 'Maria A. da Silva' })]));
-		expect(report.debtors).toEqual({ inserted: 0, updated: 1 });
+		// The phone changed: the old one is told (one message, no amounts).
+		expect(report.debtors).toEqual({ inserted: 0, updated: 1, kept: 0, sharedUpdated: 0, contactsChanged: 1 });
 		const [d] = await db().select().from(debtors).where(eq(debtors.agencyId, agency.id));
 		expect(d).toMatchObject({ name: 'Maria A. da Silva', phone: '+5521999990000', email: 'maria@example.com' });
 	});

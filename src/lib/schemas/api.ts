@@ -155,7 +155,12 @@ export const batchResultSchema = named(
 				.min(0)
 				.describe('Itens válidos que não mudaram nada: iguais ao já cadastrado, debt_id repetido no lote (vale o último) ou dívida que não está mais aberta.'),
 			debtors: z.object({ inserted: z.int().min(0), updated: z.int().min(0) }).describe('Devedores criados e atualizados.'),
-			errors: z.array(itemErrorSchema).describe('Problemas por item (os primeiros 1.000).')
+			errors: z.array(itemErrorSchema).describe('Problemas por item (os primeiros 1.000).'),
+			warnings: z
+				.array(itemErrorSchema)
+				.describe(
+					'Itens gravados com ressalva (os primeiros 1.000): o devedor também deve a outro credor da assessoria, então nome e contatos ficaram como estavam (a dívida foi gravada).'
+				)
 		})
 		.describe('Resultado de um lote: os itens válidos foram gravados juntos, numa transação.')
 );
@@ -259,8 +264,8 @@ export const debtorSchema = named(
 		.object({
 			document: z.string(),
 			name: z.string(),
-			phone: z.string().nullable().describe('E.164, por exemplo +5511987654321.'),
-			email: z.string().nullable(),
+			phone: z.string().nullable().describe('E.164, por exemplo +5511987654321. null também quando o telefone foi informado por outro credor da assessoria (o devedor deve a ele também): esses contatos não são deste credor.'),
+			email: z.string().nullable().describe('null também quando o e-mail foi informado por outro credor da assessoria.'),
 			state: z.string().nullable(),
 			anonymized: z.boolean().describe('Dados pessoais substituídos (LGPD).'),
 			debts: z.array(debtSchema),

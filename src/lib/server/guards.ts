@@ -1,7 +1,10 @@
 import { error, redirect } from '@sveltejs/kit';
+import { getRequestEvent } from '$app/server';
 import type { PublicCreditor } from './tenancy';
 import type { SessionDebtor } from './auth/session';
-import { can, reaches, type Permission, type StaffPrincipal } from './staff/roles';
+import { can, type Permission, type StaffPrincipal } from './staff/roles';
+import * as access from './access';
+import { db } from './db/client';
 
 type Locals = { creditor: PublicCreditor | null; debtor: SessionDebtor | null };
 
@@ -17,21 +20,45 @@ export function requireDebtor(locals: Locals): { debtor: SessionDebtor; creditor
 	return { debtor: locals.debtor, creditor };
 }
 
-type StaffLocals = { staff: StaffPrincipal | null; staffSession: { twoFactorVerified: boolean } | null };
+/** Where to come back after signing in: this page, as a path the sign-in page accepts. */
+function here(url: URL): string {
+	return url.pathname + (url.search.length < 500 ? url.search : '');
+}
 
 /**
- * Every admin load, action and endpoint calls this (layouts alone protect nothing):
- * signed in, second factor done when enabled, and the permission the action needs.
+ * Every admin load, action and endpoint calls this (layouts alone protect nothing): signed in,
+ * second factor done when enabled, and the permission the action needs. It reads the request
+ * itself, so a route cannot hand it the wrong one.
  */
-export function requireStaff(locals: StaffLocals, permission: Permission = 'read', path = '/admin'): StaffPrincipal {
-	if (!locals.staff || !locals.staffSession) redirect(303, `/admin/entrar?voltar=${encodeURIComponent(path)}`);
+export function requireStaff(permission: Permission = 'read'): StaffPrincipal {
+	const { locals, url } = getRequestEvent();
+	if (!locals.staff || !locals.staffSession) redirect(303, `/admin/entrar?voltar=${encodeURIComponent(here(url))}`);
 	if (!locals.staffSession.twoFactorVerified) redirect(303, '/admin/entrar/codigo');
 	if (!can(locals.staff, permission)) error(403, 'Você não tem permissão para esta ação.');
 	return locals.staff;
 }
 
-/** The creditor must be in reach of this person (same agency, and their creditor if scoped); otherwise 404, revealing nothing. */
-export function requireCreditorAccess<T extends { id: string; agencyId: string }>(who: StaffPrincipal, creditor: T | null | undefined): T {
-	if (!creditor || !reaches(who, creditor)) error(404, 'Credor não encontrado.');
-	return creditor;
+const NOT_FOUND: Record<access.Entity, string> = {
+	creditor: 'Credor não encontrado.',
+	debtor: 'Devedor não encontrado.',
+	debt: 'Dívida não encontrada.',
+	agreement: 'Acordo não encontrado.',
+	upload: 'Importação não encontrada.',
+	apiKey: 'Chave não encontrada.'
+};
+
+/**
+ * `requireStaff(permission)`, and the thing must be in this person's reach (access module);
+ * otherwise 404, revealing nothing about whether it exists.
+ */
+export async function requireAccess(permission: Permission, entity: access.Entity, id: string): Promise<StaffPrincipal> {
+	const me = requireStaff(permission);
+	if (!(await access.reaches(db(), me, entity, id))) error(404, NOT_FOUND[entity]);
+	return me;
+}
+
+/** A row a loader found within this person's reach (the loader's query carries the access predicate), or 404. */
+export function orNotFound<T>(row: T | null | undefined, entity: access.Entity): T {
+	if (row === null || row === undefined) error(404, NOT_FOUND[entity]);
+	return row;
 }

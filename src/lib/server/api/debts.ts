@@ -2,7 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client';
 import { agreementDebts, agreements, debtors, debts, policies } from '../db/schema';
 import * as audit from '../audit';
-import { lockPortfolio, writeBatch, type Row } from '../import';
+import { lockPortfolio, SHARED_DEBTOR_KEPT, writeBatch, type Row } from '../import';
+import * as jobs from '../jobs';
 import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, validateRow, type Column, type ColumnMap } from '../import/rows';
 import { closeDebtRequestSchema, debtItemSchema, type BatchResult, type CloseDebtRequest, type ItemError, type ApiDebt } from '../../schemas/api';
 import type { ApiPrincipal } from './keys';
@@ -112,15 +113,24 @@ export async function upsertBatch(
 		};
 	}
 
-	const counts = { inserted: 0, updated: 0, debtorsInserted: 0, debtorsUpdated: 0 };
+	const counts = { inserted: 0, updated: 0, debtorsInserted: 0, debtorsUpdated: 0, contactsChanged: 0 };
+	const warnings: ItemError[] = [];
 	await lockPortfolio(tx, key.agencyId);
 	for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
-		const c = await writeBatch(tx, key.agencyId, rows.slice(i, i + WRITE_CHUNK), { soleCreditor: key.creditorId });
+		const chunk = rows.slice(i, i + WRITE_CHUNK);
+		// A key speaks for one creditor: a debtor who also owes another keeps the name and contacts on file.
+		const c = await writeBatch(tx, key.agencyId, chunk);
 		counts.inserted += c.inserted;
 		counts.updated += c.updated;
 		counts.debtorsInserted += c.debtorsInserted;
 		counts.debtorsUpdated += c.debtorsUpdated;
+		counts.contactsChanged += c.contactsChanged;
+		const kept = new Set(c.kept);
+		for (const r of chunk) {
+			if (warnings.length < MAX_REPORTED_ERRORS && kept.delete(r.debtorDocument)) warnings.push({ index: r.line, field: 'debtor_document', message: SHARED_DEBTOR_KEPT });
+		}
 	}
+	if (counts.contactsChanged > 0) await jobs.enqueue(tx, 'deliver-messages', {}, { jobKey: 'deliver-messages' });
 	const result: BatchResult = {
 		received: items.length,
 		valid: rows.length,
@@ -129,7 +139,8 @@ export async function upsertBatch(
 		updated: counts.updated,
 		unchanged: rows.length - counts.inserted - counts.updated,
 		debtors: { inserted: counts.debtorsInserted, updated: counts.debtorsUpdated },
-		errors
+		errors,
+		warnings
 	};
 	await audit.record(tx, {
 		agencyId: key.agencyId,
@@ -138,7 +149,7 @@ export async function upsertBatch(
 		action: 'api.debts_batch',
 		entity: 'creditor',
 		entityId: key.creditorId,
-		data: { via: 'api', apiKey: { id: key.keyId, name: key.keyName, prefix: key.keyPrefix }, atomic: opts.atomic, ...result, errors: undefined }
+		data: { via: 'api', apiKey: { id: key.keyId, name: key.keyName, prefix: key.keyPrefix }, atomic: opts.atomic, ...result, errors: undefined, warnings: warnings.length }
 	});
 	return { ok: true, result };
 }

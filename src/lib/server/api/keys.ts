@@ -4,8 +4,8 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { apiKeys, creditors, staff } from '../db/schema';
 import * as audit from '../audit';
-import { creditorScope } from '../staff/scope';
-import { reaches, type StaffPrincipal } from '../staff/roles';
+import * as access from '../access';
+import type { StaffPrincipal } from '../staff/roles';
 
 /**
  * API keys, one creditor each. Like the sessions of the Lucia guide: the key is random, shown
@@ -106,20 +106,19 @@ export async function listForStaff(db: DbOrTx, who: Pick<StaffPrincipal, 'agency
 		.from(apiKeys)
 		.innerJoin(creditors, eq(creditors.id, apiKeys.creditorId))
 		.leftJoin(staff, eq(staff.id, apiKeys.createdBy))
-		.where(creditorScope(who))
+		.where(access.where.apiKey(who))
 		.orderBy(sql`${apiKeys.revokedAt} is not null`, desc(apiKeys.createdAt));
 }
 
 /** One key, only if its creditor is in this person's reach (otherwise null: 404 for the caller). */
 export async function findForStaff(db: DbOrTx, who: Pick<StaffPrincipal, 'agencyId' | 'creditorId'>, id: string) {
-	if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+	if (!access.isUuid(id)) return null;
 	const [row] = await db
 		.select({ key: apiKeys, creditor: { id: creditors.id, agencyId: creditors.agencyId, displayName: creditors.displayName } })
 		.from(apiKeys)
 		.innerJoin(creditors, eq(creditors.id, apiKeys.creditorId))
-		.where(and(eq(apiKeys.id, id), creditorScope(who)));
-	if (!row || !reaches(who, row.creditor)) return null;
-	return row;
+		.where(and(eq(apiKeys.id, id), access.where.apiKey(who)));
+	return row ?? null;
 }
 
 /** Revokes a key at once: the next request with it gets 401. Revoking twice changes nothing. */
@@ -198,7 +197,7 @@ export async function creditorInReach(db: DbOrTx, who: Pick<StaffPrincipal, 'age
 	const rows = await db
 		.select({ id: creditors.id, agencyId: creditors.agencyId, displayName: creditors.displayName })
 		.from(creditors)
-		.where(and(eq(creditors.id, creditorId), creditorScope(who)));
+		.where(and(eq(creditors.id, creditorId), access.where.creditor(who)));
 	return rows[0] ?? null;
 }
 

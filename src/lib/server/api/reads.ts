@@ -6,6 +6,7 @@ import type { ApiAgreement, ApiDebtor, ApiInstallment, ApiPayment } from '../../
 import type { Cursor, PageQuery } from './list-query';
 import { encodeCursor } from './list-query';
 import { toApiDebt } from './debts';
+import * as access from '../access';
 
 /**
  * What the API reads: agreements, installments and payments of one creditor, in pages ordered by
@@ -179,18 +180,18 @@ async function pageOf<R extends { id: string; cursor_at: string }, T>(
 	return { data: shown.map(map), next_cursor: more && last ? encodeCursor({ kind, at: last.cursor_at, id: last.id }) : null };
 }
 
-export function agreements(db: DbOrTx, creditorId: string, q: PageQuery): Promise<Page<ApiAgreement>> {
-	const where = sql`a.creditor_id = ${creditorId} and ${keyset(sql`a.updated_at`, sql`a.id`, q)}`;
+export function agreements(db: DbOrTx, key: access.Reach, q: PageQuery): Promise<Page<ApiAgreement>> {
+	const where = sql`${access.where.creditorId(key, sql`a.creditor_id`)} and ${keyset(sql`a.updated_at`, sql`a.id`, q)}`;
 	return pageOf(db, 'agreements', (limit) => agreementsSql(where, limit), q, toAgreement);
 }
 
-export function installments(db: DbOrTx, creditorId: string, q: PageQuery): Promise<Page<ApiInstallment>> {
-	const where = sql`a.creditor_id = ${creditorId} and ${keyset(sql`i.updated_at`, sql`i.id`, q)}`;
+export function installments(db: DbOrTx, key: access.Reach, q: PageQuery): Promise<Page<ApiInstallment>> {
+	const where = sql`${access.where.creditorId(key, sql`a.creditor_id`)} and ${keyset(sql`i.updated_at`, sql`i.id`, q)}`;
 	return pageOf(db, 'installments', (limit) => installmentsSql(where, limit), q, toInstallment);
 }
 
-export function payments(db: DbOrTx, creditorId: string, q: PageQuery): Promise<Page<ApiPayment>> {
-	const where = sql`a.creditor_id = ${creditorId} and ${keyset(sql`p.created_at`, sql`p.id`, q)}`;
+export function payments(db: DbOrTx, key: access.Reach, q: PageQuery): Promise<Page<ApiPayment>> {
+	const where = sql`${access.where.creditorId(key, sql`a.creditor_id`)} and ${keyset(sql`p.created_at`, sql`p.id`, q)}`;
 	return pageOf(db, 'payments', (limit) => paymentsSql(where, limit), q, toPayment);
 }
 
@@ -198,37 +199,34 @@ export function payments(db: DbOrTx, creditorId: string, q: PageQuery): Promise<
  * One debtor and everything it has with this creditor. A debtor of the agency with nothing at
  * this creditor is "not found", like a document nobody has: other creditors' debtors never show.
  */
-export async function debtor(db: DbOrTx, creditorId: string, agencyId: string, document: string): Promise<ApiDebtor | null> {
+export async function debtor(db: DbOrTx, key: access.Reach, document: string): Promise<ApiDebtor | null> {
 	const doc = normalizeDocument(document);
 	if (doc.length !== 11 && doc.length !== 14) return null;
-	const [person] = await db
-		.select()
+	const [found] = await db
+		.select({ person: debtors, contactsVisible: access.where.contactsVisible(key).mapWith(Boolean) })
 		.from(debtors)
-		.where(
-			and(
-				eq(debtors.agencyId, agencyId),
-				eq(debtors.document, doc),
-				sql`exists (select 1 from ${debts} t where t.debtor_id = ${debtors.id} and t.creditor_id = ${creditorId})`
-			)
-		)
+		.where(and(eq(debtors.document, doc), access.where.debtor(key)))
 		.limit(1);
-	if (!person) return null;
+	if (!found) return null;
+	const { person } = found;
+	const mine = (column: SQL) => access.where.creditorId(key, column);
 	const all = 1_000_000;
 	const [owed, agreed, parts, paid] = await Promise.all([
 		db
 			.select()
 			.from(debts)
-			.where(and(eq(debts.debtorId, person.id), eq(debts.creditorId, creditorId)))
+			.where(and(eq(debts.debtorId, person.id), mine(sql`${debts.creditorId}`)))
 			.orderBy(asc(debts.dueDate), asc(debts.externalId)),
-		db.execute<AgreementRow>(agreementsSql(sql`a.creditor_id = ${creditorId} and a.debtor_id = ${person.id}`, all)),
-		db.execute<InstallmentRow>(installmentsSql(sql`a.creditor_id = ${creditorId} and a.debtor_id = ${person.id}`, all)),
-		db.execute<PaymentRow>(paymentsSql(sql`a.creditor_id = ${creditorId} and a.debtor_id = ${person.id}`, all))
+		db.execute<AgreementRow>(agreementsSql(sql`${mine(sql`a.creditor_id`)} and a.debtor_id = ${person.id}`, all)),
+		db.execute<InstallmentRow>(installmentsSql(sql`${mine(sql`a.creditor_id`)} and a.debtor_id = ${person.id}`, all)),
+		db.execute<PaymentRow>(paymentsSql(sql`${mine(sql`a.creditor_id`)} and a.debtor_id = ${person.id}`, all))
 	]);
 	return {
 		document: person.document,
 		name: person.name,
-		phone: person.phone,
-		email: person.email,
+		// Contacts another creditor's portfolio set are not this creditor's to read.
+		phone: found.contactsVisible ? person.phone : null,
+		email: found.contactsVisible ? person.email : null,
 		state: person.state,
 		anonymized: person.anonymizedAt !== null,
 		debts: owed.map((d) => toApiDebt(d, person.document)),

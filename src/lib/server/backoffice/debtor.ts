@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
-import { agreementDebts, agreements, auditLog, creditors, debts, installments, payments, staff } from '../db/schema';
+import { agreementDebts, agreements, auditLog, creditors, debts, installments, outbox, payments, staff } from '../db/schema';
+import * as access from '../access';
+import { maskEmail, maskPhone } from '../../format/contact';
 import * as audit from '../audit';
 import { formatDocument } from '../../format/document';
 import { formatDateBR, todayInSaoPaulo } from '../../format/dates';
@@ -30,18 +32,18 @@ export function redactCodes(text: string): string {
 
 /** Everything about one debtor that this person reaches: debts and agreements of creditors in reach only. */
 export async function gather(db: DbOrTx, who: Who, debtor: Debtor) {
-	const inReach = who.creditorId ? eq(creditors.id, who.creditorId) : eq(creditors.agencyId, who.agencyId);
+	const inReach = access.where.creditor(who);
 	const debtRows = await db
 		.select({ debt: debts, creditor: { id: creditors.id, displayName: creditors.displayName, retentionDays: creditors.retentionDays } })
 		.from(debts)
 		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
-		.where(and(eq(debts.debtorId, debtor.id), eq(creditors.agencyId, who.agencyId), inReach))
+		.where(and(eq(debts.debtorId, debtor.id), inReach))
 		.orderBy(asc(debts.dueDate));
 	const agreementRows = await db
 		.select({ agreement: agreements, creditor: { id: creditors.id, displayName: creditors.displayName } })
 		.from(agreements)
 		.innerJoin(creditors, eq(creditors.id, agreements.creditorId))
-		.where(and(eq(agreements.debtorId, debtor.id), eq(creditors.agencyId, who.agencyId), inReach))
+		.where(and(eq(agreements.debtorId, debtor.id), inReach))
 		.orderBy(desc(agreements.createdAt));
 	const agreementIds = agreementRows.map((r) => r.agreement.id);
 	const [links, instRows, paymentRows] = agreementIds.length
@@ -57,13 +59,14 @@ export async function gather(db: DbOrTx, who: Who, debtor: Debtor) {
 			])
 		: [[], [], []];
 	const contacts = [debtor.phone, debtor.email].filter((c): c is string => !!c);
+	// Messages to the debtor's contacts; staff of one creditor read only those their creditor sent.
 	const messages = contacts.length
-		? await db.execute<{ id: string; channel: string; to: string; text: string; status: string; created_at: string; sent_at: string | null }>(sql`
-			select o.id, o.channel, o."to", o.text, o.status, o.created_at, o.sent_at
-			from outbox o
-			where o.agency_id = ${who.agencyId} and o."to" in ${contacts}
-			${who.creditorId ? sql`and position((select display_name from creditors where id = ${who.creditorId}) in o.text) > 0` : sql``}
-			order by o.created_at desc limit 500`)
+		? await db
+				.select({ id: outbox.id, channel: outbox.channel, to: outbox.to, text: outbox.text, status: outbox.status, created_at: outbox.createdAt, sent_at: outbox.sentAt })
+				.from(outbox)
+				.where(and(access.where.message(who), inArray(outbox.to, contacts)))
+				.orderBy(desc(outbox.createdAt))
+				.limit(500)
 		: [];
 	// Portal logins: the audit's debtor.login, with the portal it went through (the one-time code consumed then).
 	const logins = await db.execute<{ id: number; at: string; ip: string | null; creditor: string | null }>(sql`
@@ -77,7 +80,7 @@ export async function gather(db: DbOrTx, who: Who, debtor: Debtor) {
 		) o on true
 		left join creditors c on c.id = coalesce((a.data->>'creditorId')::uuid, o.creditor_id)
 		where a.actor_type = 'debtor' and a.actor_id = ${debtor.id} and a.action = 'debtor.login' and a.agency_id = ${who.agencyId}
-		${who.creditorId ? sql`and c.id = ${who.creditorId}` : sql``}
+		${who.creditorId ? sql`and ${access.where.creditorId(who, sql`c.id`)}` : sql``}
 		order by a.at desc limit 500`);
 	// Who did what to these agreements (cancel, due date), for the timeline's "por …".
 	const staffActions = agreementIds.length
@@ -198,6 +201,15 @@ export function timeline(g: Gathered): TimelineEvent[] {
 export type DebtorPage = Awaited<ReturnType<typeof open>>;
 
 /**
+ * The contacts as this person may see them: in full, or masked when another creditor's portfolio
+ * set them (a debt placed by one creditor never opens what another creditor placed).
+ */
+export function contactsFor(debtor: Debtor): { phone: string | null; email: string | null; contactsVisible: boolean } {
+	if (debtor.contactsVisible) return { phone: debtor.phone, email: debtor.email, contactsVisible: true };
+	return { phone: debtor.phone && maskPhone(debtor.phone), email: debtor.email && maskEmail(debtor.email), contactsVisible: false };
+}
+
+/**
  * The debtor page: identity (document unmasked: staff opened it on purpose, and every opening is
  * logged as 'debtor.view'), contacts, debts, agreements and one timeline. Null when out of reach.
  */
@@ -214,8 +226,7 @@ export async function open(db: DbOrTx, who: Who, id: string, ctx: { ip?: string 
 			id: debtor.id,
 			name: debtor.name,
 			document: debtor.anonymizedAt ? debtor.document : formatDocument(debtor.document),
-			phone: debtor.phone,
-			email: debtor.email,
+			...contactsFor(debtor),
 			state: debtor.state,
 			anonymizedAt: debtor.anonymizedAt?.toISOString() ?? null,
 			createdAt: debtor.createdAt.toISOString()

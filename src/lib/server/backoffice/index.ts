@@ -7,4 +7,5 @@ export * as search from './search';
 export * as debtor from './debtor';
 export * as agreements from './agreements';
 export * as lgpd from './lgpd';
+export * as contacts from './contacts';
 export { debtorInReach, agreementInReach } from './scope';

@@ -2,7 +2,8 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client';
 import { agreements, auditLog, debtorSessions, debtors, funnelEvents, otpChallenges, outbox } from '../db/schema';
 import * as audit from '../audit';
-import { gather, redactCodes } from './debtor';
+import { contactsFor, gather, redactCodes } from './debtor';
+import * as access from '../access';
 import { debtorInReach, type Who } from './scope';
 import { anonymizeCheck } from './retention';
 
@@ -33,11 +34,11 @@ export async function exportDebtor(db: DbOrTx, who: Who, id: string, ctx: { ip?:
 		db
 			.select({ step: funnelEvents.step, channel: funnelEvents.channel, at: funnelEvents.at, creditorId: funnelEvents.creditorId })
 			.from(funnelEvents)
-			.where(and(eq(funnelEvents.debtorId, debtor.id), who.creditorId ? eq(funnelEvents.creditorId, who.creditorId) : undefined)),
+			.where(and(eq(funnelEvents.debtorId, debtor.id), access.where.creditorId(who, funnelEvents.creditorId))),
 		db
 			.select({ channel: otpChallenges.channel, destination: otpChallenges.destinationMasked, createdAt: otpChallenges.createdAt, consumedAt: otpChallenges.consumedAt, creditorId: otpChallenges.creditorId })
 			.from(otpChallenges)
-			.where(and(eq(otpChallenges.debtorId, debtor.id), who.creditorId ? eq(otpChallenges.creditorId, who.creditorId) : undefined)),
+			.where(and(eq(otpChallenges.debtorId, debtor.id), access.where.creditorId(who, otpChallenges.creditorId))),
 		db.select({ createdAt: debtorSessions.createdAt, expiresAt: debtorSessions.expiresAt }).from(debtorSessions).where(eq(debtorSessions.debtorId, debtor.id))
 	]);
 	await audit.record(db, { agencyId: who.agencyId, actorType: 'staff', actorId: who.id, action: 'debtor.export', entity: 'debtor', entityId: debtor.id, ip: ctx.ip ?? null });
@@ -48,8 +49,7 @@ export async function exportDebtor(db: DbOrTx, who: Who, id: string, ctx: { ip?:
 			id: debtor.id,
 			document: debtor.document,
 			name: debtor.name,
-			phone: debtor.phone,
-			email: debtor.email,
+			...contactsFor(debtor),
 			state: debtor.state,
 			createdAt: debtor.createdAt,
 			updatedAt: debtor.updatedAt,
@@ -95,6 +95,11 @@ export async function anonymize(tx: Tx, who: Who, id: string, ctx: { ip?: string
 	await tx.execute(sql`select 1 from debtors where id = ${debtor.id} for update`);
 	const check = await anonymizeCheck(tx, debtor, ctx.today);
 	if (!check.allowed) return { ok: false, status: 409, message: check.message };
+	// A write on behalf of one creditor: only for a debtor no other creditor of the agency has.
+	const [{ writable }] = await tx.execute<{ writable: boolean }>(sql`select ${access.debtorWritable(who.creditorId, sql`${debtor.id}::uuid`)} as writable`);
+	if (!writable) {
+		return { ok: false, status: 409, message: 'Este devedor também tem dívidas com outro credor da assessoria: só a administração da assessoria pode anonimizar os dados dele.' };
+	}
 
 	let token = anonToken();
 	for (let i = 0; i < 5; i++) {

@@ -1,43 +1,28 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { agreements, creditors, debtors } from '../db/schema';
 import type { StaffPrincipal } from '../staff/roles';
+import * as access from '../access';
+
+/** Loaders of the back office: a row only when the access module says this person reaches it. */
 
 export type Who = Pick<StaffPrincipal, 'id' | 'agencyId' | 'creditorId'>;
-export type Debtor = typeof debtors.$inferSelect;
+export type Debtor = typeof debtors.$inferSelect & {
+	/** False when the name and contacts were set by another creditor's portfolio (scoped staff see them masked). */
+	contactsVisible: boolean;
+};
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(id: string): boolean {
-	return UUID.test(id);
-}
-
-/**
- * The debtor is in this person's reach: same agency and, for creditor-scoped staff, with at least
- * one debt at their creditor. Used as a raw condition on an outer `debtors` row.
- */
-export function debtorReach(who: Pick<Who, 'agencyId' | 'creditorId'>, debtorId: SQL | string = sql`${debtors.id}`): SQL {
-	const base = sql`${debtors.agencyId} = ${who.agencyId}`;
-	if (!who.creditorId) return base;
-	return sql`${base} and exists (select 1 from debts sd where sd.debtor_id = ${debtorId} and sd.creditor_id = ${who.creditorId})`;
-}
+export const isUuid = access.isUuid;
 
 /** A debtor this person may see, or null (the caller answers 404 either way: nothing is revealed). */
 export async function debtorInReach(db: DbOrTx, who: Who, id: string): Promise<Debtor | null> {
 	if (!isUuid(id)) return null;
 	const rows = await db
-		.select()
+		.select({ debtor: debtors, contactsVisible: access.where.contactsVisible(who).mapWith(Boolean) })
 		.from(debtors)
-		.where(and(eq(debtors.id, id), debtorReach(who)))
+		.where(and(eq(debtors.id, id), access.where.debtor(who)))
 		.limit(1);
-	return rows[0] ?? null;
-}
-
-/** Creditor ids this person reaches, as a SQL list for `in (...)`. */
-export function creditorIdsInReach(who: Pick<Who, 'agencyId' | 'creditorId'>): SQL {
-	return who.creditorId
-		? sql`(select id from creditors where agency_id = ${who.agencyId} and id = ${who.creditorId})`
-		: sql`(select id from creditors where agency_id = ${who.agencyId})`;
+	return rows[0] ? { ...rows[0].debtor, contactsVisible: rows[0].contactsVisible } : null;
 }
 
 /** An agreement by its code, only if its creditor is in reach; optionally locked for update. */
@@ -48,13 +33,7 @@ export async function agreementInReach(db: DbOrTx, who: Who, code: string, lock 
 		.select({ agreement: agreements, creditor: creditors })
 		.from(agreements)
 		.innerJoin(creditors, eq(creditors.id, agreements.creditorId))
-		.where(
-			and(
-				eq(agreements.code, normalized),
-				eq(creditors.agencyId, who.agencyId),
-				who.creditorId ? eq(creditors.id, who.creditorId) : undefined
-			)
-		)
+		.where(and(eq(agreements.code, normalized), access.where.creditor(who)))
 		.limit(1);
 	const rows = lock ? await q.for('update', { of: agreements }) : await q;
 	return rows[0] ?? null;

@@ -2,7 +2,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { documentKind, maskDocument, normalizeDocument } from '../../format/document';
 import { normalizePhoneBR } from '../../format/contact';
-import { creditorIdsInReach, type Who } from './scope';
+import type { Who } from './scope';
+import * as access from '../access';
 
 /** Mirrors the SQL function acerto_fold (migration 0002): Portuguese accents folded, lower case. */
 const FOLD_FROM = 'ÁÀÂÃÄÉÈÊËÍÌÎÏÓÒÔÕÖÚÙÛÜÇÑáàâãäéèêëíìîïóòôõöúùûüçñ';
@@ -90,16 +91,20 @@ function likeContains(s: string): string {
  */
 export async function search(db: DbOrTx, who: Who, raw: string): Promise<SearchResult> {
 	const k = classify(raw);
-	const reachCreditors = creditorIdsInReach(who);
-	const reachDebtor = (alias: SQL) =>
-		who.creditorId ? sql` and exists (select 1 from debts sd where sd.debtor_id = ${alias} and sd.creditor_id = ${who.creditorId})` : sql``;
+	const inReach = (creditorColumn: SQL) => access.where.creditorId(who, creditorColumn);
+	// Every query below keeps to the agency itself: this adds the creditor's part for scoped staff.
+	const reachDebtor = (alias: SQL) => (who.creditorId ? sql` and ${access.where.debtor(who, alias, null)}` : sql``);
 	// Exact keys first (unique document, phone, agreement code, contract id): when one matches,
 	// that is the person meant, and partial matches would only add noise.
 	const exact: SQL[] = [];
 	if (k.document) exact.push(sql`(select d.id from debtors d where d.agency_id = ${who.agencyId} and d.document = ${k.document})`);
-	if (k.phone) exact.push(sql`(select d.id from debtors d where d.agency_id = ${who.agencyId} and d.phone = ${k.phone}${reachDebtor(sql`d.id`)} limit ${BRANCH_LIMIT})`);
-	if (k.agreementCode) exact.push(sql`(select a.debtor_id from agreements a where a.code = ${k.agreementCode} and a.creditor_id in ${reachCreditors})`);
-	if (k.contract) exact.push(sql`(select t.debtor_id from debts t where t.external_id = ${k.contract} and t.creditor_id in ${reachCreditors} limit ${BRANCH_LIMIT})`);
+	// A phone is a key only to whoever may see it (another creditor's contacts stay out of reach).
+	if (k.phone) {
+		exact.push(sql`(select d.id from debtors d where d.agency_id = ${who.agencyId} and d.phone = ${k.phone}${reachDebtor(sql`d.id`)}
+			and ${access.where.contactsVisible(who, sql`d.id`, sql`d.data_creditor_id`)} limit ${BRANCH_LIMIT})`);
+	}
+	if (k.agreementCode) exact.push(sql`(select a.debtor_id from agreements a where a.code = ${k.agreementCode} and ${inReach(sql`a.creditor_id`)})`);
+	if (k.contract) exact.push(sql`(select t.debtor_id from debts t where t.external_id = ${k.contract} and ${inReach(sql`t.creditor_id`)} limit ${BRANCH_LIMIT})`);
 	// Then partial ones, on the trigram indexes: a piece of a contract id, or words of the name.
 	// Their matches are a MATERIALIZED CTE (read lazily, so a LIMIT still stops early): inlined under
 	// a LIMIT, the planner bets on a sequential or btree scan that stops early and, for a rare
@@ -109,7 +114,7 @@ export async function search(db: DbOrTx, who: Who, raw: string): Promise<SearchR
 	const ctes: SQL[] = [];
 	if (k.contractPart) {
 		ctes.push(sql`contract_match as materialized (select t.debtor_id, t.creditor_id from debts t where t.external_id ilike ${likeContains(k.contractPart)})`);
-		partial.push(sql`(select c.debtor_id from contract_match c where c.creditor_id in ${reachCreditors} limit ${BRANCH_LIMIT})`);
+		partial.push(sql`(select c.debtor_id from contract_match c where ${inReach(sql`c.creditor_id`)} limit ${BRANCH_LIMIT})`);
 	}
 	if (k.nameWords) {
 		const words = sql.join(
@@ -132,7 +137,7 @@ export async function search(db: DbOrTx, who: Who, raw: string): Promise<SearchR
 				select array_agg(distinct c.display_name order by c.display_name) as creditors,
 					sum(t.principal_cents) filter (where t.status in ('open', 'in_agreement')) as open_cents
 				from debts t join creditors c on c.id = t.creditor_id
-				where t.debtor_id = d.id and c.id in ${reachCreditors}
+				where t.debtor_id = d.id and ${inReach(sql`c.id`)}
 			) x
 			where d.agency_id = ${who.agencyId}${reachDebtor(sql`d.id`)}
 			order by d.name, d.id

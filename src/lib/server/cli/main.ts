@@ -13,7 +13,7 @@ Comandos:
                [--host …] [--pix-key …] [--pix-name …] [--pix-city …]
                [--bank 237] [--agency …] [--account …] [--wallet …] [--agency-cnpj …]
   policy set <cnpj-ou-slug> <politica.json>
-  import <arquivo.csv> [--creditor <cnpj-ou-slug>] [--dry-run] [--skip-invalid]
+  import <arquivo.csv> [--creditor <cnpj-ou-slug>] [--dry-run] [--skip-invalid] [--update-shared]
   link --creditor <cnpj-ou-slug> --document <cpf-ou-cnpj>
   staff add --email … --role agency_admin|creditor_manager|operator|viewer [--name …] [--creditor <cnpj-ou-slug>] [--agency-cnpj …]
   apikey create --creditor <cnpj-ou-slug> --name … --scope read|read_write

@@ -62,7 +62,7 @@ const COMMANDS: Record<string, Command> = {
 	},
 	'policy set': { options: {}, positionals: 2, run: policySet },
 	import: {
-		options: { creditor: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'skip-invalid': { type: 'boolean' } },
+		options: { creditor: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'skip-invalid': { type: 'boolean' }, 'update-shared': { type: 'boolean' } },
 		positionals: 1,
 		run: importFile
 	},
@@ -265,6 +265,8 @@ async function importFile(a: Args): Promise<number> {
 		creditorRef: a.values.creditor as string | undefined,
 		dryRun,
 		skipInvalid,
+		// The operator at the console speaks for the agency; only when asked, and audited.
+		updateShared: a.values['update-shared'] === true,
 		actor: { type: 'cli' },
 		onProgress: tty
 			? (p) => process.stderr.write(p.done ? '\r\x1b[K' : `\r${n(p.rows)} linhas…`)
@@ -300,6 +302,15 @@ function printReport(file: string, r: ImportReport): void {
 			` (iguais às já cadastradas, repetidas no arquivo ou já em acordo).`
 	);
 	out(`Devedores: ${n(r.debtors.inserted)} novos, ${n(r.debtors.updated)} atualizados.`);
+	if (r.debtors.kept > 0) {
+		err(
+			`${n(r.debtors.kept)} ${r.debtors.kept === 1 ? 'devedor também deve' : 'devedores também devem'} a outro credor da assessoria: nome e contatos mantidos como estavam` +
+				` (as dívidas foram gravadas; use --update-shared para alterá-los em nome da assessoria):`
+		);
+		for (const w of r.warnings) err(`  linha ${n(w.line)}: ${w.message}`);
+	}
+	if (r.debtors.sharedUpdated > 0) out(`${n(r.debtors.sharedUpdated)} ${r.debtors.sharedUpdated === 1 ? 'devedor compartilhado atualizado' : 'devedores compartilhados atualizados'} em nome da assessoria (--update-shared; registrado na auditoria).`);
+	if (r.debtors.contactsChanged > 0) out(`${n(r.debtors.contactsChanged)} ${r.debtors.contactsChanged === 1 ? 'contato antigo avisado' : 'contatos antigos avisados'} da troca de telefone ou e-mail.`);
 	if (r.invalid > 0) err(`${n(r.invalid)} ${r.invalid === 1 ? 'linha com erro ficou' : 'linhas com erro ficaram'} de fora (--skip-invalid).`);
 	const seconds = r.durationMs / 1000;
 	const rate = seconds > 0 ? Math.round(r.rows / seconds) : r.rows;

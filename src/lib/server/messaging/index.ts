@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { outbox } from '../db/schema';
 import { config } from '../config';
@@ -35,16 +35,38 @@ export async function enqueue(tx: DbOrTx, msg: OutgoingMessage): Promise<string>
 	return row.id;
 }
 
-/** Hands queued messages to the driver and records the outcome. */
+/**
+ * Hands queued messages to the driver and records the outcome. Each message is claimed first
+ * (pending → sending), so two processes delivering at once never send one twice.
+ */
 export async function deliver(db: DbOrTx, ids: string[], d: Driver = driver()): Promise<void> {
 	if (ids.length === 0) return;
-	const rows = await db.select().from(outbox).where(inArray(outbox.id, ids));
-	for (const row of rows) {
-		if (row.status !== 'pending') continue;
-		const result = await d.deliver(row);
-		await db
-			.update(outbox)
-			.set(result.ok ? { status: 'sent', sentAt: new Date() } : { status: 'failed' })
-			.where(eq(outbox.id, row.id));
+	const rows = await db
+		.update(outbox)
+		.set({ status: 'sending' })
+		.where(and(inArray(outbox.id, ids), eq(outbox.status, 'pending')))
+		.returning();
+	for (const row of rows) await send(db, row, d);
+}
+
+/** Delivers every pending message, a batch at a time (the `deliver-messages` job). Returns how many. */
+export async function deliverPending(db: DbOrTx, d: Driver = driver(), batch = 200): Promise<number> {
+	let total = 0;
+	for (;;) {
+		const rows = await db.execute<typeof outbox.$inferSelect & { created_at: Date; sent_at: Date | null }>(sql`
+			update outbox set status = 'sending'
+			where id in (select id from outbox where status = 'pending' order by created_at limit ${batch} for update skip locked)
+			returning id, channel, "to", text`);
+		if (rows.length === 0) return total;
+		for (const row of rows) await send(db, row, d);
+		total += rows.length;
 	}
+}
+
+async function send(db: DbOrTx, row: { id: string; channel: Channel; to: string; text: string }, d: Driver): Promise<void> {
+	const result = await d.deliver(row);
+	await db
+		.update(outbox)
+		.set(result.ok ? { status: 'sent', sentAt: new Date() } : { status: 'failed' })
+		.where(eq(outbox.id, row.id));
 }

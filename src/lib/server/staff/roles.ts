@@ -10,12 +10,29 @@ export type Permission =
 	| 'manage_api_keys'
 	| 'manage_staff'
 	| 'read_audit'
-	| 'lgpd';
+	| 'lgpd'
+	/** Change the name and contacts of a debtor other creditors share (an agency's decision). */
+	| 'update_shared_debtors'
+	/** Correct a debtor's name and contacts in the back office. */
+	| 'edit_debtor';
 
 const GRANTS: Record<StaffRole, readonly Permission[]> = {
-	agency_admin: ['read', 'act_on_agreements', 'manage_creditor', 'create_creditor', 'publish_policy', 'upload_portfolio', 'manage_api_keys', 'manage_staff', 'read_audit', 'lgpd'],
-	creditor_manager: ['read', 'act_on_agreements', 'manage_creditor', 'publish_policy', 'upload_portfolio', 'manage_api_keys', 'lgpd'],
-	operator: ['read', 'act_on_agreements'],
+	agency_admin: [
+		'read',
+		'act_on_agreements',
+		'manage_creditor',
+		'create_creditor',
+		'publish_policy',
+		'upload_portfolio',
+		'manage_api_keys',
+		'manage_staff',
+		'read_audit',
+		'lgpd',
+		'update_shared_debtors',
+		'edit_debtor'
+	],
+	creditor_manager: ['read', 'act_on_agreements', 'manage_creditor', 'publish_policy', 'upload_portfolio', 'manage_api_keys', 'lgpd', 'edit_debtor'],
+	operator: ['read', 'act_on_agreements', 'edit_debtor'],
 	viewer: ['read']
 };
 
@@ -32,9 +49,4 @@ export type StaffPrincipal = { id: string; agencyId: string; role: StaffRole; cr
 
 export function can(who: Pick<StaffPrincipal, 'role'>, permission: Permission): boolean {
 	return GRANTS[who.role].includes(permission);
-}
-
-/** Whether this person may see or act on this creditor at all (same agency, and their creditor if scoped). */
-export function reaches(who: Pick<StaffPrincipal, 'agencyId' | 'creditorId'>, creditor: { id: string; agencyId: string }): boolean {
-	return creditor.agencyId === who.agencyId && (who.creditorId === null || who.creditorId === creditor.id);
 }

@@ -4,8 +4,7 @@ import { z } from 'zod';
 import type { DbOrTx } from '../db/client';
 import { agencies, creditors, policies } from '../db/schema';
 import * as audit from '../audit';
-import { creditorScope } from '../staff/scope';
-import type { StaffPrincipal } from '../staff/roles';
+import * as access from '../access';
 import { forgetCache, publishPolicy, type Creditor } from './index';
 import { DEFAULT_POLICY } from '../../schemas/policy';
 import { creditorSchema, logoDataUrl, logoProblem, type CreditorInput, type NewCreditor } from '../../schemas/creditor';
@@ -201,13 +200,22 @@ function auditView(c: Creditor, fields: readonly EditableField[]): Record<string
 	return Object.fromEntries(fields.map((f) => [f, f === 'logo' ? logoSummary(c.logo) : c[f]]));
 }
 
-type Scope = Pick<StaffPrincipal, 'agencyId' | 'creditorId'>;
+type Scope = access.Reach;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The creditors this person reaches, for pickers and lists (id, names, brand colour). */
+export function creditorsInReach(db: DbOrTx, who: Scope) {
+	return db
+		.select({ id: creditors.id, slug: creditors.slug, displayName: creditors.displayName, legalName: creditors.legalName, cnpj: creditors.cnpj, primaryColor: creditors.primaryColor })
+		.from(creditors)
+		.where(access.where.creditor(who))
+		.orderBy(asc(creditors.displayName));
+}
 
 /** One creditor, only if this person reaches it (same agency; their creditor when scoped). */
 export async function findInReach(db: DbOrTx, who: Scope, id: string): Promise<Creditor | null> {
 	if (!UUID.test(id)) return null;
-	const [row] = await db.select().from(creditors).where(and(eq(creditors.id, id), creditorScope(who)));
+	const [row] = await db.select().from(creditors).where(and(eq(creditors.id, id), access.where.creditor(who)));
 	return row ?? null;
 }
 
@@ -226,7 +234,7 @@ export function listInReach(db: DbOrTx, who: Scope) {
 			policyVersion: sql<number | null>`(select max(p.version) from ${policies} p where p.creditor_id = ${creditors}.id)`
 		})
 		.from(creditors)
-		.where(creditorScope(who))
+		.where(access.where.creditor(who))
 		.orderBy(asc(creditors.displayName));
 }
 
@@ -253,7 +261,7 @@ export async function updateCreditor(
 	const [before] = await tx
 		.select()
 		.from(creditors)
-		.where(and(eq(creditors.id, id), creditorScope(options.scope)))
+		.where(and(eq(creditors.id, id), access.where.creditor(options.scope)))
 		.for('update');
 	if (!before) return { ok: false, notFound: true };
 

@@ -7,7 +7,7 @@ import { and, asc, desc, eq, ilike, or } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { creditors, debtors, debts, policies, staff } from '../db/schema';
 import * as audit from '../audit';
-import { creditorScope } from '../staff/scope';
+import * as access from '../access';
 import type { StaffPrincipal } from '../staff/roles';
 import { offersFor, type OfferDebt, type OfferSet } from '../offers/engine';
 import { policySchema, type Policy } from '../../schemas/policy';
@@ -62,7 +62,7 @@ export async function publish(
 	const [creditor] = await tx
 		.select({ id: creditors.id, agencyId: creditors.agencyId })
 		.from(creditors)
-		.where(and(eq(creditors.id, input.creditorId), creditorScope(input.scope)))
+		.where(and(eq(creditors.id, input.creditorId), access.where.creditor(input.scope)))
 		.for('update');
 	if (!creditor) return { ok: false, reason: 'not_found' };
 	const parsed = policySchema.safeParse(input.policy);

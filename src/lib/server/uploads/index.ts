@@ -1,8 +1,8 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { creditors, importChunks, imports, staff, type ImportStatus } from '../db/schema';
-import { creditorScope } from '../staff/scope';
-import type { StaffPrincipal } from '../staff/roles';
+import * as access from '../access';
+import { can, type StaffPrincipal } from '../staff/roles';
 import * as audit from '../audit';
 import { hasRejected, PIECE_BYTES, rejectedChunks } from './chunks';
 import type { RowError } from '../import/rows';
@@ -19,7 +19,7 @@ export { PIECE_BYTES } from './chunks';
 export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 export const REPORTED_ERRORS = 100;
 
-type Who = Pick<StaffPrincipal, 'id' | 'agencyId' | 'creditorId'>;
+type Who = Pick<StaffPrincipal, 'id' | 'agencyId' | 'creditorId' | 'role'>;
 export type Result<T> = ({ ok: true } & T) | { ok: false; status: number; message: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,10 +60,6 @@ const viewColumns = {
 	failure: imports.failure
 };
 
-/** Imports of the creditors this person reaches (a creditor's manager sees only that creditor's). */
-function inReach(who: Who) {
-	return and(eq(imports.agencyId, who.agencyId), creditorScope(who));
-}
 
 /** A file name fit to show and to put in a header: its base name, printable, at most 200 characters. */
 export function cleanFileName(name: string): string {
@@ -86,7 +82,7 @@ export async function start(
 	const [creditor] = await tx
 		.select({ id: creditors.id, agencyId: creditors.agencyId, slug: creditors.slug })
 		.from(creditors)
-		.where(and(eq(creditors.id, input.creditorId), creditorScope(who)));
+		.where(and(eq(creditors.id, input.creditorId), access.where.creditor(who)));
 	if (!creditor) return { ok: false, status: 404, message: 'Credor não encontrado.' };
 	const [row] = await tx
 		.insert(imports)
@@ -122,7 +118,7 @@ export async function putPiece(
 		.select({ id: imports.id, status: imports.status, fileBytes: imports.fileBytes, staffId: imports.staffId })
 		.from(imports)
 		.innerJoin(creditors, eq(creditors.id, imports.creditorId))
-		.where(and(eq(imports.id, id), inReach(who)))
+		.where(and(eq(imports.id, id), access.where.upload(who)))
 		.for('update', { of: imports });
 	if (!row || row.staffId !== who.id) return { ok: false, status: 404, message: 'Importação não encontrada.' };
 	const pieces = Math.ceil(row.fileBytes / PIECE_BYTES);
@@ -141,17 +137,22 @@ export async function putPiece(
 	return { ok: true, received: count, complete: count === pieces };
 }
 
-export async function get(db: DbOrTx, who: Who, id: string): Promise<(ImportView & { errors: RowError[]; hasRejected: boolean }) | null> {
+export async function get(
+	db: DbOrTx,
+	who: Who,
+	id: string
+): Promise<(ImportView & { errors: RowError[]; warnings: RowError[]; debtorsKept: number; updateShared: boolean; hasRejected: boolean }) | null> {
 	if (!UUID.test(id)) return null;
 	const [row] = await db
-		.select({ ...viewColumns, errors: imports.errors })
+		.select({ ...viewColumns, errors: imports.errors, warnings: imports.warnings, debtorsKept: imports.debtorsKept, updateShared: imports.updateShared })
 		.from(imports)
 		.innerJoin(creditors, eq(creditors.id, imports.creditorId))
 		.leftJoin(staff, eq(staff.id, imports.staffId))
-		.where(and(eq(imports.id, id), inReach(who)));
+		.where(and(eq(imports.id, id), access.where.upload(who)));
 	if (!row) return null;
 	const errors = Array.isArray(row.errors) ? (row.errors as RowError[]).slice(0, REPORTED_ERRORS) : [];
-	return { ...row, errors, hasRejected: (row.invalidRows ?? 0) > 0 && (await hasRejected(db, id)) };
+	const warnings = Array.isArray(row.warnings) ? (row.warnings as RowError[]).slice(0, REPORTED_ERRORS) : [];
+	return { ...row, errors, warnings, debtorsKept: row.debtorsKept ?? 0, hasRejected: (row.invalidRows ?? 0) > 0 && (await hasRejected(db, id)) };
 }
 
 /** The history: newest first. */
@@ -161,7 +162,7 @@ export async function list(db: DbOrTx, who: Who, limit = 50): Promise<ImportView
 		.from(imports)
 		.innerJoin(creditors, eq(creditors.id, imports.creditorId))
 		.leftJoin(staff, eq(staff.id, imports.staffId))
-		.where(inReach(who))
+		.where(access.where.upload(who))
 		.orderBy(desc(imports.createdAt))
 		.limit(limit);
 }
@@ -197,7 +198,7 @@ export async function progress(db: DbOrTx, who: Who, id: string): Promise<Progre
 		})
 		.from(imports)
 		.innerJoin(creditors, eq(creditors.id, imports.creditorId))
-		.where(and(eq(imports.id, id), inReach(who)));
+		.where(and(eq(imports.id, id), access.where.upload(who)));
 	if (!r) return null;
 	return { ...r, percent: percentOf(r.status, r.processedRows, r.totalRows) };
 }
@@ -216,14 +217,18 @@ export async function requestCommit(
 	tx: DbOrTx,
 	who: Who,
 	id: string,
-	input: { skipInvalid: boolean; ip?: string | null }
+	input: { skipInvalid: boolean; updateShared?: boolean; ip?: string | null }
 ): Promise<Result<object>> {
+	const updateShared = input.updateShared === true;
+	if (updateShared && !can(who, 'update_shared_debtors')) {
+		return { ok: false, status: 403, message: 'Só a administração da assessoria pode alterar nome e contatos de devedores que também devem a outros credores.' };
+	}
 	if (!UUID.test(id)) return { ok: false, status: 404, message: 'Importação não encontrada.' };
 	const [row] = await tx
 		.select({ id: imports.id, agencyId: imports.agencyId, status: imports.status, validRows: imports.validRows, invalidRows: imports.invalidRows })
 		.from(imports)
 		.innerJoin(creditors, eq(creditors.id, imports.creditorId))
-		.where(and(eq(imports.id, id), inReach(who)))
+		.where(and(eq(imports.id, id), access.where.upload(who)))
 		.for('update', { of: imports });
 	if (!row) return { ok: false, status: 404, message: 'Importação não encontrada.' };
 	if (row.status !== 'validated') {
@@ -243,7 +248,7 @@ export async function requestCommit(
 			message: `Há ${row.invalidRows!.toLocaleString('pt-BR')} linha(s) com erro. Marque "Importar só as linhas válidas" ou corrija o arquivo e envie de novo.`
 		};
 	}
-	await tx.update(imports).set({ status: 'importing', processedRows: 0, updatedAt: new Date() }).where(eq(imports.id, id));
+	await tx.update(imports).set({ status: 'importing', processedRows: 0, updateShared, updatedAt: new Date() }).where(eq(imports.id, id));
 	await audit.record(tx, {
 		agencyId: row.agencyId,
 		actorType: 'staff',
@@ -252,7 +257,7 @@ export async function requestCommit(
 		entity: 'import',
 		entityId: id,
 		ip: input.ip ?? null,
-		data: { before: { status: row.status }, after: { status: 'importing', skipInvalid: (row.invalidRows ?? 0) > 0 } }
+		data: { before: { status: row.status }, after: { status: 'importing', skipInvalid: (row.invalidRows ?? 0) > 0, updateShared } }
 	});
 	return { ok: true };
 }

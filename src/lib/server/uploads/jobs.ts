@@ -147,6 +147,8 @@ export async function validate(db: Db, id: string, opts: { today?: string } = {}
 			inserted: report.inserted,
 			updated: report.updated,
 			errors: firstErrors(report),
+			warnings: report.warnings.slice(0, REPORTED_ERRORS),
+			debtorsKept: report.debtors.kept,
 			failure: report.ok ? null : (report.errors[0]?.message ?? 'O arquivo não pôde ser lido.'),
 			finishedAt: report.ok ? null : new Date(),
 			updatedAt: new Date()
@@ -167,6 +169,7 @@ export async function commit(db: Db, id: string, opts: { today?: string } = {}):
 			stream: fileChunks(db, id),
 			creditorRef: job.slug,
 			skipInvalid: (job.invalidRows ?? 0) > 0,
+			updateShared: job.updateShared,
 			today: opts.today,
 			fileName: job.fileName,
 			actor: { type: 'staff', id: job.staffId },
@@ -186,7 +189,7 @@ export async function commit(db: Db, id: string, opts: { today?: string } = {}):
 			processedRows: report.rows,
 			inserted: report.inserted,
 			updated: report.updated,
-			...(done ? {} : { errors: firstErrors(report) }),
+			...(done ? { warnings: report.warnings.slice(0, REPORTED_ERRORS), debtorsKept: report.debtors.kept } : { errors: firstErrors(report) }),
 			failure: done ? null : (report.errors[0]?.message ?? 'A importação não foi concluída.'),
 			finishedAt: new Date(),
 			updatedAt: new Date()
@@ -199,7 +202,7 @@ export async function commit(db: Db, id: string, opts: { today?: string } = {}):
 
 async function load(db: Db, id: string) {
 	const [row] = await db
-		.select({ fileName: imports.fileName, staffId: imports.staffId, invalidRows: imports.invalidRows, slug: creditors.slug })
+		.select({ fileName: imports.fileName, staffId: imports.staffId, invalidRows: imports.invalidRows, updateShared: imports.updateShared, slug: creditors.slug })
 		.from(imports)
 		.innerJoin(creditors, eq(creditors.id, imports.creditorId))
 		.where(eq(imports.id, id));

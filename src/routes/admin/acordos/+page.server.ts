@@ -13,7 +13,7 @@ const codeSchema = z
 
 /** Find an agreement by its code (the one the debtor reads out on the phone). */
 export const load = async ({ locals, url }) => {
-	const me = requireStaff(locals, 'read', url.pathname);
+	const me = requireStaff('read');
 	const raw = url.searchParams.get('codigo');
 	if (raw === null || raw.trim() === '') return { codigo: '', message: null };
 	const parsed = codeSchema.safeParse(raw);

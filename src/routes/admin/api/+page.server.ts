@@ -2,12 +2,12 @@ import { fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
-import { creditorsInReach } from '$lib/server/staff/scope';
+import { creditorsInReach } from '$lib/server/tenancy/creditors';
 import * as apiKeys from '$lib/server/api/keys';
 import { apiKeyCreateSchema } from '$lib/schemas/api';
 
 export const load = async ({ locals, url }) => {
-	const me = requireStaff(locals, 'manage_api_keys', url.pathname);
+	const me = requireStaff('manage_api_keys');
 	const [creditors, keys] = await Promise.all([creditorsInReach(db(), me), apiKeys.listForStaff(db(), me)]);
 	return {
 		creditors: creditors.map((c) => ({ id: c.id, name: c.displayName })),
@@ -28,7 +28,7 @@ export const load = async ({ locals, url }) => {
 
 export const actions = {
 	criar: async ({ locals, request, url }) => {
-		const me = requireStaff(locals, 'manage_api_keys', url.pathname);
+		const me = requireStaff('manage_api_keys');
 		const form = Object.fromEntries(await request.formData());
 		const parsed = apiKeyCreateSchema.safeParse(form);
 		if (!parsed.success) {

@@ -4,7 +4,7 @@ import * as auditQuery from '$lib/server/audit/query';
 import { parseDateInput } from '$lib/format/dates';
 
 export const load = async ({ locals, url }) => {
-	const me = requireStaff(locals, 'read_audit', url.pathname);
+	const me = requireStaff('read_audit');
 	const q = url.searchParams;
 	const filter = {
 		agencyId: me.agencyId,

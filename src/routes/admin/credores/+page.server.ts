@@ -4,7 +4,7 @@ import { can } from '$lib/server/staff';
 import * as creditors from '$lib/server/tenancy/creditors';
 
 export const load = async ({ locals, url }) => {
-	const me = requireStaff(locals, 'read', url.pathname);
+	const me = requireStaff('read');
 	return {
 		creditors: await creditors.listInReach(db(), me),
 		canCreate: can(me, 'create_creditor'),

@@ -1,11 +1,11 @@
 import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
 import { can } from '$lib/server/staff';
-import { creditorsInReach } from '$lib/server/staff/scope';
+import { creditorsInReach } from '$lib/server/tenancy/creditors';
 import * as uploads from '$lib/server/uploads';
 
 export const load = async ({ locals, url }) => {
-	const me = requireStaff(locals, 'read', url.pathname);
+	const me = requireStaff('read');
 	const [creditors, history] = await Promise.all([creditorsInReach(db(), me), uploads.list(db(), me)]);
 	return {
 		canUpload: can(me, 'upload_portfolio'),

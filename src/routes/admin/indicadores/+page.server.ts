@@ -1,11 +1,11 @@
 import { error } from '@sveltejs/kit';
 import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
-import { creditorsInReach } from '$lib/server/staff/scope';
+import { creditorsInReach } from '$lib/server/tenancy/creditors';
 import * as kpis from '$lib/server/kpis';
 
 export const load = async ({ locals, url }) => {
-	const me = requireStaff(locals, 'read', url.pathname);
+	const me = requireStaff('read');
 	const q = url.searchParams;
 	const asked = kpis.parsePeriod(q.get('de'), q.get('ate'));
 	const reach = await kpis.scopeFor(db(), me, q.get('credor'));

@@ -68,6 +68,10 @@ export const imports = pgTable(
 		updated: integer('updated'),
 		/** First errors `{ line, column, message }` for the report. */
 		errors: jsonb('errors'),
+		/** First lines written with a reservation (a debtor other creditors share keeps its data). */
+		warnings: jsonb('warnings'),
+		/** Debtors whose name and contacts were (or would be) kept because other creditors share them. */
+		debtorsKept: integer('debtors_kept'),
 		failure: text('failure'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -15,7 +15,7 @@ export const outbox = pgTable(
 		channel: text('channel').$type<'sms' | 'whatsapp' | 'email'>().notNull(),
 		to: text('to').notNull(),
 		text: text('text').notNull(),
-		status: text('status').$type<'pending' | 'sent' | 'failed'>().notNull().default('pending'),
+		status: text('status').$type<'pending' | 'sending' | 'sent' | 'failed'>().notNull().default('pending'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		sentAt: timestamp('sent_at', { withTimezone: true })
 	},

@@ -10,7 +10,7 @@ import type { StaffPrincipal } from '$lib/server/staff';
 import type { RequestEvent } from './$types';
 
 export const load = async ({ locals, params, url }) => {
-	const me = requireStaff(locals, 'read', url.pathname);
+	const me = requireStaff('read');
 	const found = await backoffice.agreements.view(db(), me, params.code);
 	if (!found) error(404, 'Acordo não encontrado.');
 	return { ...found, can: { act: can(me, 'act_on_agreements') } };
@@ -21,7 +21,7 @@ type Run<I> = (tx: Tx, who: StaffPrincipal, code: string, input: I, ctx: { ip: s
 /** Every agreement action: its own permission check, one schema, one domain call in one transaction. */
 function action<S extends z.ZodType>(name: string, schema: S, run: Run<z.infer<S>>) {
 	return async ({ locals, params, request, url, getClientAddress }: RequestEvent) => {
-		const me = requireStaff(locals, 'act_on_agreements', url.pathname);
+		const me = requireStaff('act_on_agreements');
 		const values = Object.fromEntries([...(await request.formData())].map(([k, v]) => [k, String(v)]));
 		const parcela = values.parcela ?? null;
 		const parsed = schema.safeParse(values);

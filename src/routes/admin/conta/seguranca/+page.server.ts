@@ -5,7 +5,7 @@ import { requireStaff } from '$lib/server/guards';
 import * as staffAuth from '$lib/server/staff';
 
 export const load = async ({ locals, url }) => {
-	const me = requireStaff(locals, 'read', url.pathname);
+	const me = requireStaff('read');
 	if (locals.staff?.hasTotp) return { enabled: true as const };
 	const setup = staffAuth.beginTotp(me.email);
 	return {
@@ -18,7 +18,7 @@ export const load = async ({ locals, url }) => {
 
 export const actions = {
 	default: async ({ locals, request, url }) => {
-		const me = requireStaff(locals, 'read', url.pathname);
+		const me = requireStaff('read');
 		const f = await request.formData();
 		const result = await staffAuth.confirmTotp(db(), me, String(f.get('chave') ?? ''), String(f.get('codigo') ?? ''));
 		if (!result.ok) return fail(400, { message: result.message });

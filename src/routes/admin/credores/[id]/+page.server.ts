@@ -1,13 +1,13 @@
 import { error, fail } from '@sveltejs/kit';
 import { db } from '$lib/server/db/client';
-import { requireCreditorAccess, requireStaff } from '$lib/server/guards';
+import { orNotFound, requireStaff } from '$lib/server/guards';
 import { can } from '$lib/server/staff';
 import * as creditors from '$lib/server/tenancy/creditors';
 import { formatDocument } from '$lib/format/document';
 
 export const load = async ({ locals, url, params }) => {
-	const me = requireStaff(locals, 'read', url.pathname);
-	const c = requireCreditorAccess(me, await creditors.findInReach(db(), me, params.id));
+	const me = requireStaff('read');
+	const c = orNotFound(await creditors.findInReach(db(), me, params.id), 'creditor');
 	const values: Record<string, string> = Object.fromEntries(creditors.FORM_FIELDS.map((f) => [f, c[f] === null ? '' : String(c[f])]));
 	values.cnpj = formatDocument(c.cnpj);
 	return {
@@ -21,8 +21,8 @@ export const load = async ({ locals, url, params }) => {
 
 export const actions = {
 	default: async ({ request, locals, url, params, getClientAddress }) => {
-		const me = requireStaff(locals, 'manage_creditor', url.pathname);
-		requireCreditorAccess(me, await creditors.findInReach(db(), me, params.id));
+		const me = requireStaff('manage_creditor');
+		orNotFound(await creditors.findInReach(db(), me, params.id), 'creditor');
 		const input = await creditors.inputFromForm(await request.formData());
 		const result = await db().transaction((tx) =>
 			creditors.updateCreditor(tx, params.id, input, { scope: me, actor: { type: 'staff', id: me.id }, ip: getClientAddress() })

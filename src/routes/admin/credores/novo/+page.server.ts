@@ -4,13 +4,13 @@ import { requireStaff } from '$lib/server/guards';
 import * as creditors from '$lib/server/tenancy/creditors';
 
 export const load = async ({ locals, url }) => {
-	requireStaff(locals, 'create_creditor', url.pathname);
+	requireStaff('create_creditor');
 	return {};
 };
 
 export const actions = {
 	default: async ({ request, locals, url, getClientAddress }) => {
-		const me = requireStaff(locals, 'create_creditor', url.pathname);
+		const me = requireStaff('create_creditor');
 		const input = await creditors.inputFromForm(await request.formData());
 		const result = await db().transaction((tx) =>
 			creditors.createCreditor(tx, input, { agencyId: me.agencyId, actor: { type: 'staff', id: me.id }, ip: getClientAddress() })

@@ -6,11 +6,12 @@ import * as uploads from '$lib/server/uploads';
 import * as importWorker from '$lib/server/uploads/runner';
 
 export const load = async ({ locals, url, params }) => {
-	const me = requireStaff(locals, 'read', url.pathname);
+	const me = requireStaff('read');
 	const row = await uploads.get(db(), me, params.id);
 	if (!row) error(404, 'Importação não encontrada.');
 	return {
 		canUpload: can(me, 'upload_portfolio'),
+		canUpdateShared: can(me, 'update_shared_debtors'),
 		item: {
 			...row,
 			statusLabel: uploads.STATUS_LABELS[row.status],
@@ -23,10 +24,11 @@ export const load = async ({ locals, url, params }) => {
 
 export const actions = {
 	importar: async ({ locals, url, params, request, getClientAddress }) => {
-		const me = requireStaff(locals, 'upload_portfolio', url.pathname);
+		const me = requireStaff('upload_portfolio');
 		const form = await request.formData();
 		const skipInvalid = form.get('soValidas') === 'on';
-		const r = await db().transaction((tx) => uploads.requestCommit(tx, me, params.id, { skipInvalid, ip: getClientAddress() }));
+		const updateShared = form.get('atualizarCompartilhados') === 'on';
+		const r = await db().transaction((tx) => uploads.requestCommit(tx, me, params.id, { skipInvalid, updateShared, ip: getClientAddress() }));
 		if (!r.ok) {
 			if (r.status === 404) error(404, 'Importação não encontrada.');
 			return fail(r.status, { message: r.message });

@@ -12,7 +12,7 @@ const schema = z.object({
 
 /** Starts an upload (name, size, creditor); the browser then sends the pieces. */
 export const POST = async ({ locals, url, request, getClientAddress }) => {
-	const me = requireStaff(locals, 'upload_portfolio', url.pathname);
+	const me = requireStaff('upload_portfolio');
 	const origin = request.headers.get('origin');
 	if (origin && origin !== url.origin) error(403, 'Origem não permitida.');
 	const parsed = schema.safeParse(await request.json().catch(() => null));

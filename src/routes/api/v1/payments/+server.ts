@@ -6,7 +6,7 @@ import { parseListQuery } from '$lib/server/api/list-query';
 export const GET = api.read(async (db, { key, url }) => {
 	const q = parseListQuery(url, 'payments');
 	if (!q.ok) return problem(url, 'requisicao-invalida', q.message, q.errors);
-	return { status: 200, body: await reads.payments(db, key.creditorId, q.query) };
+	return { status: 200, body: await reads.payments(db, key, q.query) };
 });
 
 export const fallback = api.methodNotAllowed('GET');

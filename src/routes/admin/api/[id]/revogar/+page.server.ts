@@ -4,7 +4,7 @@ import { requireStaff } from '$lib/server/guards';
 import * as apiKeys from '$lib/server/api/keys';
 
 export const load = async ({ locals, url, params }) => {
-	const me = requireStaff(locals, 'manage_api_keys', url.pathname);
+	const me = requireStaff('manage_api_keys');
 	const found = await apiKeys.findForStaff(db(), me, params.id);
 	if (!found) error(404, 'Chave não encontrada.');
 	return {
@@ -20,7 +20,7 @@ export const load = async ({ locals, url, params }) => {
 
 export const actions = {
 	default: async ({ locals, url, params }) => {
-		const me = requireStaff(locals, 'manage_api_keys', url.pathname);
+		const me = requireStaff('manage_api_keys');
 		const result = await db().transaction((tx) => apiKeys.revoke(tx, me, params.id));
 		if (!result.ok) error(404, 'Chave não encontrada.');
 		redirect(303, `/admin/api?revogada=${encodeURIComponent(result.prefix)}`);

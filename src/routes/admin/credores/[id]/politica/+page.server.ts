@@ -1,6 +1,6 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { db } from '$lib/server/db/client';
-import { requireCreditorAccess, requireStaff } from '$lib/server/guards';
+import { orNotFound, requireStaff } from '$lib/server/guards';
 import { can } from '$lib/server/staff';
 import * as creditors from '$lib/server/tenancy/creditors';
 import * as policies from '$lib/server/tenancy/policies';
@@ -10,8 +10,8 @@ import { parseAmountToCents } from '$lib/format/money';
 import { isIsoDate, todayInSaoPaulo } from '$lib/format/dates';
 
 export const load = async ({ locals, url, params }) => {
-	const me = requireStaff(locals, 'read', url.pathname);
-	const c = requireCreditorAccess(me, await creditors.findInReach(db(), me, params.id));
+	const me = requireStaff('read');
+	const c = orNotFound(await creditors.findInReach(db(), me, params.id), 'creditor');
 	const history = await policies.history(db(), c.id);
 	const current = history[0]?.version ?? null;
 	const version = async (param: string) => {
@@ -36,8 +36,8 @@ export const load = async ({ locals, url, params }) => {
 
 export const actions = {
 	publicar: async ({ request, locals, url, params, getClientAddress }) => {
-		const me = requireStaff(locals, 'publish_policy', url.pathname);
-		const c = requireCreditorAccess(me, await creditors.findInReach(db(), me, params.id));
+		const me = requireStaff('publish_policy');
+		const c = orNotFound(await creditors.findInReach(db(), me, params.id), 'creditor');
 		const form = await request.formData();
 		const draft = draftFromForm(form);
 		const check = checkDraft(draft);
@@ -62,8 +62,8 @@ export const actions = {
 
 	/** The simulator: the offers for one debt under the draft as posted, by the portal's engine. */
 	simular: async ({ request, locals, url, params }) => {
-		const me = requireStaff(locals, 'read', url.pathname);
-		const c = requireCreditorAccess(me, await creditors.findInReach(db(), me, params.id));
+		const me = requireStaff('read');
+		const c = orNotFound(await creditors.findInReach(db(), me, params.id), 'creditor');
 		const form = await request.formData();
 		const check = checkDraft(draftFromForm(form));
 		if (!check.ok) return fail(400, { message: 'Corrija os campos marcados na política para ver a simulação.' });

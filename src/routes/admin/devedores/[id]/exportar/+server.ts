@@ -5,7 +5,7 @@ import * as backoffice from '$lib/server/backoffice';
 
 /** LGPD: everything held about the debtor, as a JSON download (audited as 'debtor.export'). */
 export const GET = async ({ locals, params, url, getClientAddress }) => {
-	const me = requireStaff(locals, 'lgpd', url.pathname);
+	const me = requireStaff('lgpd');
 	const data = await backoffice.lgpd.exportDebtor(db(), me, params.id, { ip: getClientAddress() });
 	if (!data) error(404, 'Devedor não encontrado.');
 	return new Response(JSON.stringify(data, null, 2), {

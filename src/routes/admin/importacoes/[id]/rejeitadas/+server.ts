@@ -5,7 +5,7 @@ import * as uploads from '$lib/server/uploads';
 
 /** The rejected rows as they were sent, plus a `motivo` column (UTF-8 with BOM, `;`: opens in Excel). */
 export const GET = async ({ locals, url, params }) => {
-	const me = requireStaff(locals, 'upload_portfolio', url.pathname);
+	const me = requireStaff('upload_portfolio');
 	const file = await uploads.rejectedCsv(db(), me, params.id);
 	if (!file) error(404, 'Não há linhas rejeitadas para esta importação.');
 	return new Response(file.body, {

@@ -6,7 +6,7 @@ import * as importWorker from '$lib/server/uploads/runner';
 
 /** One piece of the file (raw bytes, at most PIECE_BYTES): stored as one chunk in PostgreSQL. */
 export const PUT = async ({ locals, url, params, request }) => {
-	const me = requireStaff(locals, 'upload_portfolio', url.pathname);
+	const me = requireStaff('upload_portfolio');
 	const origin = request.headers.get('origin');
 	if (origin && origin !== url.origin) error(403, 'Origem não permitida.');
 	const seq = /^\d{1,7}$/.test(params.seq) ? Number(params.seq) : -1;
