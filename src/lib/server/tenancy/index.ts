@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { preparedQuery, type DbOrTx } from '../db/client';
-import { creditors, policies } from '../db/schema';
+import { agencies, creditors, policies } from '../db/schema';
 import { policySchema, type Policy } from '../../schemas/policy';
 
 export type Creditor = typeof creditors.$inferSelect;
@@ -68,6 +68,25 @@ export function byHost(db: DbOrTx, host: string): Promise<Creditor | null> {
 
 export function forgetCache(): void {
 	cache.clear();
+}
+
+export type Portal = Pick<Creditor, 'slug' | 'displayName' | 'legalName'>;
+
+/**
+ * The portals the root page may list, or `null` when it must list none. A deployment of one
+ * agency is that agency's own site, so its creditors are shown; where several agencies share a
+ * deployment, naming one agency's clients to anyone (another's debtors included) is not ours
+ * to do, and a person uses the link the creditor sent them.
+ */
+export async function portalDirectory(db: DbOrTx): Promise<Portal[] | null> {
+	const found = await db.select({ id: agencies.id }).from(agencies).limit(2);
+	if (found.length !== 1) return null;
+	return db
+		.select({ slug: creditors.slug, displayName: creditors.displayName, legalName: creditors.legalName })
+		.from(creditors)
+		.where(eq(creditors.agencyId, found[0].id))
+		.orderBy(asc(creditors.displayName))
+		.limit(200);
 }
 
 export type PolicyVersion = { version: number; policy: Policy };
