@@ -3,7 +3,6 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { preparedQuery, type DbOrTx } from '../db/client';
 import { agencies, creditors, policies } from '../db/schema';
 import { policySchema, type Policy } from '../../schemas/policy';
-import { sniffLogoType } from '../../schemas/creditor';
 import * as logos from '../brand/logo';
 
 export type Creditor = typeof creditors.$inferSelect;
@@ -43,21 +42,31 @@ function logoVersion(logo: string): string {
 }
 
 /**
- * The logo as the PNG the portal serves: the stored one, or, for rows from versions that stored
- * the upload itself (an SVG, a JPEG), a PNG drawn from it, so an SVG is never served. Drawings
+ * The logo as the portal serves it: a PNG drawn from what is stored. That is the PNG drawn at
+ * upload (drawn again, the same picture), or, in rows from versions that stored the upload
+ * itself, an SVG, a JPEG or a PNG with whatever it carried: never served as they are. Drawings
  * are kept by content hash; a logo that cannot be drawn is no logo.
  */
 export function logoFile(c: Pick<Creditor, 'logo'>): Promise<LogoFile | null> {
 	if (!c.logo) return Promise.resolve(null);
 	const version = logoVersion(c.logo);
 	const known = logoFiles.get(version);
-	return remember(logoFiles, version, known ?? pngOf(c.logo).then((bytes) => (bytes ? { type: 'image/png', bytes, version } : null)));
+	const file =
+		known ??
+		pngOf(c.logo).then(
+			(bytes): LogoFile | null => (bytes ? { type: 'image/png', bytes, version } : null),
+			(e) => {
+				// A surprise is not remembered: the next request tries again.
+				logoFiles.delete(version);
+				throw e;
+			}
+		);
+	return remember(logoFiles, version, file);
 }
 
 async function pngOf(logo: string): Promise<Buffer | null> {
 	const bytes = logos.storedBytes(logo);
 	if (!bytes) return null;
-	if (sniffLogoType(bytes) === 'image/png') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 	const drawn = await logos.renderLogo(bytes);
 	return drawn.ok ? drawn.png : null;
 }
