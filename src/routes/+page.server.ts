@@ -1,12 +1,4 @@
-import { asc } from 'drizzle-orm';
 import { db } from '$lib/server/db/client';
-import { creditors } from '$lib/server/db/schema';
+import * as tenancy from '$lib/server/tenancy';
 
-export const load = async () => {
-	const list = await db()
-		.select({ slug: creditors.slug, displayName: creditors.displayName, legalName: creditors.legalName })
-		.from(creditors)
-		.orderBy(asc(creditors.displayName))
-		.limit(200);
-	return { portals: list };
-};
+export const load = async () => ({ portals: await tenancy.portalDirectory(db()) });

@@ -5,6 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
 import { agreements as agreementsTable, auditLog, creditors as creditorsTable, policies } from '../../src/lib/server/db/schema';
 import * as creditors from '../../src/lib/server/tenancy/creditors';
+import * as logos from '../../src/lib/server/brand/logo';
 import * as policyVersions from '../../src/lib/server/tenancy/policies';
 import * as offers from '../../src/lib/server/offers';
 import * as agreements from '../../src/lib/server/agreements';
@@ -22,6 +23,9 @@ const today = todayInSaoPaulo();
 const png = new Uint8Array(fs.readFileSync(path.resolve('tests/fixtures/logo-credor.png')));
 const pngUrl = `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
 const svgUrl = (svg: string) => `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+/** What is stored for the PNG upload: the PNG drawn again from it. */
+let storedPng = '';
+const pngOf = (dataUrl: string | null) => new Uint8Array(Buffer.from((dataUrl ?? '').replace(/^data:image\/png;base64,/, ''), 'base64'));
 let n = 0;
 const uniq = () => `${Date.now().toString(36)}${n++}`;
 
@@ -64,6 +68,9 @@ const formOf = (c: typeof creditorsTable.$inferSelect) =>
 	Object.fromEntries(creditors.FORM_FIELDS.map((f) => [f, c[f] === null ? '' : String(c[f])]));
 
 beforeAll(async () => {
+	const drawn = await logos.toStoredLogo(pngUrl);
+	if (!drawn.ok) throw new Error(drawn.message);
+	storedPng = drawn.dataUrl;
 	agency = await factory.agency();
 	admin = { id: crypto.randomUUID(), agencyId: agency.id, role: 'agency_admin', creditorId: null, email: 'admin@example.com', name: 'Admin' };
 });
@@ -78,7 +85,7 @@ describe('creating a creditor from the admin area', () => {
 		expect(c).toMatchObject({
 			agencyId: agency.id,
 			primaryColor: '#7c2d12',
-			logo: pngUrl,
+			logo: storedPng,
 			smsSender: 'LOJATESTE',
 			emailSenderName: 'Loja Teste Cobrança',
 			retentionDays: 730,
@@ -150,7 +157,29 @@ describe('creating a creditor from the admin area', () => {
 		const svg =
 			'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient></defs><rect width="10" height="10" fill="url(#g)"/><use href="#g"/></svg>';
 		const c = await created({ logo: svgUrl(svg) });
-		expect(c.logo).toBe(svgUrl(svg));
+		// Stored as the PNG drawn from it, fit in 512 × 512: the SVG itself is never kept.
+		expect(c.logo).toMatch(/^data:image\/png;base64,/);
+		expect(logos.pngSize(pngOf(c.logo))).toEqual({ width: 512, height: 512 });
+	});
+
+	it('stores a PNG or a JPEG drawn again, at its own size, never the bytes that were sent', async () => {
+		expect(storedPng).not.toBe(pngUrl);
+		expect(logos.pngSize(pngOf(storedPng))).toEqual({ width: 48, height: 48 });
+		const jpeg = fs.readFileSync(path.resolve('tests/fixtures/logo-credor.jpg'));
+		const c = await created({ logo: `data:image/jpeg;base64,${jpeg.toString('base64')}` });
+		expect(logos.pngSize(pngOf(c.logo))).toEqual({ width: 120, height: 80 });
+	});
+
+	it('says so, in Portuguese, when the PNG drawn from a logo would pass 200 KB even made smaller, and does not offer it again', async () => {
+		const noise =
+			'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><filter id="n"><feTurbulence baseFrequency="0.9" numOctaves="4"/></filter><rect width="100" height="100" filter="url(#n)"/></svg>';
+		const input = validInput({ logo: svgUrl(noise) });
+		const r = await db().transaction((tx) => creditors.createCreditor(tx, input, { agencyId: agency.id, actor: { type: 'staff', id: admin.id } }));
+		expect(r.ok).toBe(false);
+		if (r.ok) return;
+		expect(r.errors.logo?.[0]).toMatch(/^Logo grande demais depois de convertido para PNG \(\d+ KB\): o limite é 200 KB\. Envie uma imagem mais simples/);
+		expect(creditors.echoForm(input, r.errors).logo).toBeUndefined();
+		expect(creditors.echoForm(input, { cnpj: ['CNPJ do credor inválido'] }).logo).toBe(svgUrl(noise));
 	});
 
 	it('types a logo by its bytes: a PNG named SVG, a text file and one over 200 KB are refused', async () => {
@@ -185,7 +214,7 @@ describe('editing a creditor', () => {
 		expect(r.ok).toBe(true);
 		if (!r.ok) return;
 		expect(r.changed.sort()).toEqual(['displayName', 'primaryColor', 'retentionDays']);
-		expect(r.creditor).toMatchObject({ primaryColor: '#0f766e', displayName: 'Loja Nova', retentionDays: 1095, logo: pngUrl });
+		expect(r.creditor).toMatchObject({ primaryColor: '#0f766e', displayName: 'Loja Nova', retentionDays: 1095, logo: storedPng });
 		const [entry] = await db().select().from(auditLog).where(and(eq(auditLog.entityId, c.id), eq(auditLog.action, 'creditor.update')));
 		expect(entry).toMatchObject({ actorType: 'staff', actorId: admin.id, ip: '203.0.113.9' });
 		expect(entry.data).toEqual({
@@ -219,7 +248,7 @@ describe('editing a creditor', () => {
 			creditors.updateCreditor(tx, c.id, { ...formOf(c), logo: svgUrl('<svg><SCRIPT>x</SCRIPT></svg>') }, { scope: admin, actor: { type: 'staff', id: admin.id } })
 		);
 		expect(!r.ok && !r.notFound && r.errors.logo?.[0]).toContain('script');
-		expect((await db().query.creditors.findFirst({ where: eq(creditorsTable.id, c.id) }))!.logo).toBe(pngUrl);
+		expect((await db().query.creditors.findFirst({ where: eq(creditorsTable.id, c.id) }))!.logo).toBe(storedPng);
 	});
 
 	it('removes the logo when asked, and the audit shows it went away', async () => {

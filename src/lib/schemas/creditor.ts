@@ -11,7 +11,10 @@ export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,40}$/;
 const HOST_PATTERN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const EVP_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Logos are stored inline (a data: URL) and drawn on every portal page: they must stay small. */
+/**
+ * Logos are stored inline (a data: URL) and drawn on every portal page: they must stay small. The
+ * limit holds for the file sent and for the PNG the server draws from it (server/brand/logo.ts).
+ */
 export const LOGO_MAX_BYTES = 200 * 1024;
 export const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/svg+xml'] as const;
 export type LogoType = (typeof LOGO_TYPES)[number];
@@ -88,10 +91,10 @@ function decodeEntities(s: string): string {
 }
 
 /**
- * Why an SVG logo is refused, or `null` when it is acceptable. Logos are shown as <img>, where
- * scripts do not run, but the same markup could be opened on its own: anything active
- * (scripts, event handlers, javascript: URLs) or anything fetched from elsewhere is refused
- * rather than cleaned, so what is stored is exactly what was sent.
+ * Why an SVG logo is refused, or `null` when it is acceptable. The server stores and serves only
+ * the PNG it draws from an SVG, but the admin form previews the file as sent, and the drawing
+ * would read a file named by an href from the server's disk: anything active (scripts, event
+ * handlers, javascript: URLs) or anything fetched from elsewhere is refused rather than cleaned.
  */
 export function svgLogoProblem(svg: string): string | null {
 	const text = decodeEntities(svg);

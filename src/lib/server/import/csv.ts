@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { readCsvCell } from '../../format/csv';
 
 /**
  * A streaming CSV reader for the files people export from Excel and from collection systems.
@@ -8,6 +9,8 @@ import fs from 'node:fs';
  * - Encoding: a UTF-8 or UTF-16LE byte-order mark decides; without one, the first non-ASCII
  *   bytes decide between UTF-8 and windows-1252 (Latin-1), which is what Excel writes for
  *   "CSV (separado por vírgulas)" on a Brazilian Windows.
+ * - A cell the app guarded against formulas when it wrote it (`'+55 11…`, `'=…`: see
+ *   format/csv.ts) is read without the `'`, so a file of rejected rows can be fixed and sent again.
  *
  * Memory stays bounded by the chunk size plus the longest row: nothing holds the whole file.
  */
@@ -217,6 +220,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 const QUOTE = 34;
+const APOSTROPHE = 39;
 const LF = 10;
 const CR = 13;
 
@@ -360,7 +364,7 @@ export class CsvReader {
 					}
 					value = s.slice(start, i);
 				}
-				fields.push(value);
+				fields.push(value.charCodeAt(0) === APOSTROPHE ? readCsvCell(value) : value);
 				if (i >= n) {
 					if (!final) return rowStart;
 					pos = n;

@@ -4,6 +4,7 @@ import { formatDocument, generateCnpj, generateCpf } from '../../format/document
 import { addDays, formatDateBR, todayInSaoPaulo } from '../../format/dates';
 import { formatBRL } from '../../format/money';
 import { UFS } from '../../format/contact';
+import { csvLine } from '../../format/csv';
 import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS } from './rows';
 
 /**
@@ -46,10 +47,6 @@ export function seededRandom(seed: number): () => number {
 		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
 		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 	};
-}
-
-function quote(value: string, sep: string): string {
-	return value.includes(sep) || value.includes('"') || value.includes('\n') ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 function ascii(s: string): string {
@@ -114,7 +111,7 @@ export async function generateCsv(filePath: string, options: GenerateOptions): P
 			fee < 0.7 ? '2,00' : fee < 0.9 ? '' : '1,5',
 			rng() < 0.8 ? '1,00' : ''
 		];
-		chunk += row.map((v) => quote(v, sep)).join(sep) + '\r\n';
+		chunk += csvLine(row, sep);
 		if (chunk.length > 1 << 20) {
 			await write(chunk);
 			chunk = '';

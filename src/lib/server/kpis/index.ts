@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import type { FunnelStep } from '../db/schema';
 import { addDays, formatDateBR, parseDateInput, todayInSaoPaulo } from '../../format/dates';
+import { csvLine } from '../../format/csv';
 import { STEPS } from '../funnel';
 import * as access from '../access';
 
@@ -133,7 +134,10 @@ export function decimalBR(value: number, digits: number): string {
 const cents = (c: number) => decimalBR(c / 100, 2);
 const percent = (ratio: number | null) => (ratio === null ? '' : decimalBR(ratio * 100, 2));
 
-/** Every figure of the dashboard as `indicador;valor` lines (UTF-8 with BOM, `;`, decimal comma: opens right in Excel). */
+/**
+ * Every figure of the dashboard as `indicador;valor` lines (UTF-8 with BOM, `;`, decimal comma:
+ * opens right in Excel). The creditor's name is typed by staff: csvLine keeps it from starting a formula.
+ */
 export function toCsv(k: Kpis, creditorName: string): string {
 	const rows: [string, string][] = [
 		['Período — início', formatDateBR(k.period.from)],
@@ -155,8 +159,7 @@ export function toCsv(k: Kpis, creditorName: string): string {
 		['Acordos registrados no funil', String(k.digital.total)],
 		['Participação digital (%)', percent(k.digital.share)]
 	];
-	const field = (v: string) => (/[";\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-	return '\uFEFF' + ['indicador;valor', ...rows.map(([a, b]) => `${field(a)};${field(b)}`)].join('\r\n') + '\r\n';
+	return '\uFEFF' + csvLine(['indicador', 'valor']) + rows.map((row) => csvLine(row)).join('');
 }
 
 /**

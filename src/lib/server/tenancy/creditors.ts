@@ -8,6 +8,7 @@ import * as access from '../access';
 import { forgetCache, publishPolicy, type Creditor } from './index';
 import { DEFAULT_POLICY } from '../../schemas/policy';
 import { creditorSchema, logoDataUrl, logoProblem, type CreditorInput, type NewCreditor } from '../../schemas/creditor';
+import * as logos from '../brand/logo';
 
 export type CreditorErrors = Partial<Record<keyof NewCreditor | 'agencyCnpj' | 'agencyName', string[]>>;
 
@@ -36,8 +37,8 @@ export async function createCreditor(
 	input: CreditorInput | Record<string, unknown>,
 	options: CreateCreditorOptions = {}
 ): Promise<CreateCreditorResult> {
-	const parsed = creditorSchema.safeParse(input);
-	if (!parsed.success) return { ok: false, errors: z.flattenError(parsed.error).fieldErrors as CreditorErrors };
+	const parsed = await parseCreditor(input);
+	if (!parsed.ok) return parsed;
 	const data = parsed.data;
 
 	let agencyId = options.agencyId;
@@ -93,6 +94,20 @@ export async function createCreditor(
 		if (field) return { ok: false, errors: { [field]: [TAKEN[field]] } };
 		throw e;
 	}
+}
+
+/**
+ * The input checked by the schema, with the logo as it will be stored: the PNG drawn from the
+ * upload (brand/logo.ts), never the upload itself.
+ */
+async function parseCreditor(input: unknown): Promise<{ ok: true; data: NewCreditor } | { ok: false; errors: CreditorErrors }> {
+	const parsed = creditorSchema.safeParse(input);
+	if (!parsed.success) return { ok: false, errors: z.flattenError(parsed.error).fieldErrors as CreditorErrors };
+	const data = parsed.data;
+	if (typeof data.logo !== 'string') return { ok: true, data };
+	const logo = await logos.toStoredLogo(data.logo);
+	if (!logo.ok) return { ok: false, errors: { logo: [logo.message] } };
+	return { ok: true, data: { ...data, logo: logo.dataUrl } };
 }
 
 const TAKEN = {
@@ -267,8 +282,8 @@ export async function updateCreditor(
 
 	// The agency of a creditor is not edited here.
 	const { agencyCnpj: _c, agencyName: _n, ...fields } = input as Record<string, unknown>;
-	const parsed = creditorSchema.safeParse(fields);
-	if (!parsed.success) return { ok: false, errors: z.flattenError(parsed.error).fieldErrors as CreditorErrors };
+	const parsed = await parseCreditor(fields);
+	if (!parsed.ok) return parsed;
 	const data = parsed.data;
 	const taken = await takenFields(tx, data, before.agencyId, before.id);
 	if (taken) return { ok: false, errors: taken };
@@ -327,9 +342,9 @@ export async function inputFromForm(form: FormData): Promise<Record<string, unkn
 }
 
 /** What a failed form may show again: the text typed, and the logo only when it was acceptable. */
-export function echoForm(input: Record<string, unknown>): Record<string, string> {
+export function echoForm(input: Record<string, unknown>, errors: CreditorErrors = {}): Record<string, string> {
 	const out: Record<string, string> = {};
 	for (const f of FORM_FIELDS) if (typeof input[f] === 'string') out[f] = input[f] as string;
-	if (typeof input.logo === 'string' && !logoProblem(input.logo)) out.logo = input.logo;
+	if (typeof input.logo === 'string' && !logoProblem(input.logo) && !errors.logo) out.logo = input.logo;
 	return out;
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { preparedQuery, type DbOrTx } from '../db/client';
-import { creditors, policies } from '../db/schema';
+import { agencies, creditors, policies } from '../db/schema';
 import { policySchema, type Policy } from '../../schemas/policy';
+import * as logos from '../brand/logo';
 
 export type Creditor = typeof creditors.$inferSelect;
 
@@ -17,31 +18,62 @@ export function toPublic(c: Creditor): PublicCreditor {
 	return { id, agencyId, slug, displayName, legalName, cnpj, address, primaryColor, logo };
 }
 
-export type LogoFile = { type: string; bytes: Buffer; version: string };
+export type LogoFile = { type: 'image/png'; bytes: Buffer; version: string };
 
 // A logo is stored as a data: URL of up to 200 KB. Inlined in pages it would travel twice with
 // every view (in the HTML and in the page data), never cached: pages carry its address instead,
 // versioned by a hash of its content so browsers may keep it for good.
-const logoFiles = new Map<string, LogoFile>();
-// Each entry holds the data: URL and its bytes (up to ~470 KB for a 200 KB logo): a small bound.
-const LOGO_FILES_MAX = 50;
+// Both maps are keyed by content (the stored text, its hash) and bounded, least recently used out.
+const LOGOS_MAX = 50;
+const logoVersions = new Map<string, string>();
+const logoFiles = new Map<string, Promise<LogoFile | null>>();
 
-export function logoFile(c: Pick<Creditor, 'logo'>): LogoFile | null {
-	if (!c.logo) return null;
-	const hit = logoFiles.get(c.logo);
-	if (hit) return hit;
-	const m = /^data:([a-z0-9.+/-]+);base64,(.*)$/i.exec(c.logo);
-	if (!m) return null;
-	const file = { type: m[1].toLowerCase(), bytes: Buffer.from(m[2], 'base64'), version: createHash('sha256').update(c.logo).digest('hex').slice(0, 16) };
-	if (logoFiles.size >= LOGO_FILES_MAX) logoFiles.clear();
-	logoFiles.set(c.logo, file);
-	return file;
+function remember<V>(map: Map<string, V>, key: string, value: V): V {
+	map.delete(key);
+	if (map.size >= LOGOS_MAX) map.delete(map.keys().next().value!);
+	map.set(key, value);
+	return value;
+}
+
+function logoVersion(logo: string): string {
+	const known = logoVersions.get(logo);
+	// 'png:': the address changed when logos stopped being served as uploaded.
+	return remember(logoVersions, logo, known ?? createHash('sha256').update('png:').update(logo).digest('hex').slice(0, 16));
+}
+
+/**
+ * The logo as the portal serves it: a PNG drawn from what is stored. That is the PNG drawn at
+ * upload (drawn again, the same picture), or, in rows from versions that stored the upload
+ * itself, an SVG, a JPEG or a PNG with whatever it carried: never served as they are. Drawings
+ * are kept by content hash; a logo that cannot be drawn is no logo.
+ */
+export function logoFile(c: Pick<Creditor, 'logo'>): Promise<LogoFile | null> {
+	if (!c.logo) return Promise.resolve(null);
+	const version = logoVersion(c.logo);
+	const known = logoFiles.get(version);
+	const file =
+		known ??
+		pngOf(c.logo).then(
+			(bytes): LogoFile | null => (bytes ? { type: 'image/png', bytes, version } : null),
+			(e) => {
+				// A surprise is not remembered: the next request tries again.
+				logoFiles.delete(version);
+				throw e;
+			}
+		);
+	return remember(logoFiles, version, file);
+}
+
+async function pngOf(logo: string): Promise<Buffer | null> {
+	const bytes = logos.storedBytes(logo);
+	if (!bytes) return null;
+	const drawn = await logos.renderLogo(bytes);
+	return drawn.ok ? drawn.png : null;
 }
 
 /** Where a page shows the creditor's logo from, or `null` when it has none. */
 export function logoUrl(c: Pick<Creditor, 'logo' | 'slug'>): string | null {
-	const file = logoFile(c);
-	return file ? `/c/${c.slug}/logo?v=${file.version}` : null;
+	return c.logo ? `/c/${c.slug}/logo?v=${logoVersion(c.logo)}` : null;
 }
 
 // Brand data changes rarely and every portal request needs it: a short per-process cache keeps
@@ -68,6 +100,25 @@ export function byHost(db: DbOrTx, host: string): Promise<Creditor | null> {
 
 export function forgetCache(): void {
 	cache.clear();
+}
+
+export type Portal = Pick<Creditor, 'slug' | 'displayName' | 'legalName'>;
+
+/**
+ * The portals the root page may list, or `null` when it must list none. A deployment of one
+ * agency is that agency's own site, so its creditors are shown; where several agencies share a
+ * deployment, naming one agency's clients to anyone (another's debtors included) is not ours
+ * to do, and a person uses the link the creditor sent them.
+ */
+export async function portalDirectory(db: DbOrTx): Promise<Portal[] | null> {
+	const found = await db.select({ id: agencies.id }).from(agencies).limit(2);
+	if (found.length !== 1) return null;
+	return db
+		.select({ slug: creditors.slug, displayName: creditors.displayName, legalName: creditors.legalName })
+		.from(creditors)
+		.where(eq(creditors.agencyId, found[0].id))
+		.orderBy(asc(creditors.displayName))
+		.limit(200);
 }
 
 export type PolicyVersion = { version: number; policy: Policy };

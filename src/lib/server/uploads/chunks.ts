@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { csvLine } from '../../format/csv';
 import type { DbOrTx } from '../db/client';
 import type { RowError } from '../import/rows';
 
@@ -37,15 +38,6 @@ export async function hasRejected(db: DbOrTx, importId: string): Promise<boolean
 	return rows.length > 0;
 }
 
-/** One CSV field as Excel reads it with `;`: quoted when it holds the separator, a quote or a line break. */
-export function csvField(value: string): string {
-	return /[";\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-export function csvLine(fields: string[]): string {
-	return fields.map(csvField).join(';') + '\r\n';
-}
-
 /** What the `motivo` column says: every problem of the row, in the importer's words. */
 export function reasonOf(line: number, errors: RowError[]): string {
 	return errors.map((e) => `linha ${line}${e.column ? `, coluna ${e.column}` : ''}: ${e.message}`).join(' | ');
@@ -53,7 +45,8 @@ export function reasonOf(line: number, errors: RowError[]): string {
 
 /**
  * Writes the rejected rows (the row as read plus `motivo`) as UTF-8 with a BOM, so Excel opens the
- * accents right, in chunks of about PIECE_BYTES.
+ * accents right, in chunks of about PIECE_BYTES. Cells that would start a formula get a leading
+ * `'` (csvLine), which the importer drops when the fixed file comes back.
  */
 export class RejectedWriter {
 	private parts: string[] = [];

@@ -18,7 +18,7 @@ export const creditors = pgTable(
 		cnpj: text('cnpj').notNull(),
 		address: text('address').notNull(),
 		displayName: text('display_name').notNull(),
-		/** SVG markup or a data: URL; rendered as an <img>. */
+		/** A data: URL of the PNG drawn from the upload; older rows may hold an SVG or JPEG (served as a PNG drawn from it). */
 		logo: text('logo'),
 		primaryColor: text('primary_color').notNull().default('#1d4ed8'),
 		slug: text('slug').notNull().unique(),

@@ -3,6 +3,7 @@ import { db } from '$lib/server/db/client';
 import { orNotFound, requireStaff } from '$lib/server/guards';
 import { can } from '$lib/server/staff';
 import * as creditors from '$lib/server/tenancy/creditors';
+import * as tenancy from '$lib/server/tenancy';
 import { formatDocument } from '$lib/format/document';
 
 export const load = async ({ locals, url, params }) => {
@@ -13,7 +14,8 @@ export const load = async ({ locals, url, params }) => {
 	return {
 		creditor: { id: c.id, slug: c.slug, host: c.host, displayName: c.displayName },
 		values,
-		logo: c.logo,
+		// Its address, as the portal shows it: a PNG, whatever an older version stored.
+		logo: tenancy.logoUrl(c),
 		canEdit: can(me, 'manage_creditor'),
 		created: url.searchParams.has('criado')
 	};
@@ -29,7 +31,7 @@ export const actions = {
 		);
 		if (!result.ok) {
 			if (result.notFound) error(404, 'Credor não encontrado.');
-			return fail(400, { errors: result.errors, values: creditors.echoForm(input) });
+			return fail(400, { errors: result.errors, values: creditors.echoForm(input, result.errors) });
 		}
 		return { saved: true, changed: result.changed.length };
 	}

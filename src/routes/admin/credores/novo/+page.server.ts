@@ -15,7 +15,7 @@ export const actions = {
 		const result = await db().transaction((tx) =>
 			creditors.createCreditor(tx, input, { agencyId: me.agencyId, actor: { type: 'staff', id: me.id }, ip: getClientAddress() })
 		);
-		if (!result.ok) return fail(400, { errors: result.errors, values: creditors.echoForm(input) });
+		if (!result.ok) return fail(400, { errors: result.errors, values: creditors.echoForm(input, result.errors) });
 		redirect(303, `/admin/credores/${result.creditor.id}?criado=1`);
 	}
 };

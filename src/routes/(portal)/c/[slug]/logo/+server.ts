@@ -2,9 +2,9 @@ import { error } from '@sveltejs/kit';
 import { requireCreditor } from '$lib/server/guards';
 import * as tenancy from '$lib/server/tenancy';
 
-/** The creditor's logo as a file: pages link to it with its content hash, so it may be cached for good. */
-export const GET = ({ locals, url }) => {
-	const logo = tenancy.logoFile(requireCreditor(locals));
+/** The creditor's logo, always a PNG: pages link to it with its content hash, so it may be cached for good. */
+export const GET = async ({ locals, url }) => {
+	const logo = await tenancy.logoFile(requireCreditor(locals));
 	if (!logo) error(404, 'Este credor não tem logo.');
 	const current = url.searchParams.get('v') === logo.version;
 	return new Response(new Uint8Array(logo.bytes), {
@@ -12,8 +12,8 @@ export const GET = ({ locals, url }) => {
 			'content-type': logo.type,
 			'content-length': String(logo.bytes.length),
 			'cache-control': current ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
-			// An SVG opened on its own runs nothing and loads nothing.
-			'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+			// Opened on its own, the file runs nothing and loads nothing.
+			'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'none'"
 		}
 	});
 };
