@@ -112,7 +112,7 @@ describe('a creditor manager of A reaches nothing of creditor B', () => {
 		expect(html).not.toContain(B.displayName);
 	});
 	it('cannot edit B (404) and B stays as it was', async () => {
-		const res = await post('creditor_manager', `/admin/credores/${B.id}`, { displayName: 'Invadido' });
+		const res = await post('creditor_manager', `/admin/credores/${B.id}?/salvar`, { displayName: 'Invadido' });
 		expect(res.status).toBe(404);
 		const again = await db().query.creditors.findFirst({ where: (t, { eq }) => eq(t.id, B.id) });
 		expect(again!.displayName).toBe(B.displayName);
@@ -165,7 +165,7 @@ describe('writes need their permission, not only a page', () => {
 		expect(res.status).toBe(403);
 	});
 	it('an operator cannot edit a creditor (403)', async () => {
-		const res = await post('operator', `/admin/credores/${A.creditor.id}`, { displayName: 'Outro nome' });
+		const res = await post('operator', `/admin/credores/${A.creditor.id}?/salvar`, { displayName: 'Outro nome' });
 		expect(res.status).toBe(403);
 	});
 	it('an operator cannot create a creditor (403)', async () => {

@@ -8,6 +8,8 @@ import { validateChoice, type Offer } from '../offers/engine';
 import { newTxid } from '../payments/pix/brcode';
 import { destinationOf } from '../payments/instruments';
 
+export * as reissue from './reissue';
+
 export type Agreement = typeof agreements.$inferSelect;
 export type Installment = typeof installments.$inferSelect;
 

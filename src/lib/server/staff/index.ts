@@ -164,6 +164,29 @@ export async function verifySecondFactor(db: Db, session: StaffSession, code: st
 	return { ok: true };
 }
 
+export type Confirmed = { ok: true } | { ok: false; field: 'senhaAtual' | 'codigoTotp'; message: string };
+
+/**
+ * Asks a signed-in person to prove it is them again before a sensitive change (where the money
+ * goes): their password and, when they use TOTP, a fresh code (spent like a sign-in code).
+ * Tries are limited per person, as the second factor's are.
+ */
+export async function confirmIdentity(db: Db, who: Pick<StaffPrincipal, 'id'>, input: { password: string; totp?: string }): Promise<Confirmed> {
+	if (!input.password) return { ok: false, field: 'senhaAtual', message: 'Para mudar os dados de pagamento, confirme com a sua senha.' };
+	if (!(await rateLimit.hit(db, `staff-confirm:${who.id}`, 5, 900))) return { ok: false, field: 'senhaAtual', message: TOO_MANY };
+	const person = await db.query.staff.findFirst({ where: and(eq(staff.id, who.id), isNull(staff.disabledAt)) });
+	if (!person?.passwordHash || !(await verifyPassword(person.passwordHash, input.password))) {
+		return { ok: false, field: 'senhaAtual', message: 'Senha incorreta. Nada foi alterado.' };
+	}
+	if (person.totpKey) {
+		const step = totpStep(openTotpKey(person.totpKey), (input.totp ?? '').replace(/\s/g, ''));
+		if (step === null || !(await spendStep(db, person.id, step))) {
+			return { ok: false, field: 'codigoTotp', message: 'Código do aplicativo autenticador incorreto. Nada foi alterado.' };
+		}
+	}
+	return { ok: true };
+}
+
 /** Records `step` as the last one used, unless it (or a later one) already was: false then. */
 async function spendStep(db: DbOrTx, staffId: string, step: number): Promise<boolean> {
 	const rows = await db

@@ -6,11 +6,12 @@ import { agencies, creditors, policies } from '../db/schema';
 import * as audit from '../audit';
 import * as access from '../access';
 import { forgetCache, publishPolicy, type Creditor } from './index';
+import { DESTINATION_FIELDS } from '../payments/instruments';
 import { DEFAULT_POLICY } from '../../schemas/policy';
 import { creditorSchema, logoDataUrl, logoProblem, type CreditorInput, type NewCreditor } from '../../schemas/creditor';
 import * as logos from '../brand/logo';
 
-export type CreditorErrors = Partial<Record<keyof NewCreditor | 'agencyCnpj' | 'agencyName', string[]>>;
+export type CreditorErrors = Partial<Record<keyof NewCreditor | 'agencyCnpj' | 'agencyName' | 'senhaAtual' | 'codigoTotp', string[]>>;
 
 export type CreateCreditorResult =
 	| { ok: true; creditor: Creditor; agencyCreated: boolean; policyVersion: number }
@@ -253,6 +254,9 @@ export function listInReach(db: DbOrTx, who: Scope) {
 		.orderBy(asc(creditors.displayName));
 }
 
+/** Where the money goes: changing any of these asks the person to confirm who they are. */
+export const PAYMENT_FIELDS = DESTINATION_FIELDS;
+
 export type UpdateCreditorResult =
 	| { ok: true; creditor: Creditor; changed: EditableField[] }
 	| { ok: false; notFound: true }
@@ -270,7 +274,16 @@ export async function updateCreditor(
 	tx: DbOrTx,
 	id: string,
 	input: CreditorInput | Record<string, unknown>,
-	options: { scope: Scope; actor: Actor; ip?: string | null }
+	options: {
+		scope: Scope;
+		actor: Actor;
+		ip?: string | null;
+		/**
+		 * Whether the person confirmed who they are (password, TOTP): required to change where the
+		 * money goes. Otherwise the reason, shown on that field.
+		 */
+		identity?: { ok: true } | { ok: false; field: 'senhaAtual' | 'codigoTotp'; message: string };
+	}
 ): Promise<UpdateCreditorResult> {
 	if (!UUID.test(id)) return { ok: false, notFound: true };
 	const [before] = await tx
@@ -291,6 +304,13 @@ export async function updateCreditor(
 	const next = columnsOf(data);
 	const changed = EDITABLE.filter((f) => f in next && next[f] !== before[f]);
 	if (changed.length === 0) return { ok: true, creditor: before, changed };
+	// A changed Pix key or bank account re-routes the money of every new installment: only the
+	// person, proven again, may do it (existing installments keep theirs: see payments/instruments).
+	const payment = changed.filter((f) => (PAYMENT_FIELDS as readonly string[]).includes(f));
+	if (payment.length > 0 && options.actor.type === 'staff' && !options.identity?.ok) {
+		const refusal = options.identity && !options.identity.ok ? options.identity : { field: 'senhaAtual' as const, message: 'Para mudar os dados de pagamento, confirme com a sua senha.' };
+		return { ok: false, errors: { [refusal.field]: [refusal.message] } as CreditorErrors };
+	}
 
 	try {
 		return await tx.transaction(async (sp) => {
@@ -307,7 +327,7 @@ export async function updateCreditor(
 				entity: 'creditor',
 				entityId: before.id,
 				ip: options.ip ?? null,
-				data: { before: auditView(before, changed), after: auditView(after, changed) }
+				data: { before: auditView(before, changed), after: auditView(after, changed), ...(payment.length > 0 && { identityConfirmed: true }) }
 			});
 			forgetCache();
 			return { ok: true as const, creditor: after, changed };
