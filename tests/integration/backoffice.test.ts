@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
-import { agreements as agreementsTable, auditLog, debtors, debts, funnelEvents, installments, otpChallenges, outbox, payments, staff } from '../../src/lib/server/db/schema';
+import { agreements as agreementsTable, auditLog, debtors, debts, funnelEvents, importChunks, imports, installments, otpChallenges, outbox, payments, staff } from '../../src/lib/server/db/schema';
 import * as agreements from '../../src/lib/server/agreements';
 import * as offers from '../../src/lib/server/offers';
 import * as audit from '../../src/lib/server/audit';
@@ -446,6 +446,17 @@ describe('LGPD', () => {
 		expect(await tx((x) => backoffice.lgpd.anonymize(x, viewerB, d.id))).toMatchObject({ ok: false, status: 404 });
 
 		await db().update(debts).set({ closedAt: new Date(Date.now() - 31 * 86_400_000) }).where(eq(debts.id, t.id));
+		// Uploads still kept mention her: a file awaiting import (her CPF formatted, split across two
+		// stored pieces) and the rejected rows of another (her CPF bare), plus one that does not.
+		const upload = async (status: 'validated' | 'done', pieces: [number, string][]) => {
+			const [u] = await db().insert(imports).values({ agencyId: agency.id, creditorId: retained.id, fileName: 'carteira.csv', fileBytes: 1, status }).returning();
+			for (const [seq, text] of pieces) await db().insert(importChunks).values({ importId: u.id, seq, data: Buffer.from(text) });
+			return u.id;
+		};
+		const formatted = formatDocument(cpf);
+		const pending = await upload('validated', [[0, `cabecalho\r\nX;${formatted.slice(0, 6)}`], [1, `${formatted.slice(6)};Anônima\r\n`], [-1, 'motivo\r\n']]);
+		const rejected = await upload('done', [[-1, `\uFEFFdebtor_document;motivo\r\n${cpf};UF inválida\r\n`]]);
+		const unrelated = await upload('done', [[-1, `\uFEFFdebtor_document;motivo\r\n${generateCpf(rng)};UF inválida\r\n`]]);
 		const page = await backoffice.debtor.open(db(), admin, d.id, { withLgpd: true });
 		expect(page?.lgpd).toEqual({ allowed: true });
 		expect(await anonymize()).toMatchObject({ ok: true });
@@ -467,5 +478,10 @@ describe('LGPD', () => {
 
 		expect(await find(admin, cpf)).toEqual([]);
 		expect(await anonymize()).toEqual({ ok: false, status: 409, message: 'Os dados deste devedor já foram anonimizados.' });
+		// Anonymisation covers the uploaded files that still mention her.
+		const piecesOf = async (id: string) => (await db().select({ seq: importChunks.seq }).from(importChunks).where(eq(importChunks.importId, id))).length;
+		expect([await piecesOf(pending), await piecesOf(rejected), await piecesOf(unrelated)]).toEqual([0, 0, 1]);
+		expect((await db().select().from(imports).where(eq(imports.id, pending)))[0]).toMatchObject({ status: 'failed', failure: expect.stringContaining('anonimizados') });
+		expect(entry.data).toMatchObject({ after: { uploadsPurged: 2 } });
 	});
 });

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client';
 import { agreements, auditLog, debtorSessions, debtors, funnelEvents, otpChallenges, outbox } from '../db/schema';
 import * as audit from '../audit';
+import { formatDocument } from '../../format/document';
 import { contactsFor, gather, redactCodes } from './debtor';
 import * as access from '../access';
 import { debtorInReach, type Who } from './scope';
@@ -72,6 +73,35 @@ export async function exportDebtor(db: DbOrTx, who: Who, id: string, ctx: { ip?:
 	};
 }
 
+/**
+ * Uploaded portfolio files still kept (awaiting import, or their rejected rows) that mention the
+ * document, written bare or formatted: their rejected rows are deleted, and an upload not yet
+ * imported is given up (its file deleted). A document split across two stored pieces is found too.
+ */
+async function purgeUploadsMentioning(tx: Tx, agencyId: string, document: string): Promise<number> {
+	const forms = [...new Set([document, formatDocument(document)])];
+	const found = sql.join(
+		forms.map((f) => sql`position(convert_to(${f}, 'UTF8') in coalesce((select substring(p.data from greatest(length(p.data) - 40, 1)) from import_chunks p where p.import_id = c.import_id and p.seq = c.seq - 1), ''::bytea) || c.data) > 0`),
+		sql` or `
+	);
+	const hits = await tx.execute<{ import_id: string; file: boolean }>(sql`
+		select c.import_id, bool_or(c.seq >= 0) as file
+		from import_chunks c join imports i on i.id = c.import_id
+		where i.agency_id = ${agencyId}::uuid and (${found})
+		group by c.import_id`);
+	for (const h of hits) {
+		await tx.execute(sql`delete from import_chunks where import_id = ${h.import_id}::uuid and seq < 0`);
+		if (!h.file) continue;
+		// A file being read right now is left to its job, which deletes it when done.
+		const given = await tx.execute(sql`update imports set status = 'failed', failure = 'O arquivo mencionava um titular cujos dados foram anonimizados (LGPD) e foi apagado. Envie-o de novo sem essa pessoa.',
+			finished_at = coalesce(finished_at, now()), updated_at = now(), file_purged_at = now()
+			where id = ${h.import_id}::uuid and status in ('uploaded', 'validated', 'failed', 'done')
+			returning id`);
+		if (given.length) await tx.execute(sql`delete from import_chunks where import_id = ${h.import_id}::uuid and seq >= 0`);
+	}
+	return hits.length;
+}
+
 function anonToken(): string {
 	const b = new Uint8Array(4);
 	crypto.getRandomValues(b);
@@ -127,6 +157,7 @@ export async function anonymize(tx: Tx, who: Who, id: string, ctx: { ip?: string
 		scrubbed = rows.length;
 	}
 	await tx.update(otpChallenges).set({ destinationMasked: 'anonimizado' }).where(eq(otpChallenges.debtorId, debtor.id));
+	const uploadsPurged = await purgeUploadsMentioning(tx, debtor.agencyId, debtor.document);
 	await tx.delete(debtorSessions).where(eq(debtorSessions.debtorId, debtor.id));
 	await tx.update(agreements).set({ acceptedIp: null }).where(eq(agreements.debtorId, debtor.id));
 	await tx.update(auditLog).set({ ip: null }).where(and(eq(auditLog.actorType, 'debtor'), eq(auditLog.actorId, debtor.id)));
@@ -139,7 +170,7 @@ export async function anonymize(tx: Tx, who: Who, id: string, ctx: { ip?: string
 		entityId: debtor.id,
 		ip: ctx.ip ?? null,
 		// No personal data here: only what changed, and the placeholder that now stands for the person.
-		data: { before: { anonymizedAt: null }, after: { anonymizedAt: now.toISOString(), document: token, messagesScrubbed: scrubbed } }
+		data: { before: { anonymizedAt: null }, after: { anonymizedAt: now.toISOString(), document: token, messagesScrubbed: scrubbed, uploadsPurged } }
 	});
 	return { ok: true, message: 'Dados pessoais anonimizados. Dívidas, acordos e pagamentos foram mantidos sem identificação.' };
 }
