@@ -92,10 +92,11 @@ export async function demoIfEmpty(db: Db, today = todayInSaoPaulo()): Promise<{ 
 		const people = await tx
 			.insert(debtors)
 			.values([
-				{ agencyId: agency.id, document: '52998224725', name: 'Maria Aparecida da Silva', phone: '+5511987654321', email: 'maria.silva@example.com', state: 'SP' },
-				{ agencyId: agency.id, document: '11144477735', name: 'João Carlos Pereira', phone: '+5521991234567', email: null, state: 'RJ' },
-				{ agencyId: agency.id, document: '55667788000186', name: 'Padaria Pão Quente Ltda.', phone: null, email: 'financeiro@paoquente.example.com', state: 'MG' },
-				{ agencyId: agency.id, document: '12ABC34501DE35', name: 'Tech Nova Soluções Ltda.', phone: '+5531998765432', email: 'contas@technova.example.com', state: 'MG' }
+				// Whose portfolio set each one's contacts: Maria owes both creditors, so hers are the agency's.
+				{ agencyId: agency.id, document: '52998224725', name: 'Maria Aparecida da Silva', phone: '+5511987654321', email: 'maria.silva@example.com', state: 'SP', dataCreditorId: null },
+				{ agencyId: agency.id, document: '11144477735', name: 'João Carlos Pereira', phone: '+5521991234567', email: null, state: 'RJ', dataCreditorId: aurora.id },
+				{ agencyId: agency.id, document: '55667788000186', name: 'Padaria Pão Quente Ltda.', phone: null, email: 'financeiro@paoquente.example.com', state: 'MG', dataCreditorId: aurora.id },
+				{ agencyId: agency.id, document: '12ABC34501DE35', name: 'Tech Nova Soluções Ltda.', phone: '+5531998765432', email: 'contas@technova.example.com', state: 'MG', dataCreditorId: horizonte.id }
 			])
 			.returning();
 		const [maria, joao, padaria, technova] = people;
