@@ -660,7 +660,7 @@ describe('tenant isolation: creditor A’s key against creditor B (same debtor C
 		// Each item whose debtor kept their data says so (a warning: the debt itself was written).
 		expect(res.body.warnings).toEqual([
 			{ index: 0, field: 'debtor_document', message: expect.stringContaining('também deve a outro credor da assessoria') },
-			{ index: 1, field: 'debtor_document', message: expect.stringContaining('nome e contatos foram mantidos') }
+			{ index: 1, field: 'debtor_document', message: expect.stringContaining('nome e contatos ficam como estavam') }
 		]);
 		expect(await snapshot()).toEqual(before);
 		const mine = await db().select().from(debts).where(and(eq(debts.creditorId, A.id), inArray(debts.externalId, ['B-OPEN', 'B-ONLY'])));

@@ -490,7 +490,7 @@ export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: Wr
 }
 
 export const SHARED_DEBTOR_KEPT =
-	'Este devedor também deve a outro credor da assessoria: nome e contatos foram mantidos como estavam (só a administração da assessoria pode alterá-los). A dívida foi gravada.';
+	'Este devedor também deve a outro credor da assessoria: nome e contatos ficam como estavam (só a administração da assessoria pode alterá-los); a dívida é gravada.';
 
 // What requestCode counts as a mobile (E.164, DDD, 9 digits starting with 9).
 const MOBILE_E164 = '^\\+55[1-9][0-9]9[0-9]{8}$';
