@@ -46,6 +46,10 @@ function creditorIds(r: Reach): SQL {
 export const where = {
 	/** A column holding a creditor id (a debt's, an agreement's, an upload's…) names a creditor in reach. */
 	creditorId(r: Reach, column: SQLWrapper): SQL {
+		// Scoped: an equality the column's indexes serve, and a check of the agency evaluated once.
+		if (r.creditorId) {
+			return sql`(${column} = ${r.creditorId}::uuid and exists (select 1 from creditors sc where sc.id = ${r.creditorId}::uuid and sc.agency_id = ${r.agencyId}::uuid))`;
+		}
 		return sql`${column} in ${creditorIds(r)}`;
 	},
 
