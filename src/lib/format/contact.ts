@@ -48,6 +48,9 @@ export function normalizePhoneBR(input: string): string | null {
 	return `+55${ddd}${subscriber}`;
 }
 
+/** A mobile in E.164 as a regular expression SQL can use too (`phone ~ $1`); isMobileE164 also checks the DDD. */
+export const MOBILE_E164_PATTERN = '^\\+55[1-9][0-9]9[0-9]{8}$';
+
 export function isMobileE164(e164: string): boolean {
 	const m = /^\+55(\d{2})9\d{8}$/.exec(e164);
 	return m !== null && isValidDdd(m[1]);

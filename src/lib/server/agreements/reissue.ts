@@ -8,6 +8,7 @@ import { config } from '../config';
 import { newTxid } from '../payments/pix/brcode';
 import { DESTINATION_FIELDS, destinationOf, type Destination } from '../payments/instruments';
 import { textArray } from '../import';
+import { MOBILE_E164_PATTERN } from '../../format/contact';
 
 /**
  * Re-issuing installments with the creditor's current payment settings. An installment keeps the
@@ -84,12 +85,12 @@ export async function reissue(tx: Tx, who: access.Reach & { id: string }, credit
 	const told = await tx.execute(sql`
 		insert into outbox (agency_id, creditor_id, channel, "to", text)
 		select ${creditor.agencyId}::uuid, ${creditor.id}::uuid,
-			case when d.phone ~ '^\\+55[1-9][0-9]9[0-9]{8}$' then 'sms' else 'email' end,
-			case when d.phone ~ '^\\+55[1-9][0-9]9[0-9]{8}$' then d.phone else d.email end,
+			case when d.phone ~ ${MOBILE_E164_PATTERN} then 'sms' else 'email' end,
+			case when d.phone ~ ${MOBILE_E164_PATTERN} then d.phone else d.email end,
 			${creditor.displayName} || ': os dados de pagamento do seu acordo ' || a.code || ' foram atualizados. O Pix e o boleto anteriores foram cancelados; use os novos no portal: ' || ${base} || '/c/' || ${creditor.slug} || '/acordos/' || a.code
 		from agreements a join debtors d on d.id = a.debtor_id
 		where a.id = any(${textArray(agreementIds)}::uuid[]) and d.anonymized_at is null
-			and (d.phone ~ '^\\+55[1-9][0-9]9[0-9]{8}$' or d.email is not null)
+			and (d.phone ~ ${MOBILE_E164_PATTERN} or d.email is not null)
 		returning 1`);
 	if (told.length > 0) await jobs.enqueue(tx, 'deliver-messages', {}, { jobKey: 'deliver-messages' });
 	await audit.record(tx, {

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client';
 import { agreementDebts, agreements, debtors, debts, policies } from '../db/schema';
 import * as audit from '../audit';
-import { lockPortfolio, SHARED_DEBTOR_KEPT, writeBatch, type Row } from '../import';
+import { keptWarnings, lockPortfolio, writeBatch, type Row } from '../import';
 import * as jobs from '../jobs';
 import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, validateRow, type Column, type ColumnMap } from '../import/rows';
 import { closeDebtRequestSchema, debtItemSchema, type BatchResult, type CloseDebtRequest, type ItemError, type ApiDebt } from '../../schemas/api';
@@ -125,10 +125,8 @@ export async function upsertBatch(
 		counts.debtorsInserted += c.debtorsInserted;
 		counts.debtorsUpdated += c.debtorsUpdated;
 		counts.contactsChanged += c.contactsChanged;
-		const kept = new Set(c.kept);
-		for (const r of chunk) {
-			if (warnings.length < MAX_REPORTED_ERRORS && kept.delete(r.debtorDocument)) warnings.push({ index: r.line, field: 'debtor_document', message: SHARED_DEBTOR_KEPT });
-		}
+		// The importer's warnings; its `line` is the item's index here.
+		for (const w of keptWarnings(chunk, c.kept, MAX_REPORTED_ERRORS - warnings.length)) warnings.push({ index: w.line, field: w.column, message: w.message });
 	}
 	if (counts.contactsChanged > 0) await jobs.enqueue(tx, 'deliver-messages', {}, { jobKey: 'deliver-messages' });
 	const result: BatchResult = {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
-import { isValidDdd, maskEmail, maskPhone } from '../../format/contact';
+import { isValidDdd, maskEmail, maskPhone, MOBILE_E164_PATTERN } from '../../format/contact';
 
 /**
  * What the portal shows for a document it does not know: a masked destination drawn the way the
@@ -46,10 +46,10 @@ export function mixOf(db: DbOrTx, agencyId: string): Promise<Mix> {
 async function measure(db: DbOrTx, agencyId: string): Promise<Mix> {
 	// What requestCode's contactOf picks: a mobile first, else the e-mail.
 	const rows = await db.execute<{ ddd: string | null; email: string | null }>(sql`
-		select case when phone ~ '^\\+55[1-9][0-9]9[0-9]{8}$' then substr(phone, 4, 2) end as ddd,
-			case when phone ~ '^\\+55[1-9][0-9]9[0-9]{8}$' then null else email end as email
+		select case when phone ~ ${MOBILE_E164_PATTERN} then substr(phone, 4, 2) end as ddd,
+			case when phone ~ ${MOBILE_E164_PATTERN} then null else email end as email
 		from (select phone, email from debtors where agency_id = ${agencyId}::uuid and anonymized_at is null limit ${SAMPLE}) s
-		where phone ~ '^\\+55[1-9][0-9]9[0-9]{8}$' or email is not null`);
+		where phone ~ ${MOBILE_E164_PATTERN} or email is not null`);
 	const ddds = rows.filter((r) => r.ddd && isValidDdd(r.ddd)).map((r) => Number(r.ddd));
 	const emails = rows.filter((r) => r.email).map((r) => maskEmail(r.email!));
 	if (ddds.length + emails.length === 0) return FALLBACK;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Tx } from '../db/client';
 import * as audit from '../audit';
 import * as jobs from '../jobs';
+import * as messaging from '../messaging';
 import { can } from '../staff/roles';
 import { isMobileE164, isValidEmail, maskEmail, maskPhone, normalizePhoneBR } from '../../format/contact';
 import { debtorInReach, type Who } from './scope';
@@ -78,10 +79,10 @@ export async function updateContacts(tx: Tx, who: Who & Pick<StaffPrincipal, 'ro
 	const name = c?.display_name ?? 'Portal de negociação';
 	const notices: { channel: 'sms' | 'email'; to: string; text: string }[] = [];
 	if (debtor.phone && debtor.phone !== next.phone && isMobileE164(debtor.phone)) {
-		notices.push({ channel: 'sms', to: debtor.phone, text: `${name}: o telefone cadastrado para você no portal de negociação foi trocado por outro número. Se você não pediu esta troca, fale com ${name} pelos canais oficiais.` });
+		notices.push({ channel: 'sms', to: debtor.phone, text: messaging.contactChanged('sms', name) });
 	}
 	if (debtor.email && debtor.email !== next.email) {
-		notices.push({ channel: 'email', to: debtor.email, text: `${name}: o e-mail cadastrado para você no portal de negociação foi trocado por outro endereço. Se você não pediu esta troca, fale com ${name} pelos canais oficiais.` });
+		notices.push({ channel: 'email', to: debtor.email, text: messaging.contactChanged('email', name) });
 	}
 	for (const m of notices) {
 		await tx.execute(sql`insert into outbox (agency_id, creditor_id, channel, "to", text) values (${debtor.agencyId}, ${sender}::uuid, ${m.channel}, ${m.to}, ${m.text})`);

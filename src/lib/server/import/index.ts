@@ -5,8 +5,10 @@ import type { Db, Tx } from '../db/client';
 import * as audit from '../audit';
 import * as access from '../access';
 import * as jobs from '../jobs';
+import * as messaging from '../messaging';
 import { todayInSaoPaulo } from '../../format/dates';
 import { normalizeDocument } from '../../format/document';
+import { MOBILE_E164_PATTERN } from '../../format/contact';
 import { CsvError, openCsv, type CsvFile, type CsvSource } from './csv';
 import { isBlankRow, mapHeader, validateRow, type ImportRecord, type RowError } from './rows';
 
@@ -121,7 +123,7 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 		inserted: 0,
 		updated: 0,
 		skipped: 0,
-		debtors: { inserted: 0, updated: 0, kept: 0, sharedUpdated: 0, contactsChanged: 0 },
+		debtors: noDebtors(),
 		errors: [],
 		warnings: [],
 		ok: false,
@@ -141,7 +143,7 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 		report.errors.unshift({ line, column, message });
 		report.ok = false;
 		report.inserted = report.updated = report.skipped = 0;
-		report.debtors = { inserted: 0, updated: 0, kept: 0, sharedUpdated: 0, contactsChanged: 0 };
+		report.debtors = noDebtors();
 		report.warnings = [];
 		return finish();
 	};
@@ -265,13 +267,7 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 		report.debtors.sharedUpdated += c.sharedChanged.length;
 		report.debtors.contactsChanged += c.contactsChanged;
 		if (sharedChanged.length < MAX_REPORTED_ERRORS) sharedChanged.push(...c.sharedChanged.slice(0, MAX_REPORTED_ERRORS - sharedChanged.length));
-		if (c.kept.length > 0 && report.warnings.length < MAX_REPORTED_ERRORS) {
-			const kept = new Set(c.kept);
-			for (const r of rows) {
-				if (report.warnings.length >= MAX_REPORTED_ERRORS) break;
-				if (kept.delete(r.debtorDocument)) report.warnings.push({ line: r.line, column: 'debtor_document', message: SHARED_DEBTOR_KEPT });
-			}
-		}
+		report.warnings.push(...keptWarnings(rows, c.kept, MAX_REPORTED_ERRORS - report.warnings.length));
 	};
 	const writeOptions: WriteOptions = { agencyWide: input.updateShared === true };
 
@@ -335,7 +331,7 @@ export async function importCsv(db: Db, input: ImportInput): Promise<ImportRepor
 	if (!report.ok) {
 		// Nothing was (or would be) written: say so in the counts.
 		report.inserted = report.updated = report.skipped = 0;
-		report.debtors = { inserted: 0, updated: 0, kept: 0, sharedUpdated: 0, contactsChanged: 0 };
+		report.debtors = noDebtors();
 		report.warnings = [];
 	}
 	return finish();
@@ -442,12 +438,12 @@ export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: Wr
 			join v on v.document = up.document
 			join creditors c on c.id = v.creditor_id
 			cross join lateral (values
-				('sms', prev.phone, up.phone, c.display_name || ': o telefone cadastrado para você no portal de negociação foi trocado por outro número. Se você não pediu esta troca, fale com ' || c.display_name || ' pelos canais oficiais.'),
-				('email', prev.email, up.email, c.display_name || ': o e-mail cadastrado para você no portal de negociação foi trocado por outro endereço. Se você não pediu esta troca, fale com ' || c.display_name || ' pelos canais oficiais.')
+				('sms', prev.phone, up.phone, replace(${messaging.CONTACT_CHANGED.sms}, '{credor}', c.display_name)),
+				('email', prev.email, up.email, replace(${messaging.CONTACT_CHANGED.email}, '{credor}', c.display_name))
 			) m(channel, old, new, text)
 			where not up.inserted and m.old is not null and m.old is distinct from m.new
 				-- A landline receives no SMS.
-				and (m.channel <> 'sms' or m.old ~ ${MOBILE_E164})
+				and (m.channel <> 'sms' or m.old ~ ${MOBILE_E164_PATTERN})
 			returning 1
 		)
 		select (select count(*) from up where inserted)::int as inserted,
@@ -489,11 +485,23 @@ export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: Wr
 	};
 }
 
+const noDebtors = (): ImportReport['debtors'] => ({ inserted: 0, updated: 0, kept: 0, sharedUpdated: 0, contactsChanged: 0 });
+
+/** One warning per debtor kept (at the first row of theirs), at most `limit`. */
+export function keptWarnings(rows: Row[], kept: string[], limit: number): RowError[] {
+	const out: RowError[] = [];
+	if (kept.length === 0 || limit <= 0) return out;
+	const left = new Set(kept);
+	for (const r of rows) {
+		if (out.length >= limit) break;
+		if (left.delete(r.debtorDocument)) out.push({ line: r.line, column: 'debtor_document', message: SHARED_DEBTOR_KEPT });
+	}
+	return out;
+}
+
 export const SHARED_DEBTOR_KEPT =
 	'Este devedor também deve a outro credor da assessoria: nome e contatos ficam como estavam (só a administração da assessoria pode alterá-los); a dívida é gravada.';
 
-// What requestCode counts as a mobile (E.164, DDD, 9 digits starting with 9).
-const MOBILE_E164 = '^\\+55[1-9][0-9]9[0-9]{8}$';
 
 /** Whether the stored debtor `t` differs from the incoming `v` (a blank phone or e-mail keeps the stored one). */
 function changes(t: SQL, v: SQL): SQL {
@@ -508,7 +516,7 @@ async function planBatch(db: Db, agencyId: string, rows: Row[], opts: WriteOptio
 		with p as (
 			select v.document, t.id, t.id is not null and ${changes(sql`t`, sql`v`)} as differs,
 				t.id is null or ${access.debtorWritable(sql`v.creditor_id`, sql`t.id`)} as sole,
-				t.id is not null and ((t.phone is not null and t.phone ~ ${MOBILE_E164} and v.phone is distinct from t.phone and v.phone is not null)
+				t.id is not null and ((t.phone is not null and t.phone ~ ${MOBILE_E164_PATTERN} and v.phone is distinct from t.phone and v.phone is not null)
 					or (t.email is not null and v.email is distinct from t.email and v.email is not null)) as contact_changes
 			from ${debtorsTable(debtorsOf(rows))}
 			left join lateral (select * from debtors where agency_id = ${agencyId}::uuid and document = v.document limit 1) t on true

@@ -70,3 +70,17 @@ async function send(db: DbOrTx, row: { id: string; channel: Channel; to: string;
 		.set(result.ok ? { status: 'sent', sentAt: new Date() } : { status: 'failed' })
 		.where(eq(outbox.id, row.id));
 }
+
+/**
+ * What an old phone or e-mail is told when a debtor's contact changes: that it changed, naming the
+ * creditor, without amounts and without the new contact. `{credor}` stands for the creditor's name
+ * (SQL writers fill it with `replace`).
+ */
+export const CONTACT_CHANGED = {
+	sms: '{credor}: o telefone cadastrado para você no portal de negociação foi trocado por outro número. Se você não pediu esta troca, fale com {credor} pelos canais oficiais.',
+	email: '{credor}: o e-mail cadastrado para você no portal de negociação foi trocado por outro endereço. Se você não pediu esta troca, fale com {credor} pelos canais oficiais.'
+} as const;
+
+export function contactChanged(channel: 'sms' | 'email', creditorName: string): string {
+	return CONTACT_CHANGED[channel].replaceAll('{credor}', creditorName);
+}
