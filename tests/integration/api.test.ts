@@ -379,6 +379,23 @@ describe('POST /api/v1/debts:batch', () => {
 		expect((await post(BATCH, keyA, { items: [item('ATOM-3', d)] }, { query: '?atomic=sim' })).status).toBe(400);
 	});
 
+	it('a principal above R$ 99.999.999,99 (2^53−1, 10^15, one cent over) is refused per item and nothing is written', async () => {
+		const d = generateCpf(Math.random);
+		const res = await post(BATCH, keyA, {
+			items: [
+				item('HUGE-1', d, { principal_cents: Number.MAX_SAFE_INTEGER }),
+				item('HUGE-2', d, { principal_cents: 10 ** 15 }),
+				item('HUGE-3', d, { principal_cents: 9_999_999_999 + 1 }),
+				item('HUGE-4', d, { principal_cents: 9_999_999_999 })
+			]
+		});
+		expect(res.status).toBe(200);
+		const message = 'O valor principal passa de R$ 99.999.999,99 (9999999999 centavos), o maior que um boleto comporta.';
+		expect(res.body.errors).toEqual([0, 1, 2].map((index) => ({ index, field: 'principal_cents', message })));
+		const stored = await db().select().from(debts).where(and(eq(debts.creditorId, A.id), inArray(debts.externalId, ['HUGE-1', 'HUGE-2', 'HUGE-3', 'HUGE-4'])));
+		expect(stored.map((x) => [x.externalId, x.principalCents])).toEqual([['HUGE-4', 9_999_999_999]]);
+	});
+
 	it('10,001 items are refused as a whole with 413, and a malformed body with 400, 415 or 422', async () => {
 		const d = generateCpf(Math.random);
 		const many = Array.from({ length: 10_001 }, (_, i) => item(`BIG-${i}`, d));

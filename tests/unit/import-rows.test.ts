@@ -86,6 +86,7 @@ describe('a good row', () => {
 		expect(check({ due_date: '5/3/2025' }).ok && check({ due_date: '5/3/2025' })).toMatchObject({ record: { dueDate: '2025-03-05' } });
 		expect(check({ principal: 'R$ 1.234,56' })).toMatchObject({ ok: true, record: { principalCents: 123456 } });
 		expect(check({ principal: '80' })).toMatchObject({ ok: true, record: { principalCents: 8000 } });
+		expect(check({ principal: '99.999.999,99' })).toMatchObject({ ok: true, record: { principalCents: 9_999_999_999 } });
 	});
 
 	it('accepts a company debtor with a CNPJ, alphanumeric too (IN RFB 2.229/2024)', () => {
@@ -141,6 +142,8 @@ describe('a bad row', () => {
 		['principal', '0,00', /maior que zero/],
 		['principal', '1,234', /Valor inválido/],
 		['principal', '12,345', /Valor inválido/],
+		['principal', '100.000.000,00', /acima de R\$ 99\.999\.999,99, o maior que um boleto comporta/],
+		['principal', '90071992547409,91', /acima de R\$ 99\.999\.999,99/],
 		['late_fee_percent', 'dois', /Multa: percentual inválido/],
 		['late_fee_percent', '2,555', /Multa: percentual inválido/],
 		['interest_monthly_percent', '150', /acima de 100%/],

@@ -484,6 +484,40 @@ describe('offer rules', () => {
 		expect(six.cetYearly).toBeCloseTo(Math.pow(1 + six.cetMonthly!, 12) - 1, 12);
 	});
 
+	it('offers nothing whose total passes R$ 99.999.999,99, the most one boleto carries', () => {
+		// R$ 99.999.999,99 a year late: 2% fee and about 12% interest take it past the cap; only
+		// plans whose discount brings them back under it remain, and cash (30% off) still fits.
+		const policy = policyWith((p) => (p.bands[0].installmentInterestMonthlyPercent = 0));
+		const args = { debts: [debt('a', 9_999_999_999, '2025-01-01', 200, 100)], policy, today: '2026-01-01' };
+		const set = offersFor(args);
+		expect(set.updatedTotalCents).toBeGreaterThan(9_999_999_999);
+		for (const o of [...set.plans, ...(findOffer(set, 'cash', 1) ? [set.cash] : [])]) expect(o.totalCents).toBeLessThanOrEqual(9_999_999_999);
+		// No discount at all: nothing fits, and the server check refuses cash too.
+		const none = policyWith((p) => {
+			for (const b of p.bands) b.cashDiscountMaxPercent = b.installmentDiscountMaxPercent = b.installmentInterestMonthlyPercent = 0;
+		});
+		const over = offersFor({ ...args, policy: none });
+		expect(over.plans).toEqual([]);
+		expect(findOffer(over, 'cash', 1)).toBeNull();
+		const checked = validateChoice({ ...args, policy: none, kind: 'cash', count: 1, firstDueDate: over.firstDueDate });
+		expect(checked.ok).toBe(false);
+	});
+
+	it('every offer it makes fits one slip, for any debts up to the principal cap', () => {
+		fc.assert(
+			fc.property(
+				fc.array(fc.integer({ min: 1, max: 9_999_999_999 }), { minLength: 1, maxLength: 3 }),
+				fc.integer({ min: 0, max: 3650 }),
+				(principals, days) => {
+					const today = '2026-06-01';
+					const set = offersFor({ debts: principals.map((c, i) => debt(String(i), c, addDays(today, -days), 200, 1000)), policy: policyToJsonExample, today });
+					for (const o of set.plans) expect(o.totalCents).toBeLessThanOrEqual(9_999_999_999);
+					if (findOffer(set, 'cash', 1)) expect(set.cash.totalCents).toBeLessThanOrEqual(9_999_999_999);
+				}
+			)
+		);
+	});
+
 	it('refuses to make offers without debts', () => {
 		expect(() => offersFor({ debts: [], policy: policyToJsonExample, today: '2026-01-01' })).toThrow();
 	});

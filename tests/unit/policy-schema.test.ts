@@ -46,6 +46,13 @@ describe('creditor policy', () => {
 		).toEqual([]);
 	});
 
+	it('keeps the minimum installment within one boleto (R$ 99.999.999,99)', () => {
+		expect(messages(withChanges((p) => (p.bands[0].minInstallmentCents = 9_999_999_999)))).toEqual([]);
+		expect(messages(withChanges((p) => (p.bands[0].minInstallmentCents = 10 ** 15)))).toEqual([
+			'A parcela mínima não pode passar de R$ 99.999.999,99 (9999999999 centavos), o maior valor de um boleto.'
+		]);
+	});
+
 	it('rejects overlapping bands', () => {
 		const result = messages(withChanges((p) => (p.bands[1].minDaysPastDue = 150)));
 		expect(result).toEqual(['As faixas 1 e 2 se sobrepõem: a faixa 2 deve começar em 181 dias.']);

@@ -1,5 +1,16 @@
 /** Brazilian real amounts. Money is always integer cents; percentages are basis points. */
 
+/**
+ * The largest amount the portal charges in one slip, R$ 99.999.999,99: a boleto's barcode has ten
+ * digits for the value (a Pix amount allows more). Every debt's principal, updated value, agreement
+ * total and installment stays at or below it: the schema, the importer, the API and the policy
+ * refuse more, and the offer engine offers nothing above it.
+ */
+export const MAX_AMOUNT_CENTS = 9_999_999_999;
+
+/** `R$ 99.999.999,99`, for messages. */
+export const MAX_AMOUNT_TEXT = 'R$ 99.999.999,99';
+
 function groupThousands(digits: string): string {
 	return digits.replace(/\B(?=(\d{3})+(?!\d))/g, '.');
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_AMOUNT_CENTS, MAX_AMOUNT_TEXT } from '../format/money';
 
 /**
  * The JSON API v1: every request and response body, as zod schemas. The server parses requests
@@ -49,7 +50,9 @@ export const debtItemSchema = named(
 			due_date: z.string().describe('Vencimento, AAAA-MM-DD (também aceita DD/MM/AAAA); não pode estar no futuro.'),
 			principal_cents: z
 				.int({ error: (issue) => (issue.input === undefined ? 'Campo obrigatório.' : 'Informe o valor em centavos, um número inteiro (123456 = R$ 1.234,56).') })
-				.min(1, { error: 'O valor principal deve ser maior que zero (em centavos).' }).describe('Valor principal em centavos, maior que zero.'),
+				.min(1, { error: 'O valor principal deve ser maior que zero (em centavos).' })
+				.max(MAX_AMOUNT_CENTS, { error: `O valor principal passa de ${MAX_AMOUNT_TEXT} (${MAX_AMOUNT_CENTS} centavos), o maior que um boleto comporta.` })
+				.describe(`Valor principal em centavos, de 1 a ${MAX_AMOUNT_CENTS} (${MAX_AMOUNT_TEXT}, o maior valor de um boleto).`),
 			late_fee_percent: z
 				.number()
 				.nullable()

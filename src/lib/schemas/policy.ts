@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_AMOUNT_CENTS, MAX_AMOUNT_TEXT } from '../format/money';
 
 /**
  * The offer policy a creditor writes (JSON, versioned in the database). Percentages are decimal
@@ -58,7 +59,7 @@ const bandSchema = strict({
 	}),
 	minInstallmentCents: wholeNumber('Parcela mínima (minInstallmentCents, em centavos)')
 		.min(0, 'A parcela mínima não pode ser negativa.')
-		.max(Number.MAX_SAFE_INTEGER, 'Parcela mínima grande demais.'),
+		.max(MAX_AMOUNT_CENTS, `A parcela mínima não pode passar de ${MAX_AMOUNT_TEXT} (${MAX_AMOUNT_CENTS} centavos), o maior valor de um boleto.`),
 	minEntryPercent: percent('Entrada mínima'),
 	installmentInterestMonthlyPercent: percent('Juros mensais do parcelamento'),
 	installmentDiscountMaxPercent: percent('Desconto máximo no parcelamento')

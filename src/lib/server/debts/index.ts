@@ -3,6 +3,7 @@ import { preparedQuery, type DbOrTx } from '../db/client';
 import * as tenancy from '../tenancy';
 import { creditors, debts, policies } from '../db/schema';
 import { updatedValueUnderPolicy, type ValueBreakdown } from './updated-value';
+import { MAX_AMOUNT_CENTS } from '../../format/money';
 
 export type DebtRow = typeof debts.$inferSelect;
 
@@ -13,7 +14,12 @@ export type DebtView = {
 	dueDate: string;
 	status: DebtRow['status'];
 	creditor: { id: string; displayName: string; legalName: string; cnpj: string; slug: string };
-	value: ValueBreakdown;
+	/**
+	 * `null` when this debt cannot be valued or charged in the portal (its updated value passes
+	 * MAX_AMOUNT_CENTS, or its data cannot be computed): its card says so and it cannot be picked;
+	 * the rest of the page is unaffected.
+	 */
+	value: ValueBreakdown | null;
 };
 
 // The debts page runs it on every view: built once. The newest policy's id comes along; its
@@ -54,7 +60,6 @@ export async function forDebtor(db: DbOrTx, agencyId: string, debtorId: string, 
 	for (const { debt, creditor, policyId } of rows) {
 		// Debts of a creditor without a policy cannot be valued or negotiated in the portal yet.
 		if (!policyId) continue;
-		const policy = await tenancy.policyById(db, policyId);
 		views.push({
 			id: debt.id,
 			externalId: debt.externalId,
@@ -62,8 +67,19 @@ export async function forDebtor(db: DbOrTx, agencyId: string, debtorId: string, 
 			dueDate: debt.dueDate,
 			status: debt.status,
 			creditor,
-			value: updatedValueUnderPolicy(debt, policy, today)
+			value: await valueOrNull(db, debt, policyId, today)
 		});
 	}
 	return views;
+}
+
+async function valueOrNull(db: DbOrTx, debt: DebtRow, policyId: string, today: string): Promise<ValueBreakdown | null> {
+	try {
+		const value = updatedValueUnderPolicy(debt, await tenancy.policyById(db, policyId), today);
+		return value.totalCents <= MAX_AMOUNT_CENTS ? value : null;
+	} catch (error) {
+		// A stored policy or debt the code cannot value: the card degrades; the log says why.
+		console.error(JSON.stringify({ type: 'error', what: 'debt-value', debtId: debt.id, error: String((error as Error)?.stack ?? error) }));
+		return null;
+	}
 }

@@ -1,5 +1,5 @@
 import { documentError, isValidCnpj, normalizeDocument } from '../../format/document';
-import { formatPercent, parseAmountToCents } from '../../format/money';
+import { formatPercent, MAX_AMOUNT_CENTS, MAX_AMOUNT_TEXT, parseAmountToCents } from '../../format/money';
 import { formatDateBR, parseDateInput } from '../../format/dates';
 import { isValidEmail, normalizePhoneBR, UFS } from '../../format/contact';
 
@@ -181,6 +181,7 @@ export function validateRow(
 	if (!principalRaw) fail('principal', 'Informe o valor principal (por exemplo 1.234,56).');
 	else if (principalCents === null) fail('principal', `Valor inválido: "${clip(principalRaw)}". Use 1.234,56 ou 1234.56, sem sinal negativo.`);
 	else if (principalCents <= 0) fail('principal', 'O valor principal deve ser maior que zero.');
+	else if (principalCents > MAX_AMOUNT_CENTS) fail('principal', `Valor acima de ${MAX_AMOUNT_TEXT}, o maior que um boleto comporta. Divida a dívida em contratos menores ou fale com o suporte.`);
 
 	const lateFeeBp = percentColumn(get('late_fee_percent'), 'late_fee_percent', 'Multa', errors, line);
 	if (lateFeeBp !== null && lateFeeBp > CONSUMER_LATE_FEE_MAX_BP && (ctx.isConsumer?.(creditorCnpj) ?? true)) {

@@ -4,7 +4,7 @@
  * the server can recompute and check any plan a browser sends back.
  */
 import { addDays, addMonths, daysBetween, formatDateBR, isIsoDate } from '../../format/dates';
-import { formatBRL } from '../../format/money';
+import { formatBRL, MAX_AMOUNT_CENTS, MAX_AMOUNT_TEXT } from '../../format/money';
 import { percentToBp, type Policy, type PolicyBand } from '../../schemas/policy';
 import { updatedValueUnderPolicy, type ValueBreakdown } from '../debts/updated-value';
 import { annualFromMonthly, effectiveMonthlyRate, pricePayment, splitInstallments } from './plan';
@@ -59,8 +59,12 @@ export interface OfferSet {
 	band: PolicyBand;
 	firstDueWindow: { min: string; max: string };
 	firstDueDate: string;
+	/** Offered only when `totalCents` ≤ MAX_AMOUNT_CENTS (`findOffer` and `fits` check). */
 	cash: Offer;
-	/** Ascending by count; counts whose payments would fall below the policy minimum are left out. */
+	/**
+	 * Ascending by count; counts whose payments would fall below the policy minimum, or whose total
+	 * would pass MAX_AMOUNT_CENTS, are left out.
+	 */
 	plans: Offer[];
 }
 
@@ -155,6 +159,8 @@ function installmentOffer(
 
 	const smallest = Math.min(entryCents, ...remaining);
 	if (smallest <= 0 || smallest < band.minInstallmentCents) return null;
+	// An agreement's total fits one slip (see MAX_AMOUNT_CENTS), so its installments do too.
+	if (baseCents + interestCents > MAX_AMOUNT_CENTS) return null;
 
 	const amounts = [entryCents, ...remaining];
 	const installments: ScheduledPayment[] = amounts.map((amountCents, k) => ({
@@ -221,8 +227,13 @@ export function offersFor({ debts, policy, today, firstDueDate }: OffersInput): 
 	};
 }
 
+/** Whether any offer of the set can be agreed: the cash total fits one slip (plans are filtered already). */
+export function fits(set: OfferSet): boolean {
+	return set.cash.totalCents <= MAX_AMOUNT_CENTS;
+}
+
 export function findOffer(set: OfferSet, kind: OfferKind, count: number): Offer | null {
-	if (kind === 'cash') return count === 1 ? set.cash : null;
+	if (kind === 'cash') return count === 1 && fits(set) ? set.cash : null;
 	if (kind === 'installments') return set.plans.find((p) => p.count === count) ?? null;
 	return null;
 }
@@ -253,6 +264,7 @@ export function validateChoice({ debts, policy, today, kind, count, firstDueDate
 		};
 	}
 	const set = offersFor({ debts, policy, today, firstDueDate });
+	if (!fits(set)) return { ok: false, message: `O valor destas dívidas juntas passa de ${MAX_AMOUNT_TEXT}, o maior que um boleto ou Pix do portal comporta.` };
 	const offer = findOffer(set, kind, count);
 	if (!offer) return { ok: false, message: 'Esse número de parcelas não está disponível para esta dívida.' };
 	if (

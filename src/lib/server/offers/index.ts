@@ -2,7 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { preparedQuery, type DbOrTx } from '../db/client';
 import { creditors, debts, policies } from '../db/schema';
 import * as tenancy from '../tenancy';
-import { offersFor, type OfferSet } from './engine';
+import { fits, offersFor, type OfferSet } from './engine';
+import { MAX_AMOUNT_TEXT } from '../../format/money';
 
 export type Selection =
 	| { ok: true; dateRefused: boolean; breakToleranceDays: number; creditor: typeof creditors.$inferSelect; set: OfferSet; policyVersion: number; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
@@ -66,6 +67,12 @@ export async function forSelection(
 		today: input.today
 	};
 	let set = offersFor(base);
+	if (!fits(set)) {
+		return {
+			ok: false,
+			message: `O valor destas dívidas juntas passa de ${MAX_AMOUNT_TEXT}, o maior que um boleto ou Pix do portal comporta. Escolha menos dívidas de uma vez ou fale com ${creditor.displayName}.`
+		};
+	}
 	let dateRefused = false;
 	if (input.firstDueDate && input.firstDueDate !== set.firstDueDate) {
 		const { min, max } = set.firstDueWindow;

@@ -9,6 +9,8 @@
  * Barcode (44): bank(3) currency(1) DV(1) factor(4) value(10) free field(25).
  */
 
+import { MAX_AMOUNT_CENTS } from '../../../format/money';
+
 const DAY_MS = 86_400_000;
 // FEBRABAN: factor 0 is 1997-10-07 (the base date); 1000 was 2000-07-03.
 const FACTOR_BASE_UTC = Date.UTC(1997, 9, 7);
@@ -17,7 +19,6 @@ const FACTOR_BASE_UTC = Date.UTC(1997, 9, 7);
 const FACTOR_CYCLE = 9000;
 const FACTOR_MIN = 1000;
 const FACTOR_MAX = 9999;
-const MAX_AMOUNT_CENTS = 9_999_999_999; // 10 digits: R$ 99.999.999,99
 const CURRENCY_BRL = '9';
 
 function isoToDays(isoDate: string): number {

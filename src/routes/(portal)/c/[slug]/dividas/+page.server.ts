@@ -11,7 +11,7 @@ export const load = async ({ locals }) => {
 	for (const d of all.filter((x) => x.status === 'open')) {
 		const g = groups.get(d.creditor.id) ?? { creditor: d.creditor, debts: [], totalCents: 0 };
 		g.debts.push(d);
-		g.totalCents += d.value.totalCents;
+		g.totalCents += d.value?.totalCents ?? 0;
 		groups.set(d.creditor.id, g);
 	}
 	return {

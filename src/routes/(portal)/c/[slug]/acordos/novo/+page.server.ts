@@ -27,6 +27,17 @@ function readChoice(params: URLSearchParams | FormData) {
 	});
 }
 
+const CENTS = /^\d{1,13}$/;
+
+function readExpected(form: FormData): { totalCents: number; installments: number[] } | null {
+	const total = form.get('total');
+	const values = form.get('valores');
+	if (typeof total !== 'string' || typeof values !== 'string' || !CENTS.test(total)) return null;
+	const installments = values.split(',');
+	if (installments.length > 60 || !installments.every((v) => CENTS.test(v))) return null;
+	return { totalCents: Number(total), installments: installments.map(Number) };
+}
+
 export const load = async ({ locals, url }) => {
 	const { debtor } = requireDebtor(locals);
 	const choice = readChoice(url.searchParams);
@@ -62,11 +73,10 @@ export const actions = {
 		const choice = readChoice(form);
 		if (!choice.success) return fail(400, { message: choice.error.issues[0].message });
 		if (form.get('aceite') !== 'sim') return fail(400, { message: 'Para continuar, marque que leu e concorda com os termos.' });
-		const expectedTotal = Number(form.get('total'));
-		const expectedInstallments = String(form.get('valores') ?? '')
-			.split(',')
-			.filter(Boolean)
-			.map(Number);
+		// What the debtor saw: the server recomputes the offer and refuses any difference, so both
+		// must be there and be whole cents (no value seen, no agreement).
+		const expected = readExpected(form);
+		if (!expected) return fail(400, { message: 'Não conseguimos confirmar os valores que você viu. Volte às ofertas e escolha a condição de novo.' });
 		const c = choice.data;
 		const result = await db().transaction((tx) =>
 			agreements.accept(tx, {
@@ -75,7 +85,7 @@ export const actions = {
 				kind: c.tipo,
 				count: c.parcelas,
 				firstDueDate: c.vencimento,
-				expected: Number.isFinite(expectedTotal) ? { totalCents: expectedTotal, installments: expectedInstallments } : undefined,
+				expected,
 				ip: getClientAddress(),
 				today: todayInSaoPaulo()
 			})
