@@ -1,7 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
-import { eq } from 'drizzle-orm';
+import fs from 'node:fs';
+import { eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
-import { agreements, debts } from '../../src/lib/server/db/schema';
+import { agreements, debts, policies } from '../../src/lib/server/db/schema';
+import { DEFAULT_POLICY, policySchema } from '../../src/lib/schemas/policy';
 import { createSession, generateSessionToken, SESSION_COOKIE } from '../../src/lib/server/auth/session';
 import * as offers from '../../src/lib/server/offers';
 import { todayInSaoPaulo } from '../../src/lib/format/dates';
@@ -115,5 +117,21 @@ describe('the accept action', () => {
 		const ok = await post(`/c/${w.creditor.slug}/acordos/novo`, { ...base, ...good });
 		expect(ok.status).toBe(303);
 		expect(await db().select().from(agreements).where(eq(agreements.debtorId, w.debtor.id))).toHaveLength(1);
+	});
+});
+
+describe('a policy stored before the cap', () => {
+	it('with a minimum installment past R$ 99.999.999,99 is brought to the cap by migration 0008, and parses again', async () => {
+		const body = structuredClone(DEFAULT_POLICY);
+		body.bands[0].minInstallmentCents = 10 ** 15;
+		const c = await factory.creditor(w.agency.id);
+		await db().insert(policies).values({ creditorId: c.id, version: 2, body });
+		expect(policySchema.safeParse(body).success).toBe(false);
+		await db().execute(sql.raw(fs.readFileSync('drizzle/0008_policy_amount_cap.sql', 'utf8')));
+		const [stored] = await db().select().from(policies).where(eq(policies.creditorId, c.id)).orderBy(policies.version).offset(1);
+		const parsed = policySchema.parse(stored.body);
+		expect(parsed.bands.map((b) => b.minInstallmentCents)).toEqual(DEFAULT_POLICY.bands.map((b, i) => (i === 0 ? 9_999_999_999 : b.minInstallmentCents)));
+		// Everything else is as it was.
+		expect({ ...parsed, bands: parsed.bands.slice(1) }).toEqual({ ...DEFAULT_POLICY, bands: DEFAULT_POLICY.bands.slice(1) });
 	});
 });
