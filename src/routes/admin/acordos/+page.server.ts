@@ -12,7 +12,7 @@ const codeSchema = z
 	.transform((c) => `AC-${c.replace(/^AC-?/, '').replace('-', '').replace(/^(.{4})/, '$1-')}`);
 
 /** Find an agreement by its code (the one the debtor reads out on the phone). */
-export const load = async ({ locals, url }) => {
+export const load = async ({ url }) => {
 	const me = requireStaff('read');
 	const raw = url.searchParams.get('codigo');
 	if (raw === null || raw.trim() === '') return { codigo: '', message: null };

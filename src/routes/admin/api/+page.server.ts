@@ -6,7 +6,7 @@ import { creditorsInReach } from '$lib/server/tenancy/creditors';
 import * as apiKeys from '$lib/server/api/keys';
 import { apiKeyCreateSchema } from '$lib/schemas/api';
 
-export const load = async ({ locals, url }) => {
+export const load = async ({ url }) => {
 	const me = requireStaff('manage_api_keys');
 	const [creditors, keys] = await Promise.all([creditorsInReach(db(), me), apiKeys.listForStaff(db(), me)]);
 	return {
@@ -27,7 +27,7 @@ export const load = async ({ locals, url }) => {
 };
 
 export const actions = {
-	criar: async ({ locals, request, url }) => {
+	criar: async ({ request }) => {
 		const me = requireStaff('manage_api_keys');
 		const form = Object.fromEntries(await request.formData());
 		const parsed = apiKeyCreateSchema.safeParse(form);

@@ -3,7 +3,7 @@ import { requireStaff } from '$lib/server/guards';
 import * as auditQuery from '$lib/server/audit/query';
 import { parseDateInput } from '$lib/format/dates';
 
-export const load = async ({ locals, url }) => {
+export const load = async ({ url }) => {
 	const me = requireStaff('read_audit');
 	const q = url.searchParams;
 	const filter = {

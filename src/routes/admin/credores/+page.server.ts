@@ -3,7 +3,7 @@ import { requireStaff } from '$lib/server/guards';
 import { can } from '$lib/server/staff';
 import * as creditors from '$lib/server/tenancy/creditors';
 
-export const load = async ({ locals, url }) => {
+export const load = async () => {
 	const me = requireStaff('read');
 	return {
 		creditors: await creditors.listInReach(db(), me),

@@ -4,7 +4,7 @@ import { can } from '$lib/server/staff';
 import { creditorsInReach } from '$lib/server/tenancy/creditors';
 import * as uploads from '$lib/server/uploads';
 
-export const load = async ({ locals, url }) => {
+export const load = async () => {
 	const me = requireStaff('read');
 	const [creditors, history] = await Promise.all([creditorsInReach(db(), me), uploads.list(db(), me)]);
 	return {

@@ -4,7 +4,7 @@ import { requireStaff } from '$lib/server/guards';
 import { creditorsInReach } from '$lib/server/tenancy/creditors';
 import * as kpis from '$lib/server/kpis';
 
-export const load = async ({ locals, url }) => {
+export const load = async ({ url }) => {
 	const me = requireStaff('read');
 	const q = url.searchParams;
 	const asked = kpis.parsePeriod(q.get('de'), q.get('ate'));

@@ -9,7 +9,7 @@ import type { Tx } from '$lib/server/db/client';
 import type { StaffPrincipal } from '$lib/server/staff';
 import type { RequestEvent } from './$types';
 
-export const load = async ({ locals, params, url }) => {
+export const load = async ({ params }) => {
 	const me = requireStaff('read');
 	const found = await backoffice.agreements.view(db(), me, params.code);
 	if (!found) error(404, 'Acordo não encontrado.');

@@ -4,7 +4,7 @@ import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
 import * as staffAuth from '$lib/server/staff';
 
-export const load = async ({ locals, url }) => {
+export const load = async ({ locals }) => {
 	const me = requireStaff('read');
 	if (locals.staff?.hasTotp) return { enabled: true as const };
 	const setup = staffAuth.beginTotp(me.email);
@@ -17,7 +17,7 @@ export const load = async ({ locals, url }) => {
 };
 
 export const actions = {
-	default: async ({ locals, request, url }) => {
+	default: async ({ request }) => {
 		const me = requireStaff('read');
 		const f = await request.formData();
 		const result = await staffAuth.confirmTotp(db(), me, String(f.get('chave') ?? ''), String(f.get('codigo') ?? ''));

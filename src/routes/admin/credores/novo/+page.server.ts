@@ -3,13 +3,13 @@ import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
 import * as creditors from '$lib/server/tenancy/creditors';
 
-export const load = async ({ locals, url }) => {
+export const load = async () => {
 	requireStaff('create_creditor');
 	return {};
 };
 
 export const actions = {
-	default: async ({ request, locals, url, getClientAddress }) => {
+	default: async ({ request, getClientAddress }) => {
 		const me = requireStaff('create_creditor');
 		const input = await creditors.inputFromForm(await request.formData());
 		const result = await db().transaction((tx) =>

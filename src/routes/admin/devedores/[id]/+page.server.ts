@@ -5,7 +5,7 @@ import { requireStaff } from '$lib/server/guards';
 import { can } from '$lib/server/staff';
 import * as backoffice from '$lib/server/backoffice';
 
-export const load = async ({ locals, params, url, getClientAddress }) => {
+export const load = async ({ params, getClientAddress }) => {
 	const me = requireStaff('read');
 	// Opening the page is logged (audit 'debtor.view'): the document is shown unmasked here.
 	const page = await backoffice.debtor.open(db(), me, params.id, { ip: getClientAddress(), withLgpd: can(me, 'lgpd') });
@@ -28,7 +28,7 @@ export const actions = {
 		if (!result.ok) return fail(result.status, { action: 'contato', message: result.message, values });
 		return { action: 'contato', ok: true, message: result.message };
 	},
-	anonimizar: async ({ locals, params, request, url, getClientAddress }) => {
+	anonimizar: async ({ params, request, getClientAddress }) => {
 		const me = requireStaff('lgpd');
 		const parsed = anonymizeSchema.safeParse(Object.fromEntries(await request.formData()));
 		if (!parsed.success) return fail(400, { action: 'anonimizar', message: parsed.error.issues[0].message });

@@ -5,7 +5,7 @@ import { can } from '$lib/server/staff';
 import * as uploads from '$lib/server/uploads';
 import * as importWorker from '$lib/server/uploads/runner';
 
-export const load = async ({ locals, url, params }) => {
+export const load = async ({ params }) => {
 	const me = requireStaff('read');
 	const row = await uploads.get(db(), me, params.id);
 	if (!row) error(404, 'Importação não encontrada.');
@@ -23,7 +23,7 @@ export const load = async ({ locals, url, params }) => {
 };
 
 export const actions = {
-	importar: async ({ locals, url, params, request, getClientAddress }) => {
+	importar: async ({ params, request, getClientAddress }) => {
 		const me = requireStaff('upload_portfolio');
 		const form = await request.formData();
 		const skipInvalid = form.get('soValidas') === 'on';

@@ -11,7 +11,7 @@ const schema = z.object({
 });
 
 /** Starts an upload (name, size, creditor); the browser then sends the pieces. */
-export const POST = async ({ locals, url, request, getClientAddress }) => {
+export const POST = async ({ url, request, getClientAddress }) => {
 	const me = requireStaff('upload_portfolio');
 	const origin = request.headers.get('origin');
 	if (origin && origin !== url.origin) error(403, 'Origem não permitida.');

@@ -4,7 +4,7 @@ import { requireStaff } from '$lib/server/guards';
 import * as kpis from '$lib/server/kpis';
 
 /** Every figure of the dashboard, for the same period and creditor, as CSV for Excel. */
-export const GET = async ({ locals, url }) => {
+export const GET = async ({ url }) => {
 	const me = requireStaff('read');
 	const q = url.searchParams;
 	const asked = kpis.parsePeriod(q.get('de'), q.get('ate'));

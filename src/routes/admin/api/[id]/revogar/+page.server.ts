@@ -3,7 +3,7 @@ import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
 import * as apiKeys from '$lib/server/api/keys';
 
-export const load = async ({ locals, url, params }) => {
+export const load = async ({ params }) => {
 	const me = requireStaff('manage_api_keys');
 	const found = await apiKeys.findForStaff(db(), me, params.id);
 	if (!found) error(404, 'Chave não encontrada.');
@@ -19,7 +19,7 @@ export const load = async ({ locals, url, params }) => {
 };
 
 export const actions = {
-	default: async ({ locals, url, params }) => {
+	default: async ({ params }) => {
 		const me = requireStaff('manage_api_keys');
 		const result = await db().transaction((tx) => apiKeys.revoke(tx, me, params.id));
 		if (!result.ok) error(404, 'Chave não encontrada.');

@@ -9,7 +9,7 @@ import { DEFAULT_POLICY } from '$lib/schemas/policy';
 import { parseAmountToCents } from '$lib/format/money';
 import { isIsoDate, todayInSaoPaulo } from '$lib/format/dates';
 
-export const load = async ({ locals, url, params }) => {
+export const load = async ({ url, params }) => {
 	const me = requireStaff('read');
 	const c = orNotFound(await creditors.findInReach(db(), me, params.id), 'creditor');
 	const history = await policies.history(db(), c.id);
@@ -35,7 +35,7 @@ export const load = async ({ locals, url, params }) => {
 };
 
 export const actions = {
-	publicar: async ({ request, locals, url, params, getClientAddress }) => {
+	publicar: async ({ request, params, getClientAddress }) => {
 		const me = requireStaff('publish_policy');
 		const c = orNotFound(await creditors.findInReach(db(), me, params.id), 'creditor');
 		const form = await request.formData();
@@ -61,7 +61,7 @@ export const actions = {
 	},
 
 	/** The simulator: the offers for one debt under the draft as posted, by the portal's engine. */
-	simular: async ({ request, locals, url, params }) => {
+	simular: async ({ request, params }) => {
 		const me = requireStaff('read');
 		const c = orNotFound(await creditors.findInReach(db(), me, params.id), 'creditor');
 		const form = await request.formData();

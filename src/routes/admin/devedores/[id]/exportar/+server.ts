@@ -4,7 +4,7 @@ import { requireStaff } from '$lib/server/guards';
 import * as backoffice from '$lib/server/backoffice';
 
 /** LGPD: everything held about the debtor, as a JSON download (audited as 'debtor.export'). */
-export const GET = async ({ locals, params, url, getClientAddress }) => {
+export const GET = async ({ params, getClientAddress }) => {
 	const me = requireStaff('lgpd');
 	const data = await backoffice.lgpd.exportDebtor(db(), me, params.id, { ip: getClientAddress() });
 	if (!data) error(404, 'Devedor não encontrado.');

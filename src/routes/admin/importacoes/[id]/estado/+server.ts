@@ -4,7 +4,7 @@ import { requireStaff } from '$lib/server/guards';
 import * as uploads from '$lib/server/uploads';
 
 /** What the progress bar polls every second. */
-export const GET = async ({ locals, url, params }) => {
+export const GET = async ({ params }) => {
 	const me = requireStaff('read');
 	const p = await uploads.progress(db(), me, params.id);
 	if (!p) error(404, 'Importação não encontrada.');

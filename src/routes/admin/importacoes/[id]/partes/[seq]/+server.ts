@@ -5,7 +5,7 @@ import * as uploads from '$lib/server/uploads';
 import * as importWorker from '$lib/server/uploads/runner';
 
 /** One piece of the file (raw bytes, at most PIECE_BYTES): stored as one chunk in PostgreSQL. */
-export const PUT = async ({ locals, url, params, request }) => {
+export const PUT = async ({ url, params, request }) => {
 	const me = requireStaff('upload_portfolio');
 	const origin = request.headers.get('origin');
 	if (origin && origin !== url.origin) error(403, 'Origem não permitida.');
