@@ -407,7 +407,7 @@ export async function lockPortfolio(tx: Tx, agencyId: string): Promise<void> {
 export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: WriteOptions = {}): Promise<Counts> {
 	const agencyWide = opts.agencyWide === true;
 	// `xmax = 0` tells a freshly inserted row from one updated by ON CONFLICT.
-	const [debtors] = await tx.execute<{ inserted: number; updated: number; kept: string[]; shared_changed: string[]; notices: number }>(sql`
+	const [debtors] = await tx.execute<DebtorCounts>(sql`
 		with v as (select * from ${debtorsTable(debtorsOf(rows))}),
 		prev as (
 			select t.id, t.document, t.phone, t.email,
@@ -474,6 +474,12 @@ export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: Wr
 			returning (xmax = 0) as inserted
 		)
 		select (count(*) filter (where inserted))::int as inserted, (count(*) filter (where not inserted))::int as updated from up`);
+	return countsOf(debts, debtors);
+}
+
+type DebtorCounts = { inserted: number; updated: number; kept: string[]; shared_changed: string[]; notices: number };
+
+function countsOf(debts: { inserted: number; updated: number }, debtors: DebtorCounts): Counts {
 	return {
 		inserted: debts.inserted,
 		updated: debts.updated,
@@ -512,7 +518,7 @@ function changes(t: SQL, v: SQL): SQL {
 /** Dry run: what `writeBatch` would do, read-only. */
 async function planBatch(db: Db, agencyId: string, rows: Row[], opts: WriteOptions = {}): Promise<Counts> {
 	const agencyWide = opts.agencyWide === true;
-	const [debtors] = await db.execute<{ inserted: number; updated: number; kept: string[]; shared_changed: string[]; contacts_changed: number }>(sql`
+	const [debtors] = await db.execute<DebtorCounts>(sql`
 		with p as (
 			select v.document, t.id, t.id is not null and ${changes(sql`t`, sql`v`)} as differs,
 				t.id is null or ${access.debtorWritable(sql`v.creditor_id`, sql`t.id`)} as sole,
@@ -525,7 +531,7 @@ async function planBatch(db: Db, agencyId: string, rows: Row[], opts: WriteOptio
 			(count(*) filter (where differs and (sole or ${agencyWide})))::int as updated,
 			coalesce(array_agg(document) filter (where differs and not sole and not ${agencyWide}), '{}') as kept,
 			coalesce(array_agg(id::text) filter (where differs and not sole and ${agencyWide}), '{}') as shared_changed,
-			(count(*) filter (where contact_changes and (sole or ${agencyWide})))::int as contacts_changed
+			(count(*) filter (where contact_changes and (sole or ${agencyWide})))::int as notices
 		from p`);
 	const [debts] = await db.execute<{ inserted: number; updated: number }>(sql`
 		select (count(*) filter (where t.id is null))::int as inserted,
@@ -534,15 +540,7 @@ async function planBatch(db: Db, agencyId: string, rows: Row[], opts: WriteOptio
 		from ${debtsTable(debtsOf(rows))}
 		left join lateral (select id from debtors where agency_id = ${agencyId}::uuid and document = v.document limit 1) d on true
 		left join lateral (select * from debts where creditor_id = v.creditor_id and external_id = v.external_id limit 1) t on true`);
-	return {
-		inserted: debts.inserted,
-		updated: debts.updated,
-		debtorsInserted: debtors.inserted,
-		debtorsUpdated: debtors.updated,
-		kept: debtors.kept,
-		contactsChanged: debtors.contacts_changed,
-		sharedChanged: debtors.shared_changed
-	};
+	return countsOf(debts, debtors);
 }
 
 /**

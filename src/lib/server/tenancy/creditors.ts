@@ -190,13 +190,8 @@ export const EDITABLE = [
 	'primaryColor',
 	'slug',
 	'host',
-	'pixKey',
-	'pixMerchantName',
-	'pixMerchantCity',
-	'boletoBankCode',
-	'boletoAgency',
-	'boletoAccount',
-	'boletoWallet',
+	// Where installments are paid: frozen into each installment at issue.
+	...DESTINATION_FIELDS,
 	'smsSender',
 	'emailSenderName',
 	'retentionDays'
