@@ -39,3 +39,17 @@ export function toErrors(error: z.ZodError, index?: number): ItemError[] {
 	}
 	return out;
 }
+
+/** Instants the API takes (closed_at, updated_since): years a debt, a payment or a sync can have. */
+export const INSTANT_YEARS = { min: 1900, max: 2100 } as const;
+
+/**
+ * Whether an ISO 8601 instant already valid for its schema falls in `INSTANT_YEARS`. Year 0000 or
+ * 9999 parse as dates, but PostgreSQL stores year 0000 as 1 BC, which reads back as no date at all.
+ */
+export function instantInRange(iso: string): boolean {
+	const year = new Date(iso).getUTCFullYear();
+	return year >= INSTANT_YEARS.min && year <= INSTANT_YEARS.max;
+}
+
+export const INSTANT_OUT_OF_RANGE = `Data fora do intervalo aceito: use um ano entre ${INSTANT_YEARS.min} e ${INSTANT_YEARS.max}.`;
