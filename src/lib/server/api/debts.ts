@@ -7,7 +7,7 @@ import * as jobs from '../jobs';
 import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, validateRow, type Column, type ColumnMap } from '../import/rows';
 import { closeDebtRequestSchema, debtItemSchema, type BatchResult, type CloseDebtRequest, type ItemError, type ApiDebt } from '../../schemas/api';
 import type { ApiPrincipal } from './keys';
-import { INSTANT_OUT_OF_RANGE, instantInRange, parse, toErrors } from './validation';
+import { instantInRange, outOfRange, parse, toErrors } from './validation';
 import { MAX_REPORTED_ERRORS, problem } from './problem';
 import * as http from './http';
 
@@ -193,7 +193,7 @@ export async function close(
 	now: Date = new Date()
 ): Promise<CloseOutcome> {
 	if (input.closed_at && !instantInRange(input.closed_at)) {
-		return { ok: false, reason: 'invalid', errors: [{ field: 'closed_at', message: INSTANT_OUT_OF_RANGE }] };
+		return { ok: false, reason: 'invalid', errors: [{ field: 'closed_at', message: outOfRange() }] };
 	}
 	const closedAt = input.closed_at ? new Date(input.closed_at) : now;
 	if (closedAt.getTime() > now.getTime() + 60_000) {
