@@ -28,8 +28,24 @@ export default defineConfig({
 			{
 				extends: true,
 				test: {
-					name: 'e2e',
+					// Bad input of every kind at every action, endpoint and page of the built app (issue 7 §5):
+					// after the integration tests, before the browser ones. `npm run fuzz` runs it long.
+					name: 'fuzz',
 					sequence: { groupOrder: 2 },
+					include: ['tests/fuzz/**/*.test.ts'],
+					environment: 'node',
+					globalSetup: ['tests/support/global-db.ts'],
+					setupFiles: ['tests/support/setup-env.ts'],
+					fileParallelism: false,
+					testTimeout: Number(process.env.FUZZ_TIMEOUT_MS ?? 600_000),
+					hookTimeout: 180_000
+				}
+			},
+			{
+				extends: true,
+				test: {
+					name: 'e2e',
+					sequence: { groupOrder: 3 },
 					include: ['tests/e2e/**/*.test.ts'],
 					environment: 'node',
 					globalSetup: ['tests/support/global-db.ts', 'tests/support/global-server.ts'],

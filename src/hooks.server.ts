@@ -1,6 +1,6 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { building } from '$app/environment';
-import { redirect } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { db } from '$lib/server/db/client';
 import * as tenancy from '$lib/server/tenancy';
@@ -10,6 +10,27 @@ import { cookieScope, isHttps, sessionCookieOptions } from '$lib/server/auth/coo
 import * as staffAuth from '$lib/server/staff';
 import * as importWorker from '$lib/server/uploads/runner';
 import { securityHeaders } from '$lib/server/http/headers';
+import * as input from '$lib/server/http/input';
+import { problem, toResponse } from '$lib/server/api/problem';
+
+/**
+ * Bad input stops here with a 4xx and a pt-BR message, before the tenant or a session is looked
+ * up: control characters in the path or query, and form posts that cannot be read as forms
+ * (SvelteKit has already refused a cross-site one with 403). The API answers in problem+json.
+ */
+const guard: Handle = async ({ event, resolve }) => {
+	// No route (or a path that does not decode): SvelteKit answers 404/400 and runs no load or action.
+	// Nothing may be thrown here then: SvelteKit calls the hooks for such a path outside its try/catch.
+	if (event.route.id === null) return resolve(event);
+	const refused =
+		input.badAddress(event.params, event.url.searchParams) ??
+		(input.isFormPost(event.request) && !event.url.pathname.startsWith('/api/') ? await input.badForm(event.request) : null);
+	if (!refused) return resolve(event);
+	if (event.url.pathname.startsWith('/api/')) {
+		return toResponse(problem(event.url, refused.status === 415 ? 'tipo-de-conteudo' : 'requisicao-invalida', refused.message));
+	}
+	error(refused.status, refused.message);
+};
 
 const tenant: Handle = async ({ event, resolve }) => {
 	event.locals.creditor = null;
@@ -81,7 +102,7 @@ export const init: ServerInit = () => {
 	if (!building) importWorker.start();
 };
 
-export const handle = sequence(headers, tenant, session, staffSession);
+export const handle = sequence(headers, guard, tenant, session, staffSession);
 
 export const handleError: HandleServerError = ({ error, event, status }) => {
 	const errorId = crypto.randomUUID().slice(0, 8);

@@ -7,7 +7,7 @@ import * as jobs from '../jobs';
 import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, validateRow, type Column, type ColumnMap } from '../import/rows';
 import { closeDebtRequestSchema, debtItemSchema, type BatchResult, type CloseDebtRequest, type ItemError, type ApiDebt } from '../../schemas/api';
 import type { ApiPrincipal } from './keys';
-import { parse, toErrors } from './validation';
+import { instantInRange, outOfRange, parse, toErrors } from './validation';
 import { MAX_REPORTED_ERRORS, problem } from './problem';
 import * as http from './http';
 
@@ -192,6 +192,9 @@ export async function close(
 	input: CloseDebtRequest,
 	now: Date = new Date()
 ): Promise<CloseOutcome> {
+	if (input.closed_at && !instantInRange(input.closed_at)) {
+		return { ok: false, reason: 'invalid', errors: [{ field: 'closed_at', message: outOfRange() }] };
+	}
 	const closedAt = input.closed_at ? new Date(input.closed_at) : now;
 	if (closedAt.getTime() > now.getTime() + 60_000) {
 		return { ok: false, reason: 'invalid', errors: [{ field: 'closed_at', message: 'A data de pagamento ou baixa não pode estar no futuro.' }] };

@@ -34,6 +34,14 @@ async function principal(event: RequestEvent, write: boolean): Promise<keys.ApiP
 	return key;
 }
 
+/** A NUL or other C0 control character (tab, CR and LF aside) in any string of a JSON value, keys included. */
+function hasControl(value: unknown): boolean {
+	if (typeof value === 'string') return /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(value);
+	if (Array.isArray(value)) return value.some(hasControl);
+	if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => hasControl(k) || hasControl(v));
+	return false;
+}
+
 function crashed(event: RequestEvent, e: unknown): Response {
 	const errorId = crypto.randomUUID().slice(0, 8);
 	console.error(JSON.stringify({ type: 'error', errorId, path: event.url.pathname, status: 500, error: String((e as Error)?.stack ?? e) }));
@@ -61,7 +69,16 @@ export function write(run: (tx: Tx, ctx: WriteContext) => Promise<ApiResult>): R
 			if (!('keyId' in key)) return toResponse(key);
 			const { url, request } = event;
 			const type = request.headers.get('content-type');
-			const text = await request.text();
+			let text: string;
+			try {
+				text = await request.text();
+			} catch (e) {
+				// adapter-node stops reading past BODY_SIZE_LIMIT (413); anything else is a body cut short.
+				if ((e as { status?: number })?.status === 413) {
+					return toResponse(problem(url, 'corpo-grande-demais', 'O corpo passa do limite de tamanho do servidor: divida o envio em chamadas menores.'));
+				}
+				return toResponse(problem(url, 'requisicao-invalida', 'Não foi possível ler o corpo da requisição.'));
+			}
 			if (text.trim() !== '' && type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
 				return toResponse(problem(url, 'tipo-de-conteudo', `Corpo em ${type.split(';')[0]}: envie application/json.`));
 			}
@@ -71,6 +88,9 @@ export function write(run: (tx: Tx, ctx: WriteContext) => Promise<ApiResult>): R
 					body = JSON.parse(text);
 				} catch {
 					return toResponse(problem(url, 'requisicao-invalida', 'O corpo não é um JSON válido.'));
+				}
+				if (hasControl(body)) {
+					return toResponse(problem(url, 'requisicao-invalida', 'O corpo tem caracteres de controle (como \\u0000) em um texto: nenhum campo os aceita.'));
 				}
 			}
 			const idemKey = request.headers.get('idempotency-key');

@@ -1,5 +1,5 @@
 import { listQuerySchema, type ItemError } from '../../schemas/api';
-import { parse, toErrors } from './validation';
+import { FILTER_YEARS, instantInRange, outOfRange, parse, toErrors } from './validation';
 
 /**
  * `?limit=&cursor=&updated_since=` of the list endpoints. The cursor is opaque to clients:
@@ -32,6 +32,9 @@ export function parseListQuery(url: URL, kind: Cursor['kind']): { ok: true; quer
 	const parsed = parse(listQuerySchema, raw);
 	if (!parsed.success) return { ok: false, message: 'Parâmetros de consulta inválidos.', errors: toErrors(parsed.error) };
 	const { limit, cursor, updated_since } = parsed.data;
+	if (updated_since !== undefined && !instantInRange(updated_since, FILTER_YEARS)) {
+		return { ok: false, message: 'Parâmetros de consulta inválidos.', errors: [{ field: 'updated_since', message: outOfRange(FILTER_YEARS) }] };
+	}
 	let after: PageQuery['after'];
 	if (cursor !== undefined) {
 		after = decodeCursor(kind, cursor) ?? undefined;

@@ -76,7 +76,7 @@ export const ENDPOINTS: Endpoint[] = [
 			}
 		},
 		ok: { status: 200, schema: s.batchResultSchema, description: 'Lote processado: contagens e os problemas de cada item inválido.' },
-		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'requisicao-invalida', 'tipo-de-conteudo', 'lote-grande-demais', 'validacao', 'chave-de-idempotencia'],
+		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'requisicao-invalida', 'tipo-de-conteudo', 'corpo-grande-demais', 'lote-grande-demais', 'validacao', 'chave-de-idempotencia'],
 		example: { path: '/api/v1/debts:batch' }
 	},
 	{
@@ -90,7 +90,7 @@ export const ENDPOINTS: Endpoint[] = [
 		params: [debtIdParam, idempotencyHeader],
 		body: { schema: s.closeDebtRequestSchema, required: false, example: { reason: 'Pago na loja em 10/03', closed_at: '2025-03-10T15:00:00Z' } },
 		ok: { status: 200, schema: s.debtSchema, description: 'A dívida, já quitada.' },
-		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'nao-encontrado', 'requisicao-invalida', 'tipo-de-conteudo', 'validacao', 'conflito', 'chave-de-idempotencia'],
+		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'nao-encontrado', 'requisicao-invalida', 'tipo-de-conteudo', 'corpo-grande-demais', 'validacao', 'conflito', 'chave-de-idempotencia'],
 		example: { path: '/api/v1/debts/AUR-88120/settle' }
 	},
 	{
@@ -104,7 +104,7 @@ export const ENDPOINTS: Endpoint[] = [
 		params: [debtIdParam, idempotencyHeader],
 		body: { schema: s.closeDebtRequestSchema, required: false, example: { reason: 'Prescrita' } },
 		ok: { status: 200, schema: s.debtSchema, description: 'A dívida, já baixada.' },
-		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'nao-encontrado', 'requisicao-invalida', 'tipo-de-conteudo', 'validacao', 'conflito', 'chave-de-idempotencia'],
+		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'nao-encontrado', 'requisicao-invalida', 'tipo-de-conteudo', 'corpo-grande-demais', 'validacao', 'conflito', 'chave-de-idempotencia'],
 		example: { path: '/api/v1/debts/AUR-88120/write-off' }
 	},
 	{
@@ -162,7 +162,7 @@ export const ENDPOINTS: Endpoint[] = [
 		write: false,
 		params: [{ name: 'document', in: 'path', required: true, schema: s.documentParamSchema, example: '52998224725' }],
 		ok: { status: 200, schema: s.debtorSchema, description: 'O devedor.' },
-		problems: [...AUTH_PROBLEMS, 'nao-encontrado'],
+		problems: [...AUTH_PROBLEMS, 'nao-encontrado', 'requisicao-invalida'],
 		example: { path: '/api/v1/debtors/52998224725' }
 	}
 ];

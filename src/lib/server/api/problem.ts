@@ -13,6 +13,7 @@ export const PROBLEM_TYPES = {
 	'metodo-nao-permitido': { status: 405, title: 'Método não permitido', about: 'O caminho existe, mas não com este método HTTP.' },
 	'requisicao-invalida': { status: 400, title: 'Requisição inválida', about: 'Corpo que não é JSON, ou parâmetros de consulta inválidos (a lista errors diz quais).' },
 	'tipo-de-conteudo': { status: 415, title: 'Tipo de conteúdo não suportado', about: 'Envie o corpo como application/json.' },
+	'corpo-grande-demais': { status: 413, title: 'Corpo grande demais', about: 'O corpo da requisição passa do limite do servidor (BODY_SIZE_LIMIT): divida o envio em chamadas menores.' },
 	'lote-grande-demais': { status: 413, title: 'Lote grande demais', about: 'Um lote tem no máximo 10.000 itens: divida-o em chamadas menores.' },
 	validacao: { status: 422, title: 'Dados inválidos', about: 'O corpo tem a forma certa, mas dados inválidos; a lista errors diz quais, item a item e campo a campo.' },
 	'chave-de-idempotencia': {

@@ -39,3 +39,20 @@ export function toErrors(error: z.ZodError, index?: number): ItemError[] {
 	}
 	return out;
 }
+
+/** Instants the API stores (closed_at): years a debt can have been paid or written off in. */
+export const INSTANT_YEARS = { min: 1900, max: 2100 } as const;
+/** Instants the API filters by (updated_since): any from 1900, a date far ahead simply matches nothing. */
+export const FILTER_YEARS = { min: 1900, max: 9999 } as const;
+
+/**
+ * Whether an ISO 8601 instant already valid for its schema falls in `years`. Year 0000 parses as a
+ * date, but PostgreSQL refuses it in a filter and stores it as 1 BC, which reads back as no date.
+ */
+export function instantInRange(iso: string, years: { min: number; max: number } = INSTANT_YEARS): boolean {
+	const year = new Date(iso).getUTCFullYear();
+	return year >= years.min && year <= years.max;
+}
+
+export const outOfRange = (years: { min: number; max: number } = INSTANT_YEARS) =>
+	`Data fora do intervalo aceito: use um ano entre ${years.min} e ${years.max}.`;

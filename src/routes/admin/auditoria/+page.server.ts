@@ -1,3 +1,4 @@
+import { error } from '@sveltejs/kit';
 import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
 import * as auditQuery from '$lib/server/audit/query';
@@ -6,6 +7,9 @@ import { parseDateInput } from '$lib/format/dates';
 export const load = async ({ url }) => {
 	const me = requireStaff('read_audit');
 	const q = url.searchParams;
+	// The cursor is the id of the last entry seen: a positive integer, or no cursor at all.
+	const before = q.get('antes') || null;
+	if (before !== null && !/^[1-9]\d{0,14}$/.test(before)) error(400, 'Página inválida: o parâmetro "antes" deve ser o número de um registro. Volte à primeira página.');
 	const filter = {
 		agencyId: me.agencyId,
 		action: q.get('acao') || undefined,
@@ -13,7 +17,7 @@ export const load = async ({ url }) => {
 		entityId: q.get('registro')?.trim() || undefined,
 		from: parseDateInput(q.get('de') ?? '') ?? undefined,
 		to: parseDateInput(q.get('ate') ?? '') ?? undefined,
-		before: Number(q.get('antes')) || undefined
+		before: before === null ? undefined : Number(before)
 	};
 	const [result, actions] = await Promise.all([auditQuery.page(db(), filter), auditQuery.actions(db(), me.agencyId)]);
 	return {

@@ -1,6 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { db } from '$lib/server/db/client';
 import * as staffAuth from '$lib/server/staff';
+import { adminReturnPath } from '$lib/server/http/input';
 
 export const load = async ({ locals }) => {
 	if (!locals.staffSession) redirect(303, '/admin/entrar');
@@ -14,7 +15,6 @@ export const actions = {
 		const code = String((await request.formData()).get('codigo') ?? '');
 		const result = await staffAuth.verifySecondFactor(db(), locals.staffSession, code, getClientAddress());
 		if (!result.ok) return fail(400, { message: result.message });
-		const back = url.searchParams.get('voltar');
-		redirect(303, back && back.startsWith('/admin') && !back.startsWith('//') ? back : '/admin');
+		redirect(303, adminReturnPath(url.searchParams.get('voltar')));
 	}
 };
