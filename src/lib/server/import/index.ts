@@ -413,7 +413,9 @@ export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: Wr
 			select t.id, t.document, t.phone, t.email,
 				${changes(sql`t`, sql`v`)} as differs,
 				${access.debtorWritable(sql`v.creditor_id`, sql`t.id`)} as sole
-			from v join debtors t on t.agency_id = ${agencyId}::uuid and t.document = v.document
+			-- LATERAL: one index lookup per row (see the debts statement below: with the statistics
+			-- stale inside a long import, a join would hash the agency's whole debtors table every batch).
+			from v cross join lateral (select * from debtors where agency_id = ${agencyId}::uuid and document = v.document limit 1) t
 		),
 		up as (
 			insert into debtors as t (agency_id, document, name, phone, email, state, data_creditor_id)
