@@ -146,11 +146,17 @@ export function headerSafe(s: string): string {
  * `raw`: keep `%` sequences as they are, so `%00`, `%zz` and invalid UTF-8 reach the server undecoded.
  */
 export function pct(s: string, raw = false): string {
-	let out = '';
-	for (const byte of Buffer.from(s, 'utf8')) {
-		const c = String.fromCharCode(byte);
-		if (/[A-Za-z0-9\-._~]/.test(c) || (raw && c === '%')) out += c;
-		else out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+	// encodeURIComponent is native and fast; it throws on a lone surrogate, which goes through
+	// Buffer's UTF-8 (as U+FFFD) byte by byte instead.
+	let out: string;
+	try {
+		out = encodeURIComponent(s);
+	} catch {
+		out = '';
+		for (const byte of Buffer.from(s, 'utf8')) {
+			const c = String.fromCharCode(byte);
+			out += /[A-Za-z0-9\-._~]/.test(c) ? c : '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+		}
 	}
-	return out;
+	return raw ? out.replace(/%25/g, '%') : out;
 }
