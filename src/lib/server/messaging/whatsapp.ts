@@ -79,6 +79,15 @@ const graphError = z.object({
 
 const acceptedBody = z.object({ messages: z.array(z.object({ id: z.string().min(1) })).min(1) });
 
+/**
+ * Meta refuses a whole template message whose text parameter holds a new line, a tab or more than
+ * four spaces in a row (#132018, "Param text cannot have new-line/tab characters or more than 4
+ * consecutive spaces"): an address or a name pasted from a spreadsheet must not cost the message.
+ */
+function templateParam(text: string): string {
+	return text.replace(/[\r\n\t]+/g, ' ').replace(/ {5,}/g, ' ');
+}
+
 /** The request body Meta documents for a template (outside the window) or free text (inside it). */
 export function messageBody(msg: WireMessage): Record<string, unknown> {
 	const base = {
@@ -98,7 +107,7 @@ export function messageBody(msg: WireMessage): Record<string, unknown> {
 				name,
 				language: { code: language },
 				...(params.length > 0 && {
-					components: [{ type: 'body', parameters: params.map((text) => ({ type: 'text', text })) }]
+					components: [{ type: 'body', parameters: params.map((text) => ({ type: 'text', text: templateParam(text) })) }]
 				})
 			}
 		};
