@@ -115,12 +115,15 @@ export function messageBody(msg: WireMessage): Record<string, unknown> {
 	return { ...base, type: 'text', text: { preview_url: true, body: msg.text } };
 }
 
-/** Puts one message on the wire and says what happened (see SendResult). Never throws. */
+/**
+ * Puts one message on the wire and says what happened (see SendResult). Never throws.
+ * `opts.statusCallbackUrl` is not used: Meta posts statuses to the webhook set on the app.
+ */
 export async function send(msg: WireMessage, account: WhatsAppAccount, opts: SendOptions = {}): Promise<SendResult> {
 	if (!/^\+[1-9]\d{7,14}$/.test(msg.to)) {
 		return { status: 'failed', reason: `número inválido para o WhatsApp: ${msg.to}`, code: 'invalid_to', fallback: false };
 	}
-	const phoneNumberId = msg.sender.whatsappPhoneNumberId ?? account.phoneNumberId;
+	const phoneNumberId = msg.sender.whatsappPhoneNumberId || account.phoneNumberId;
 	const url = `${account.apiUrl.replace(/\/+$/, '')}/${encodeURIComponent(phoneNumberId)}/messages`;
 	const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 	let res: Response;
