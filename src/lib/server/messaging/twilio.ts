@@ -143,13 +143,12 @@ function urlForms(url: string): string[] {
 	} catch {
 		return [...forms];
 	}
+	// URL drops a default port (":443" on https), so `port` is set only for another one.
 	const auth = parsed.username ? `${parsed.username}${parsed.password ? `:${parsed.password}` : ''}@` : '';
 	const rest = parsed.pathname + parsed.search;
-	if (parsed.port) {
-		forms.add(`${parsed.protocol}//${auth}${parsed.hostname}${rest}`);
-	} else {
-		forms.add(`${parsed.protocol}//${auth}${parsed.hostname}:${parsed.protocol === 'https:' ? 443 : 80}${rest}`);
-	}
+	const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
+	forms.add(`${parsed.protocol}//${auth}${parsed.hostname}${rest}`);
+	forms.add(`${parsed.protocol}//${auth}${parsed.hostname}:${port}${rest}`);
 	return [...forms];
 }
 
