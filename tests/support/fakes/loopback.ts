@@ -41,7 +41,7 @@ export async function closedPort(): Promise<number> {
  * Scripted trouble for the next requests: `failNext` answers with an error, `hangNext` takes the
  * request and never answers.
  */
-export class Trouble {
+class Trouble {
 	private fails: { status: number; body?: unknown; headers?: Record<string, string> }[] = [];
 	private hangs = 0;
 
@@ -64,6 +64,50 @@ export class Trouble {
 		sendJson(res, fail.status, fail.body ?? defaultBody(fail.status), fail.headers);
 		return true;
 	}
+}
+
+export type Recorded = { method: string; path: string; headers: http.IncomingHttpHeaders; raw: string };
+
+/**
+ * What every fake provider shares: a loopback server that records each request (raw body
+ * included), plays scripted trouble before the provider's own checks, and keeps track of the
+ * callbacks it posts on its own so a test can wait for them. `errorBody` is the provider's error
+ * JSON for a status.
+ */
+export async function startFake(
+	handle: (req: http.IncomingMessage, res: http.ServerResponse, request: Recorded) => Promise<void> | void,
+	errorBody: (status: number) => unknown
+) {
+	const trouble = new Trouble();
+	const received: Recorded[] = [];
+	const pending = new Set<Promise<unknown>>();
+	const server = await listen((req, res) => {
+		(async () => {
+			const raw = await readBody(req);
+			const request = { method: req.method ?? '', path: new URL(req.url ?? '/', 'http://fake').pathname, headers: req.headers, raw };
+			received.push(request);
+			if (!trouble.play(res, errorBody)) await handle(req, res, request);
+		})().catch(() => {
+			if (!res.headersSent) sendJson(res, 500, errorBody(500));
+		});
+	});
+	return {
+		url: server.url,
+		received,
+		failNext: trouble.failNext.bind(trouble),
+		hangNext: trouble.hangNext.bind(trouble),
+		/** Runs `work` (callbacks the provider posts by itself) in the background. */
+		later(work: () => Promise<unknown>) {
+			const p = work();
+			pending.add(p);
+			void p.finally(() => pending.delete(p));
+		},
+		/** Waits for the background callbacks started so far. */
+		async settled() {
+			while (pending.size > 0) await Promise.all([...pending]);
+		},
+		close: server.close
+	};
 }
 
 /** Posts a callback the way a provider does and reports the status our endpoint answered (0: no answer). */

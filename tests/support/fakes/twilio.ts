@@ -8,9 +8,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import { deliver, listen, readBody, sendJson, Trouble } from './loopback';
+import { deliver, sendJson, startFake, type Recorded } from './loopback';
 
-export type TwilioRequest = { method: string; path: string; headers: http.IncomingHttpHeaders; raw: string };
 export type TwilioSent = { sid: string; to: string; from: string; body: string; statusCallback?: string };
 export type TwilioStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed';
 /** One callback as posted: replaying `raw` with `signature` to `url` is replaying Twilio's request. */
@@ -59,8 +58,6 @@ const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'];
 export type FakeTwilio = Awaited<ReturnType<typeof startFakeTwilio>>;
 
 export async function startFakeTwilio(options: FakeTwilioOptions) {
-	const trouble = new Trouble();
-	const received: TwilioRequest[] = [];
 	const messages: TwilioSent[] = [];
 	const callbacks: TwilioCallback[] = [];
 	const numbers = {
@@ -73,7 +70,6 @@ export async function startFakeTwilio(options: FakeTwilioOptions) {
 		/** Taken, then `undelivered` with this ErrorCode (30003, 30005, 30006…). */
 		undeliverable: new Map<string, string>()
 	};
-	const pending = new Set<Promise<unknown>>();
 	const messagesPath = `/2010-04-01/Accounts/${options.accountSid}/Messages.json`;
 
 	async function post(url: string, form: URLSearchParams): Promise<number> {
@@ -136,22 +132,13 @@ export async function startFakeTwilio(options: FakeTwilioOptions) {
 		return post(options.inboundUrl, form);
 	}
 
-	function track(p: Promise<unknown>) {
-		pending.add(p);
-		void p.finally(() => pending.delete(p));
-	}
-
 	function authorized(header: string | undefined): boolean {
 		const [scheme, value] = (header ?? '').split(' ');
 		if (scheme !== 'Basic' || !value) return false;
 		return Buffer.from(value, 'base64').toString() === `${options.accountSid}:${options.authToken}`;
 	}
 
-	async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-		const raw = await readBody(req);
-		const path = new URL(req.url ?? '/', 'http://fake').pathname;
-		received.push({ method: req.method ?? '', path, headers: req.headers, raw });
-		if (trouble.play(res, defaultError)) return;
+	function handle(req: http.IncomingMessage, res: http.ServerResponse, { path, raw }: Recorded): void {
 		if (req.method !== 'POST' || !/^\/2010-04-01\/Accounts\/[^/]+\/Messages\.json$/.test(path)) return sendJson(res, 404, defaultError(404));
 		if (!authorized(req.headers.authorization) || path !== messagesPath) return sendJson(res, 401, defaultError(401));
 		// A JSON body is not a form: Twilio sees no fields at all.
@@ -199,36 +186,22 @@ export async function startFakeTwilio(options: FakeTwilioOptions) {
 		});
 		if (options.autoStatuses && message.statusCallback) {
 			// No callback for the initial status (…/outbound-message-status-in-status-callbacks).
-			track(
-				(async () => {
-					await sendStatus(message.sid, 'sent');
-					const errorCode = numbers.undeliverable.get(to);
-					await sendStatus(message.sid, errorCode ? 'undelivered' : 'delivered', errorCode);
-				})()
-			);
+			fake.later(async () => {
+				await sendStatus(message.sid, 'sent');
+				const errorCode = numbers.undeliverable.get(to);
+				await sendStatus(message.sid, errorCode ? 'undelivered' : 'delivered', errorCode);
+			});
 		}
 	}
 
-	const server = await listen((req, res) => {
-		handle(req, res).catch((err) => {
-			if (!res.headersSent) sendJson(res, 500, { ...defaultError(500), message: String(err) });
-		});
-	});
-
+	const fake = await startFake(handle, defaultError);
 	return {
-		url: server.url,
-		received,
+		...fake,
 		messages,
 		callbacks,
 		numbers,
-		failNext: trouble.failNext.bind(trouble),
-		hangNext: trouble.hangNext.bind(trouble),
 		sendStatus,
-		sendInbound,
-		async settled() {
-			while (pending.size > 0) await Promise.all([...pending]);
-		},
-		close: server.close
+		sendInbound
 	};
 }
 

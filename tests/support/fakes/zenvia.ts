@@ -7,9 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { deliver, listen, readBody, sendJson, Trouble } from './loopback';
+import { deliver, sendJson, startFake, type Recorded } from './loopback';
 
-export type ZenviaRequest = { method: string; path: string; headers: http.IncomingHttpHeaders; raw: string };
 export type ZenviaSent = { id: string; from: string; to: string; text: string };
 export type ZenviaStatusCode = 'SENT' | 'DELIVERED' | 'NOT_DELIVERED' | 'REJECTED' | 'READ';
 export type ZenviaCallback = { url: string; body: unknown; answered: number };
@@ -40,12 +39,9 @@ function errorBody(status: number, details?: { code: string; path: string; messa
 export type FakeZenvia = Awaited<ReturnType<typeof startFakeZenvia>>;
 
 export async function startFakeZenvia(options: FakeZenviaOptions) {
-	const trouble = new Trouble();
-	const received: ZenviaRequest[] = [];
 	const messages: ZenviaSent[] = [];
 	const callbacks: ZenviaCallback[] = [];
 	const numbers = { invalid: new Set<string>(), landline: new Set<string>() };
-	const pending = new Set<Promise<unknown>>();
 	const maxText = options.maxTextLength ?? 1520;
 	let callbackUrl = options.callbackUrl;
 
@@ -58,50 +54,25 @@ export async function startFakeZenvia(options: FakeZenviaOptions) {
 		return answered;
 	}
 
+	/** An event with the envelope of schemas/events/base.ts: id, timestamp, type, subscriptionId, channel. */
+	function postEvent(type: 'MESSAGE' | 'MESSAGE_STATUS', fields: Record<string, unknown>) {
+		return post({ id: randomUUID(), timestamp: new Date().toISOString(), type, subscriptionId: 'sub-fake', channel: 'sms', ...fields });
+	}
+
 	function sendStatus(messageId: string, code: ZenviaStatusCode, cause?: { channelErrorCode?: string; reason?: string; details?: string }) {
-		const message = messages.find((m) => m.id === messageId);
-		const now = new Date().toISOString();
-		return post({
-			id: randomUUID(),
-			timestamp: now,
-			type: 'MESSAGE_STATUS',
-			subscriptionId: 'sub-fake',
-			channel: 'sms',
+		return postEvent('MESSAGE_STATUS', {
 			messageId,
 			contentIndex: 0,
-			messageStatus: {
-				timestamp: now,
-				code,
-				description: DESCRIPTIONS[code],
-				...(cause ? { causes: [cause] } : {})
-			},
-			...(message ? { message: { from: message.from, to: message.to } } : {})
+			messageStatus: { timestamp: new Date().toISOString(), code, description: DESCRIPTIONS[code], ...(cause ? { causes: [cause] } : {}) }
 		});
 	}
 
 	function sendInbound(from: string, text: string, to = 'acerto') {
-		const now = new Date().toISOString();
-		return post({
-			id: randomUUID(),
-			timestamp: now,
-			type: 'MESSAGE',
-			subscriptionId: 'sub-fake',
-			channel: 'sms',
-			direction: 'IN',
-			message: { id: randomUUID(), from, to, direction: 'IN', channel: 'sms', contents: [{ type: 'text', text }], timestamp: now }
-		});
+		const message = { id: randomUUID(), from, to, direction: 'IN', channel: 'sms', contents: [{ type: 'text', text }], timestamp: new Date().toISOString() };
+		return postEvent('MESSAGE', { direction: 'IN', message });
 	}
 
-	function track(p: Promise<unknown>) {
-		pending.add(p);
-		void p.finally(() => pending.delete(p));
-	}
-
-	async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-		const raw = await readBody(req);
-		const path = new URL(req.url ?? '/', 'http://fake').pathname;
-		received.push({ method: req.method ?? '', path, headers: req.headers, raw });
-		if (trouble.play(res, (status) => errorBody(status))) return;
+	function handle(req: http.IncomingMessage, res: http.ServerResponse, { path, raw }: Recorded): void {
 		if (req.method !== 'POST' || path !== '/v2/channels/sms/messages') return sendJson(res, 404, errorBody(404));
 		if (req.headers['x-api-token'] !== options.token) return sendJson(res, 401, errorBody(401));
 		if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
@@ -135,29 +106,21 @@ export async function startFakeZenvia(options: FakeZenviaOptions) {
 			timestamp: new Date().toISOString()
 		});
 		if (options.autoStatuses) {
-			track(
-				(async () => {
-					await sendStatus(sent.id, 'SENT');
-					if (numbers.landline.has(sent.to)) {
-						// Ours: the spec names no cause for a landline; the shape is the spec's.
-						await sendStatus(sent.id, 'NOT_DELIVERED', { reason: 'Landline', details: 'The number is a landline and cannot receive SMS' });
-					} else {
-						await sendStatus(sent.id, 'DELIVERED');
-					}
-				})()
-			);
+			fake.later(async () => {
+				await sendStatus(sent.id, 'SENT');
+				if (numbers.landline.has(sent.to)) {
+					// Ours: the spec names no cause for a landline; the shape is the spec's.
+					await sendStatus(sent.id, 'NOT_DELIVERED', { reason: 'Landline', details: 'The number is a landline and cannot receive SMS' });
+				} else {
+					await sendStatus(sent.id, 'DELIVERED');
+				}
+			});
 		}
 	}
 
-	const server = await listen((req, res) => {
-		handle(req, res).catch((err) => {
-			if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL_ERROR', message: String(err) });
-		});
-	});
-
+	const fake = await startFake(handle, (status) => errorBody(status));
 	return {
-		url: server.url,
-		received,
+		...fake,
 		messages,
 		callbacks,
 		/** Phones as Zenvia writes them (digits): `invalid` fails validation, `landline` is taken but never delivered. */
@@ -165,15 +128,8 @@ export async function startFakeZenvia(options: FakeZenviaOptions) {
 		setCallbackUrl(url: string | undefined) {
 			callbackUrl = url;
 		},
-		failNext: trouble.failNext.bind(trouble),
-		hangNext: trouble.hangNext.bind(trouble),
 		sendStatus,
-		sendInbound,
-		/** Waits for the automatic callbacks posted so far. */
-		async settled() {
-			while (pending.size > 0) await Promise.all([...pending]);
-		},
-		close: server.close
+		sendInbound
 	};
 }
 
