@@ -81,14 +81,14 @@ function classify(answer: Answer): SendResult {
 	const err = errorBody.safeParse(answer.json);
 	const e = err.success ? err.data : {};
 	const code = e.code ?? String(answer.status);
+	if (answer.status === 401 || answer.status === 403) {
+		return { status: 'failed', reason: `Zenvia recusou o token da conta (${code})`, code, fallback: false };
+	}
 	const detail = [e.message ?? e.description, ...(e.details ?? []).map((d) => [d.path, d.message].filter(Boolean).join(': '))]
 		.filter(Boolean)
 		.join('; ');
 	// A validation error about `to` is the number itself: SMS cannot reach it, another channel may.
 	const badNumber = answer.status === 400 && (e.details ?? []).some((d) => d.path === 'to' || d.path?.endsWith('.to'));
-	if (answer.status === 401 || answer.status === 403) {
-		return { status: 'failed', reason: `Zenvia recusou o token da conta (${code})`, code, fallback: false };
-	}
 	return {
 		status: 'failed',
 		reason: badNumber ? `Zenvia: número de telefone inválido para SMS (${detail || code})` : `Zenvia recusou a mensagem (${code}${detail ? `: ${detail}` : ''})`,
