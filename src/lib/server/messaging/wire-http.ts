@@ -1,0 +1,87 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { SendResult } from './wire';
+
+/** What came back from a provider: the status, headers and body, read to the end. */
+export type Answer = { status: number; headers: Headers; text: string; json: unknown };
+
+/** Nothing went out (retry) or it may have gone out (unknown): the two ways a call fails before an answer. */
+export type NoAnswer = Extract<SendResult, { status: 'retry' } | { status: 'unknown' }>;
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+// Failures that happen before a single byte of the request can have reached the provider.
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * POSTs once and reads the whole answer. A connection that could not be made is `retry` (nothing
+ * was sent); a timeout or a connection lost after the request left is `unknown` (it may have been
+ * sent, and sending again could deliver it twice).
+ */
+export async function post(
+	url: string,
+	init: { headers: Record<string, string>; body: string },
+	timeoutMs = DEFAULT_TIMEOUT_MS
+): Promise<Answer | NoAnswer> {
+	try {
+		const res = await fetch(url, { method: 'POST', ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+		const text = await res.text();
+		let json: unknown = undefined;
+		try {
+			json = text ? JSON.parse(text) : undefined;
+		} catch {
+			// An HTML error page from a proxy: the status says enough.
+		}
+		return { status: res.status, headers: res.headers, text, json };
+	} catch (err) {
+		const code = errorCode(err);
+		if (code && NOT_SENT.has(code)) return { status: 'retry', reason: `conexão recusada (${code})` };
+		if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+			return { status: 'unknown', reason: `sem resposta em ${timeoutMs} ms` };
+		}
+		return { status: 'unknown', reason: `conexão interrompida (${code ?? (err instanceof Error ? err.message : String(err))})` };
+	}
+}
+
+export function isAnswer(r: Answer | NoAnswer): r is Answer {
+	return typeof r.status === 'number';
+}
+
+function errorCode(err: unknown): string | undefined {
+	for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+		const code = (e as { code?: unknown }).code;
+		if (typeof code === 'string') return code;
+	}
+	return undefined;
+}
+
+/** 429 and 5xx: the provider took nothing; come back later (after Retry-After when it says). */
+export function retryable(answer: Answer, provider: string, now = Date.now()): NoAnswer | undefined {
+	if (answer.status !== 429 && answer.status < 500) return undefined;
+	const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), now);
+	const reason = answer.status === 429 ? `${provider}: limite de envios atingido (429)` : `${provider}: erro do provedor (${answer.status})`;
+	return retryAfterMs === undefined ? { status: 'retry', reason } : { status: 'retry', reason, retryAfterMs };
+}
+
+/** RFC 9110 §10.2.3: Retry-After is either delay-seconds or an HTTP-date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+	if (!value) return undefined;
+	const trimmed = value.trim();
+	if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+	const at = Date.parse(trimmed);
+	return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Compares two secrets without leaking, through timing, how much of them matched (or their lengths). */
+export function secretsEqual(given: string, expected: string): boolean {
+	if (!expected) return false;
+	const a = createHash('sha256').update(given).digest();
+	const b = createHash('sha256').update(expected).digest();
+	return timingSafeEqual(a, b);
+}
+
+/** A date from a provider, or `fallback` when it sent none or one that does not parse. */
+export function dateOr(value: unknown, fallback: Date): Date {
+	if (typeof value !== 'string') return fallback;
+	const at = new Date(value);
+	return Number.isNaN(at.getTime()) ? fallback : at;
+}
