@@ -92,8 +92,8 @@ export async function send(msg: WireMessage, account: SmtpAccount, opts: SendOpt
 		return { status: 'accepted', providerId: String(info.messageId) };
 	} catch (err) {
 		const e = err as NodemailerError;
-		if (e.code === 'EABORT' && controller.signal.aborted) e.message = `sem resposta do servidor SMTP em ${timeoutMs} ms`;
-		return classify(e, progress.bodySent);
+		const timedOut = e.code === 'EABORT' && controller.signal.aborted;
+		return classify(timedOut ? { code: 'ETIMEDOUT', message: `sem resposta do servidor SMTP em ${timeoutMs} ms` } : e, progress.bodySent);
 	} finally {
 		clearTimeout(timer);
 		inFlight.delete(controller.signal);
