@@ -167,6 +167,14 @@ describe('what the relay answers', () => {
 		expect(result.status === 'failed' && result.reason).toContain('User unknown');
 	});
 
+	it('a stored address that is not exactly one mailbox fails before anything is sent', async () => {
+		const before = smtp.messages.length;
+		for (const to of [`${DEBTOR}, outro@example.com`, 'Maria <maria@example.com>', 'sem-arroba']) {
+			expect(await send(message({ to }), account)).toMatchObject({ status: 'failed', code: 'EADDRESS', fallback: true });
+		}
+		expect(smtp.messages.length).toBe(before);
+	});
+
 	it('a deferred recipient (451) is tried again later', async () => {
 		const result = await send(message({ to: DEFERRED }), account);
 		expect(result).toMatchObject({ status: 'retry' });

@@ -81,7 +81,9 @@ export function closeTransports(): void {
  * on a broken invariant (not an e-mail, an unparsable MAIL_FROM or unsubscribe URL).
  */
 export async function send(msg: WireMessage, account: SmtpAccount, opts: SendOptions = {}): Promise<SendResult> {
-	const mail = compose(msg, account);
+	const to = singleAddress(msg.to);
+	if (!to) return { status: 'failed', reason: `endereço de e-mail inválido: ${msg.to}`, code: 'EADDRESS', fallback: true };
+	const mail = compose({ ...msg, to }, account);
 	const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 	const controller = new AbortController();
 	const progress = { bodySent: false };
@@ -114,12 +116,20 @@ function compose(msg: WireMessage, account: SmtpAccount): SendMailOptions {
 		// nodemailer quotes or encodes the phrase as RFC 5322/2047 ask ("Banco Exemplo, S.A.", Ação).
 		from: { name, address: from },
 		to: msg.to,
+		envelope: { from, to: [msg.to] },
 		subject: msg.email?.subject ?? msg.sender.name,
 		text: msg.text,
 		html: msg.email?.html ?? page(msg.sender.name, textToHtml(msg.text)),
 		messageId: `<${msg.id}@${domain}>`,
 		headers
 	};
+}
+
+/** One plain address, or null: a stored "a@x.com, b@y.com" must not become two recipients. */
+function singleAddress(value: string): string | null {
+	const parsed = addressparser(value, { flatten: true });
+	const address = parsed.length === 1 ? parsed[0].address : '';
+	return address && address === value.trim() && /^[^\s@]+@[^\s@]+$/.test(address) ? address : null;
 }
 
 /** The address of MAIL_FROM, which may be `addr` or `Name <addr>`; its name is replaced per message. */
