@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian's packages when missing and possible:
-# chromium (browser tests), poppler-utils (pdftotext/pdftoppm), zbar-tools (zbarimg).
+# chromium (browser tests), poppler-utils (pdftotext/pdftoppm), zbar-tools (zbarimg), faketime
+# (a whole process at another date and hour: contact hours in the browser tests).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+command -v faketime >/dev/null 2>&1 || need+=(faketime)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "Instalando ferramentas de teste: ${need[*]}"
 SUDO=""

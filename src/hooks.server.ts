@@ -19,6 +19,9 @@ import { problem, toResponse } from '$lib/server/api/problem';
  * (SvelteKit has already refused a cross-site one with 403). The API answers in problem+json.
  */
 const guard: Handle = async ({ event, resolve }) => {
+	if (input.crossSiteForm(event.request, event.url)) {
+		return new Response(`Cross-site ${event.request.method} form submissions are forbidden`, { status: 403, headers: { 'content-type': 'text/plain' } });
+	}
 	// No route (or a path that does not decode): SvelteKit answers 404/400 and runs no load or action.
 	// Nothing may be thrown here then: SvelteKit calls the hooks for such a path outside its try/catch.
 	if (event.route.id === null) return resolve(event);

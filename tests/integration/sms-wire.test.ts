@@ -29,7 +29,8 @@ async function startReceiver(): Promise<Loopback & { hits: Hit[] }> {
 			res.writeHead(answered).end();
 		};
 		if (path.startsWith('/webhooks/zenvia/')) {
-			const secret = decodeURIComponent(path.slice('/webhooks/zenvia/'.length));
+			// /webhooks/zenvia/{account}/{secret}
+			const secret = decodeURIComponent(path.split('/')[4] ?? '');
 			if (!zenvia.callbackSecretMatches(secret, ZENVIA_SECRET)) return answer(404);
 			let body: unknown;
 			try {

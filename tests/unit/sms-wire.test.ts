@@ -98,7 +98,8 @@ describe('Zenvia', () => {
 		expect(zenvia.callbackSecretMatches('abc', 'abc')).toBe(true);
 		expect(zenvia.callbackSecretMatches('abcd', 'abc')).toBe(false);
 		expect(zenvia.callbackSecretMatches('', '')).toBe(false);
-		expect(zenvia.callbackPath('a/b c')).toBe('/webhooks/zenvia/a%2Fb%20c');
+		expect(zenvia.callbackPath('a/b c')).toBe('/webhooks/zenvia/env/a%2Fb%20c');
+		expect(zenvia.callbackPath('s', '5b0c6a51-1c1f-4f43-9f3e-0f6d2a1b3c4d')).toBe('/webhooks/zenvia/5b0c6a51-1c1f-4f43-9f3e-0f6d2a1b3c4d/s');
 	});
 });
 

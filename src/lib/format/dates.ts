@@ -105,3 +105,8 @@ const TIME_BR = new Intl.DateTimeFormat('pt-BR', { timeZone: 'America/Sao_Paulo'
 export function formatTimeBR(at: Date): string {
 	return TIME_BR.format(at);
 }
+
+/** An instant as São Paulo's date and wall-clock time, `07/12/2026 às 15:00`. */
+export function formatDateTimeBR(at: Date): string {
+	return `${formatDateBR(todayInSaoPaulo(at))} às ${formatTimeBR(at)}`;
+}

@@ -90,7 +90,19 @@ export const policySchema = strict({
 		.max(60, 'A tolerância para quebra do acordo deve ser de até 60 dias.'),
 	bands: z
 		.array(bandSchema, { error: 'Informe as faixas de atraso (bands) como uma lista.' })
-		.min(1, 'Cadastre ao menos uma faixa de atraso.')
+		.min(1, 'Cadastre ao menos uma faixa de atraso.'),
+	/**
+	 * How far a campaign's special offer may go beyond the bands (set by whoever may publish
+	 * policies). Without it, a campaign cannot offer more than the policy already does.
+	 */
+	campaignLimits: strict({
+		cashDiscountMaxPercent: percent('Desconto máximo à vista em campanhas'),
+		installmentDiscountMaxPercent: percent('Desconto máximo no parcelamento em campanhas'),
+		installmentsMax: wholeNumber('Máximo de parcelas em campanhas')
+			.min(2, 'O máximo de parcelas em campanhas deve ser de ao menos 2.')
+			.max(MAX_INSTALLMENTS, `No máximo ${MAX_INSTALLMENTS} parcelas (5 anos, Lei 14.181/2021).`),
+		minEntryPercent: percent('Entrada mínima em campanhas')
+	}).optional()
 }).superRefine((policy, ctx) => {
 	if (policy.consumer && policy.lateFeePercent > CONSUMER_LATE_FEE_MAX_PERCENT) {
 		ctx.addIssue({

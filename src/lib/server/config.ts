@@ -20,8 +20,38 @@ const schema = z.object({
 	WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
 	PUBLIC_BASE_URL: z.string().url().optional(),
 	APP_SECRET: z.string().min(32, 'APP_SECRET precisa de pelo menos 32 caracteres').optional(),
-	MESSAGING_DRIVER: z.enum(['console']).default('console'),
+	/**
+	 * `console`: messages are printed (development). `providers`: sent through the accounts below
+	 * (and any an agency entered in the admin area, which always take precedence).
+	 */
+	MESSAGING_DRIVER: z.enum(['console', 'providers']).default('console'),
+	WHATSAPP_API_URL: z.string().url().optional(),
+	WHATSAPP_TOKEN: z.string().min(1).optional(),
+	WHATSAPP_PHONE_NUMBER_ID: z.string().min(1).optional(),
+	WHATSAPP_APP_SECRET: z.string().min(1).optional(),
+	WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
+	WHATSAPP_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(80),
+	SMS_DRIVER: z.enum(['zenvia', 'twilio']).optional(),
+	ZENVIA_API_URL: z.string().url().optional(),
+	ZENVIA_API_TOKEN: z.string().min(1).optional(),
+	ZENVIA_FROM: z.string().min(1).optional(),
+	/** The secret part of Zenvia's callback URL (its callbacks carry no signature). */
+	ZENVIA_CALLBACK_SECRET: z.string().min(16).optional(),
+	TWILIO_API_URL: z.string().url().optional(),
+	TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+	TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+	TWILIO_FROM: z.string().min(1).optional(),
+	SMS_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(30),
+	SMTP_URL: z.string().url().optional(),
+	MAIL_FROM: z.string().min(3).optional(),
+	EMAIL_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
+	/** Price of one message (one SMS segment) in thousandths of a cent, for campaign estimates. */
+	COST_WHATSAPP_MILLICENTS: z.coerce.number().int().min(0).default(35_000),
+	COST_SMS_MILLICENTS: z.coerce.number().int().min(0).default(7_000),
+	COST_EMAIL_MILLICENTS: z.coerce.number().int().min(0).default(100),
 	SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
+	/** `off`: this process serves HTTP only and runs no jobs (others run them: sending, the régua, housekeeping). */
+	JOBS: z.enum(['on', 'off']).default('on'),
 	OTP_SENDS_PER_DOCUMENT_PER_HOUR: z.coerce.number().int().min(1).default(5),
 	OTP_SENDS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(30),
 	/** Budgets against SMS pumping: codes sent per agency, and by the whole installation, per hour. */

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client';
 import { agreementDebts, agreements, creditors, debts, installments, nossoNumeroSeq } from '../db/schema';
 import * as tenancy from '../tenancy';
+import { activeOffer, withOffer } from '../campaigns/offer';
 import * as audit from '../audit';
 import * as funnel from '../funnel';
 import { validateChoice, type Offer } from '../offers/engine';
@@ -91,8 +92,11 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 				: 'Esta dívida não está mais aberta para negociação.'
 		};
 	}
-	const pv = await tenancy.currentPolicy(tx, creditorId);
-	if (!pv) return { ok: false, reason: 'invalid', message: 'Este credor ainda não publicou condições de negociação.' };
+	const current = await tenancy.currentPolicy(tx, creditorId);
+	if (!current) return { ok: false, reason: 'invalid', message: 'Este credor ainda não publicou condições de negociação.' };
+	// A running campaign's special offer for this debtor counts as the portal showed it (recomputed here).
+	const campaign = await activeOffer(tx, input.debtor.id, creditorId, input.today);
+	const pv = { version: current.version, policy: withOffer(current.policy, campaign?.offer) };
 	const debtInputs = locked.map((d) => ({
 		id: d.id,
 		principalCents: Number(d.principal_cents),
@@ -129,7 +133,7 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 			interestMonthlyBp: offer.interestMonthlyBp,
 			cetMonthlyPpm: offer.cetMonthly === null ? null : Math.round(offer.cetMonthly * 1_000_000),
 			breakToleranceDays: pv.policy.breakToleranceDays,
-			terms: { offer, band, breakdown: checked.set.breakdown, today: input.today },
+			terms: { offer, band, breakdown: checked.set.breakdown, today: input.today, ...(campaign && { campaignId: campaign.campaignId }) },
 			acceptedIp: input.ip ?? null
 		})
 		.returning();

@@ -2,6 +2,7 @@ import { hmac } from '@oslojs/crypto/hmac';
 import { SHA256 } from '@oslojs/crypto/sha2';
 import { constantTimeEqual } from '@oslojs/crypto/subtle';
 import { encodeBase64urlNoPadding, decodeBase64urlIgnorePadding, encodeHexLowerCase } from '@oslojs/encoding';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { config } from '../config';
 
 const enc = new TextEncoder();
@@ -35,4 +36,27 @@ export function verify<T>(purpose: string, token: string): T | null {
 	} catch {
 		return null;
 	}
+}
+
+/**
+ * Encrypts a secret kept in the database (TOTP keys, provider credentials) with AES-256-GCM under
+ * a key derived from APP_SECRET and the purpose: a database dump alone gives nothing away.
+ * `iv | tag | ciphertext`, base64.
+ */
+export function seal(purpose: string, plain: Uint8Array): string {
+	const iv = randomBytes(12);
+	const c = createCipheriv('aes-256-gcm', sealKey(purpose), iv);
+	const body = Buffer.concat([c.update(plain), c.final()]);
+	return Buffer.concat([iv, c.getAuthTag(), body]).toString('base64');
+}
+
+export function unseal(purpose: string, sealed: string): Uint8Array {
+	const raw = Buffer.from(sealed, 'base64');
+	const d = createDecipheriv('aes-256-gcm', sealKey(purpose), raw.subarray(0, 12));
+	d.setAuthTag(raw.subarray(12, 28));
+	return new Uint8Array(Buffer.concat([d.update(raw.subarray(28)), d.final()]));
+}
+
+function sealKey(purpose: string): Buffer {
+	return createHash('sha256').update(`${purpose}:${config().appSecret}`).digest();
 }

@@ -17,6 +17,11 @@ Comandos:
   link --creditor <cnpj-ou-slug> --document <cpf-ou-cnpj>
   staff add --email … --role agency_admin|creditor_manager|operator|viewer [--name …] [--creditor <cnpj-ou-slug>] [--agency-cnpj …]
   apikey create --creditor <cnpj-ou-slug> --name … --scope read|read_write
+  campaign create <cnpj-ou-slug> <campanha.json> [--override-lint]
+  campaign estimate|start|pause|resume|cancel|status <id>
+  campaign list [--creditor <cnpj-ou-slug>]
+  regua set <cnpj-ou-slug> <regua.json>
+  regua show <cnpj-ou-slug>
 `;
 
 export async function main(argv: string[]): Promise<number> {

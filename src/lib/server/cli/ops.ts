@@ -19,6 +19,10 @@ import { documentError, formatDocument, normalizeDocument } from '../../format/d
 import { USAGE } from './main';
 import * as staffAuth from '../staff';
 import * as apiKeys from '../api/keys';
+import * as campaigns from '../campaigns';
+import * as regua from '../regua';
+import { stepLabel } from '../../schemas/regua';
+import { formatBRL } from '../../format/money';
 
 /**
  * The operations commands of `acerto` (everything but `serve`). Exit codes: 0 done,
@@ -72,19 +76,31 @@ const COMMANDS: Record<string, Command> = {
 		positionals: 0,
 		run: staffAdd
 	},
-	'apikey create': { options: { creditor: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string' } }, positionals: 0, run: apikeyCreate }
+	'apikey create': { options: { creditor: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string' } }, positionals: 0, run: apikeyCreate },
+	'campaign create': { options: { 'override-lint': { type: 'boolean' } }, positionals: 2, run: campaignCreate },
+	'campaign estimate': { options: {}, positionals: 1, run: campaignEstimate },
+	'campaign start': { options: {}, positionals: 1, run: (a) => campaignMove(a, 'start') },
+	'campaign pause': { options: {}, positionals: 1, run: (a) => campaignMove(a, 'pause') },
+	'campaign resume': { options: {}, positionals: 1, run: (a) => campaignMove(a, 'resume') },
+	'campaign cancel': { options: {}, positionals: 1, run: (a) => campaignMove(a, 'cancel') },
+	'campaign status': { options: {}, positionals: 1, run: campaignStatus },
+	'campaign list': { options: { creditor: { type: 'string' } }, positionals: 0, run: campaignList },
+	'regua set': { options: { 'override-lint': { type: 'boolean' } }, positionals: 2, run: reguaSet },
+	'regua show': { options: {}, positionals: 1, run: reguaShow }
 };
+
+const GROUPS = ['creditor', 'policy', 'staff', 'apikey', 'campaign', 'regua'];
 
 export async function runOps(command: string, args: string[]): Promise<number> {
 	let name = command;
 	let rest = args;
-	if ((command === 'creditor' || command === 'policy' || command === 'staff' || command === 'apikey') && args.length > 0 && !args[0].startsWith('-')) {
+	if (GROUPS.includes(command) && args.length > 0 && !args[0].startsWith('-')) {
 		name = `${command} ${args[0]}`;
 		rest = args.slice(1);
 	}
 	const spec = COMMANDS[name];
 	if (!spec) {
-		err(command === 'creditor' || command === 'policy' || command === 'staff' || command === 'apikey' ? `Subcomando ausente ou desconhecido: ${[command, ...args.slice(0, 1)].join(' ')}` : `Comando desconhecido: ${command}`);
+		err(GROUPS.includes(command) ? `Subcomando ausente ou desconhecido: ${[command, ...args.slice(0, 1)].join(' ')}` : `Comando desconhecido: ${command}`);
 		process.stderr.write(USAGE);
 		return 2;
 	}
@@ -218,17 +234,21 @@ async function creditorAdd(a: Args): Promise<number> {
 	return 0;
 }
 
-async function policySet(a: Args): Promise<number> {
-	const [ref, file] = a.positionals;
-	const creditor = await findCreditor(ref);
-	let body: unknown;
+/** A JSON file's content; a missing file or bad JSON is explained and refused. */
+function readJson(file: string): unknown {
 	try {
-		body = JSON.parse(fs.readFileSync(file, 'utf8'));
+		return JSON.parse(fs.readFileSync(file, 'utf8'));
 	} catch (e) {
 		const code = (e as { code?: string }).code;
 		err(code === 'ENOENT' ? `Arquivo não encontrado: ${file}` : `JSON inválido em ${file}: ${(e as Error).message}`);
-		return 1;
+		throw new Refused();
 	}
+}
+
+async function policySet(a: Args): Promise<number> {
+	const [ref, file] = a.positionals;
+	const creditor = await findCreditor(ref);
+	const body = readJson(file);
 	const parsed = policySchema.safeParse(body);
 	if (!parsed.success) {
 		err(`Política recusada (${parsed.error.issues.length} ${parsed.error.issues.length === 1 ? 'problema' : 'problemas'}):`);
@@ -397,5 +417,105 @@ async function apikeyCreate(a: Args): Promise<number> {
 	const made = await db().transaction((tx) => apiKeys.create(tx, { creditorId: creditor.id, name, scope }, { type: 'cli' }));
 	out(`Chave de API "${name}" criada para o credor ${creditor.slug} (${apiKeys.SCOPE_LABELS[scope].toLowerCase()}). Guarde-a agora: ela não será mostrada de novo.`);
 	out(made.key);
+	return 0;
+}
+
+const CLI: campaigns.Actor = { type: 'cli' };
+
+async function campaignCreate(a: Args): Promise<number> {
+	const [ref, file] = a.positionals;
+	const creditor = await findCreditor(ref);
+	const result = await campaigns.save(db(), CLI, { creditorId: creditor.id, body: readJson(file), overrideLint: a.values['override-lint'] === true });
+	for (const f of result.ok ? result.findings : (result.findings ?? [])) err(`  ${f.severity === 'error' ? 'erro' : 'aviso'}: ${f.message}${f.excerpt ? ` ("${f.excerpt}")` : ''}`);
+	if (!result.ok) {
+		err(`Campanha recusada: ${result.message}`);
+		for (const [field, messages] of Object.entries(result.errors ?? {})) for (const m of messages) err(`  - ${field}: ${m}`);
+		if (result.findings?.some((f) => f.severity === 'error')) err('Para publicar mesmo assim (fica registrado na auditoria): --override-lint');
+		return 1;
+	}
+	out(`Campanha criada (rascunho): ${result.id}`);
+	out(`Estimativa: acerto campaign estimate ${result.id} · Iniciar: acerto campaign start ${result.id}`);
+	return 0;
+}
+
+async function campaignRow(id: string) {
+	const row = await campaigns.get(db(), CLI, id);
+	if (!row) {
+		err(`Campanha não encontrada: ${id}`);
+		throw new Refused();
+	}
+	return row;
+}
+
+async function campaignEstimate(a: Args): Promise<number> {
+	const row = await campaignRow(a.positionals[0]);
+	const e = await campaigns.estimate(db(), row);
+	out(`${row.name}: ${n(e.count.debtors)} devedores no segmento.`);
+	for (const ch of row.body.channels) out(`  ${campaigns.CHANNEL_LABELS[ch]}: ${n(e.count.byChannel[ch])} no primeiro canal; ~${n(e.messages[ch])} mensagens; custo estimado ${formatBRL(e.costCents[ch])}`);
+	out(`Retidas pelas regras de contato agora: ${n(e.count.held.optedOut)} descadastradas, ${n(e.count.held.inAgreement)} em acordo, ${n(e.count.held.capReached)} no limite de contatos de hoje.`);
+	out(`Custo estimado total: ${formatBRL(e.costCents.total)}${e.smsSegments ? ` (SMS com ${e.smsSegments} ${e.smsSegments === 1 ? 'segmento' : 'segmentos'})` : ''}.`);
+	if (e.channelsWithoutAccount.length) out(`Atenção: sem conta configurada para ${e.channelsWithoutAccount.map((c) => campaigns.CHANNEL_LABELS[c]).join(', ')}.`);
+	for (const f of e.findings) out(`  ${f.severity === 'error' ? 'erro' : 'aviso'}: ${f.message}`);
+	for (const p of e.previews) out(`\n— Prévia para ${p.debtor} (${campaigns.CHANNEL_LABELS[p.channel]}, ${p.contact})${p.subject ? `\nAssunto: ${p.subject}` : ''}\n${p.text}`);
+	return 0;
+}
+
+async function campaignMove(a: Args, action: 'start' | 'pause' | 'resume' | 'cancel'): Promise<number> {
+	const id = a.positionals[0];
+	const result: { ok: true; targets?: number } | { ok: false; message: string } =
+		action === 'start' ? await campaigns.start(db(), CLI, id) : await campaigns.move(db(), CLI, id, action);
+	if (!result.ok) {
+		err(result.message);
+		return 1;
+	}
+	const done = { start: 'iniciada', pause: 'pausada', resume: 'retomada', cancel: 'cancelada' }[action];
+	out(`Campanha ${done}.${result.targets !== undefined ? ` ${n(result.targets)} mensagens na fila.` : ''}`);
+	return 0;
+}
+
+async function campaignStatus(a: Args): Promise<number> {
+	const row = await campaignRow(a.positionals[0]);
+	const p = await campaigns.progress(db(), row.id);
+	out(`${row.name} — ${campaigns.STATUS_LABELS[row.status]}`);
+	out(`Devedores: ${n(p.targets)} · na fila: ${n(p.queued)} · aguardando horário: ${n(p.held)} · enviadas: ${n(p.sent)} · entregues: ${n(p.delivered)} · lidas: ${n(p.read)} · cliques: ${n(p.clicked)}`);
+	out(`Retidas pelas regras: ${n(p.skipped)} · falhas: ${n(p.failed)} · sem confirmação: ${n(p.unknown)}`);
+	for (const r of p.byReason) out(`  ${r.reason}: ${n(r.n)}`);
+	return 0;
+}
+
+async function campaignList(a: Args): Promise<number> {
+	const creditor = typeof a.values.creditor === 'string' ? await findCreditor(a.values.creditor) : null;
+	const reaches = creditor
+		? [{ agencyId: creditor.agencyId, creditorId: creditor.id }]
+		: (await db().select({ id: agencies.id }).from(agencies)).map((ag) => ({ agencyId: ag.id, creditorId: null }));
+	const rows = (await Promise.all(reaches.map((r) => campaigns.list(db(), r)))).flat();
+	if (rows.length === 0) out('Nenhuma campanha.');
+	for (const r of rows) out(`${r.id}  ${campaigns.STATUS_LABELS[r.status].padEnd(13)} ${r.creditor} — ${r.name}`);
+	return 0;
+}
+
+async function reguaSet(a: Args): Promise<number> {
+	const [ref, file] = a.positionals;
+	const creditor = await findCreditor(ref);
+	const result = await regua.set(db(), { creditorId: creditor.id, agencyId: creditor.agencyId, body: readJson(file), actor: { type: 'cli' }, overrideLint: a.values['override-lint'] === true });
+	for (const f of result.ok ? result.findings : (result.findings ?? [])) err(`  ${f.severity === 'error' ? 'erro' : 'aviso'}: ${f.message}`);
+	if (!result.ok) {
+		err(`Régua recusada: ${result.message}`);
+		for (const [field, messages] of Object.entries(result.errors ?? {})) for (const m of messages) err(`  - ${field}: ${m}`);
+		return 1;
+	}
+	out(`Régua versão ${result.version} definida para o credor ${creditor.slug}.`);
+	return 0;
+}
+
+async function reguaShow(a: Args): Promise<number> {
+	const creditor = await findCreditor(a.positionals[0]);
+	const found = await regua.get(db(), creditor.id);
+	if (!found) {
+		out(`O credor ${creditor.slug} não tem régua.`);
+		return 0;
+	}
+	out(`Régua de ${creditor.displayName}, versão ${found.version}:`);
+	for (const s of found.regua.steps) out(`  ${s.key.padEnd(22)} ${stepLabel(s).padEnd(34)} ${s.channels.join(' → ')}`);
 	return 0;
 }

@@ -153,7 +153,7 @@ async function serveHttp(root: string, o: { worker: boolean; embedded?: Embedded
 		handler(req, res);
 	});
 	server.keepAliveTimeout = 5_000;
-	await jobs.start();
+	if (config().JOBS === 'on') await jobs.start();
 	await new Promise<void>((resolve) => server.listen(config().PORT, config().HOST, resolve));
 
 	return new Promise<number>((resolve) => {

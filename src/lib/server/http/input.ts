@@ -31,6 +31,22 @@ export function isFormPost(request: Request): boolean {
 }
 
 /**
+ * Where providers post without an Origin header: their webhooks (Twilio posts forms) and the
+ * e-mail one-click unsubscribe (RFC 8058: a mail provider posts `List-Unsubscribe=One-Click`).
+ * Each checks its own signature or token instead.
+ */
+const CROSS_SITE_ALLOWED = /^\/(webhooks|u)\//;
+
+/**
+ * SvelteKit's own same-origin check for form posts (turned off in svelte.config.js so that the
+ * paths above can be reached), kept for every other path: a cross-site form post is refused.
+ */
+export function crossSiteForm(request: Request, url: URL): boolean {
+	if (!isFormPost(request) || CROSS_SITE_ALLOWED.test(url.pathname)) return false;
+	return request.headers.get('origin') !== url.origin;
+}
+
+/**
  * Reads a form post the way an action will (from a copy: the action reads the original) and says
  * what is wrong with it: a type no form is sent as, a body that does not parse, one over the size
  * limit, or a field with a control character.

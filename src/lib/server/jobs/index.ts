@@ -4,6 +4,7 @@ import { config } from '../config';
 import { db, type DbOrTx } from '../db/client';
 import * as housekeeping from '../housekeeping';
 import * as messaging from '../messaging';
+import * as regua from '../regua';
 
 /**
  * Scheduled and retried work, in PostgreSQL, on graphile-worker (README: "Jobs"). Every app
@@ -22,18 +23,35 @@ type Handler = (payload: unknown) => Promise<void>;
 const handlers: Record<string, Handler> = {
 	/** Every 15 minutes: codes, sessions, counters, idempotency keys and finished uploads. */
 	housekeeping: async () => {
-		const swept = await housekeeping.run(db(), { uploadDays: config().UPLOAD_RETENTION_DAYS });
+		const swept = { ...(await housekeeping.run(db(), { uploadDays: config().UPLOAD_RETENTION_DAYS })), unknownMessages: await messaging.sweepStuck(db()) };
 		if (Object.values(swept).some((n) => n > 0)) console.log(JSON.stringify({ type: 'housekeeping', ...swept }));
 	},
-	/** Messages queued by a write (e.g. an import telling old contacts they changed): sent after it commits. */
+	/**
+	 * Sends what is due (queued by a write, or waiting for a retry or an allowed hour), for up to a
+	 * minute; when more is due soon, it asks to run again then. Also every minute from the crontab.
+	 */
+	/** Daily: every creditor's régua (each step fires at most once per subject, ever). */
+	regua: async () => {
+		const r = await regua.run(db());
+		if (r.queued > 0) await enqueue(db(), 'deliver-messages', {}, { jobKey: 'deliver-messages' });
+		console.log(JSON.stringify({ type: 'regua', ...r }));
+	},
 	'deliver-messages': async () => {
-		await messaging.deliverPending(db());
+		const r = await messaging.deliverDue(db(), { baseUrl: config().baseUrl });
+		if (r.nextDueAt && r.nextDueAt.getTime() < Date.now() + 60_000) {
+			await enqueue(db(), 'deliver-messages', {}, { jobKey: 'deliver-messages', runAt: r.nextDueAt });
+		}
 	}
 };
 
 export type TaskName = keyof typeof handlers;
 
-export const CRONTAB = ['*/15 * * * * housekeeping ?max=3'].join('\n');
+// The runner's clock is UTC: 09:00 UTC is 06:00 in São Paulo (the messages wait for each debtor's allowed hours).
+export const CRONTAB = [
+	'*/15 * * * * housekeeping ?max=3',
+	'* * * * * deliver-messages ?max=1&jobKey=deliver-messages',
+	'0 9 * * * regua ?fill=1d&max=1'
+].join('\n');
 
 /** Queues a job inside the caller's transaction (or at once, given the database). */
 export async function enqueue(tx: DbOrTx, task: TaskName, payload: object = {}, opts: { jobKey?: string; runAt?: Date; maxAttempts?: number } = {}): Promise<void> {

@@ -24,8 +24,8 @@ export const DEFAULT_ZENVIA_API_URL = 'https://api.zenvia.com';
 export const SEND_PATH = '/v2/channels/sms/messages';
 
 /** Where our Zenvia webhook listens; the secret in the path is the only proof a callback is Zenvia's. */
-export function callbackPath(secret: string): string {
-	return `/webhooks/zenvia/${encodeURIComponent(secret)}`;
+export function callbackPath(secret: string, accountId = 'env'): string {
+	return `/webhooks/zenvia/${encodeURIComponent(accountId)}/${encodeURIComponent(secret)}`;
 }
 
 /** Constant-time check of the secret a callback's URL carried against the account's. */

@@ -4,9 +4,10 @@ import { creditors, debts, policies } from '../db/schema';
 import * as tenancy from '../tenancy';
 import { fits, offersFor, type OfferSet } from './engine';
 import { MAX_AMOUNT_TEXT } from '../../format/money';
+import { activeOfferSql, withOffer, type ActiveOffer } from '../campaigns/offer';
 
 export type Selection =
-	| { ok: true; dateRefused: boolean; breakToleranceDays: number; creditor: typeof creditors.$inferSelect; set: OfferSet; policyVersion: number; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
+	| { ok: true; dateRefused: boolean; breakToleranceDays: number; creditor: typeof creditors.$inferSelect; set: OfferSet; policyVersion: number; campaign: { name: string; validUntil: string } | null; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
 	| { ok: false; message: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -19,7 +20,9 @@ const selectedDebts = preparedQuery((db) =>
 			creditor: creditors,
 			// The policy in force, in the same statement (one snapshot); its parsed body is cached by id.
 			policyId: sql<string | null>`(select p.id from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
-			policyVersion: sql<number | null>`(select p.version from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`
+			policyVersion: sql<number | null>`(select p.version from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
+			// A running campaign's special offer for this debtor, in the same statement.
+			campaign: sql<ActiveOffer | null>`${activeOfferSql(sql`${sql.placeholder('debtorId')}::uuid`, sql`${creditors.id}`, sql`${sql.placeholder('today')}::date`, sql`${sql.placeholder('now')}::timestamptz`)}`
 		})
 		.from(debts)
 		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
@@ -44,7 +47,7 @@ export async function forSelection(
 ): Promise<Selection> {
 	const ids = [...new Set(input.debtIds)].filter((id) => UUID.test(id));
 	if (ids.length === 0) return { ok: false, message: 'Selecione ao menos uma dívida para ver as ofertas.' };
-	const rows = await selectedDebts(db).execute({ ids, debtorId: input.debtorId, agencyId: input.agencyId });
+	const rows = await selectedDebts(db).execute({ ids, debtorId: input.debtorId, agencyId: input.agencyId, today: input.today, now: new Date().toISOString() });
 	if (rows.length !== ids.length) {
 		return { ok: false, message: 'Uma das dívidas escolhidas não está mais em aberto. Volte à lista de dívidas.' };
 	}
@@ -54,7 +57,8 @@ export async function forSelection(
 	}
 	const { policyId, policyVersion } = rows[0];
 	if (!policyId || policyVersion === null) return { ok: false, message: 'Este credor ainda não publicou condições de negociação.' };
-	const pv = { version: policyVersion, policy: await tenancy.policyById(db, policyId) };
+	const campaign = rows[0].campaign;
+	const pv = { version: policyVersion, policy: withOffer(await tenancy.policyById(db, policyId), campaign?.offer) };
 	const base = {
 		debts: rows.map(({ debt }) => ({
 			id: debt.id,
@@ -86,6 +90,7 @@ export async function forSelection(
 		creditor,
 		set,
 		policyVersion: pv.version,
+		campaign: campaign && pv.policy.campaignLimits ? { name: campaign.name, validUntil: campaign.offer.validUntil } : null,
 		debtIds: rows.map((r) => r.debt.id),
 		descriptions: rows.map(({ debt }) => ({ id: debt.id, externalId: debt.externalId, description: debt.description, dueDate: debt.dueDate }))
 	};

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
-import { agencies, creditors, debtors, debts, policies } from '../db/schema';
+import { agencies, creditors, debtors, debts, policies, reguas } from '../db/schema';
+import { DEFAULT_REGUA } from '../../schemas/regua';
 import type { Policy } from '../../schemas/policy';
 import { addDays, todayInSaoPaulo } from '../../format/dates';
 import * as staffAuth from '../staff';
@@ -17,7 +18,9 @@ const auroraPolicy: Policy = {
 		{ minDaysPastDue: 0, maxDaysPastDue: 90, cashDiscountMaxPercent: 10, installments: { min: 2, max: 6 }, minInstallmentCents: 5000, minEntryPercent: 20, installmentInterestMonthlyPercent: 1.99, installmentDiscountMaxPercent: 0 },
 		{ minDaysPastDue: 91, maxDaysPastDue: 365, cashDiscountMaxPercent: 30, installments: { min: 2, max: 12 }, minInstallmentCents: 5000, minEntryPercent: 10, installmentInterestMonthlyPercent: 1.49, installmentDiscountMaxPercent: 10 },
 		{ minDaysPastDue: 366, maxDaysPastDue: null, cashDiscountMaxPercent: 60, installments: { min: 2, max: 24 }, minInstallmentCents: 5000, minEntryPercent: 10, installmentInterestMonthlyPercent: 0.99, installmentDiscountMaxPercent: 30 }
-	]
+	],
+	// How far a campaign's special offer may go (set by whoever publishes the policy).
+	campaignLimits: { cashDiscountMaxPercent: 70, installmentDiscountMaxPercent: 40, installmentsMax: 24, minEntryPercent: 5 }
 };
 
 const horizontePolicy: Policy = {
@@ -108,6 +111,11 @@ export async function demoIfEmpty(db: Db, today = todayInSaoPaulo()): Promise<{ 
 			{ creditorId: aurora.id, debtorId: joao.id, externalId: 'AUR-90551', description: 'Smart TV 50" — carnê', dueDate: due(10), principalCents: 15990 },
 			{ creditorId: aurora.id, debtorId: padaria.id, externalId: 'AUR-PJ-7781', description: 'Forno industrial — duplicata', dueDate: due(200), principalCents: 578000 },
 			{ creditorId: horizonte.id, debtorId: technova.id, externalId: 'HZ-PJ-0098', description: 'Curso corporativo — nota fiscal 0098', dueDate: due(800), principalCents: 1200000, lateFeeBp: 1000, interestMonthlyBp: 100 }
+		]);
+		// A sensible régua for both creditors: reminders around due dates and agreement events.
+		await tx.insert(reguas).values([
+			{ creditorId: aurora.id, body: DEFAULT_REGUA },
+			{ creditorId: horizonte.id, body: DEFAULT_REGUA }
 		]);
 		const invite = await staffAuth.invite(tx, { agencyId: agency.id, email: DEMO_ADMIN, name: 'Administração (demonstração)', role: 'agency_admin' }, { type: 'cli' });
 		if (!invite.ok) throw new Error(invite.message);

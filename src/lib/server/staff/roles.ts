@@ -14,7 +14,13 @@ export type Permission =
 	/** Change the name and contacts of a debtor other creditors share (an agency's decision). */
 	| 'update_shared_debtors'
 	/** Correct a debtor's name and contacts in the back office. */
-	| 'edit_debtor';
+	| 'edit_debtor'
+	/** Write, start, pause and cancel campaigns, and edit the régua. */
+	| 'manage_campaigns'
+	/** Publish a template the lint refuses (CDC art. 42): audited. */
+	| 'override_template_lint'
+	/** Enter the agency's WhatsApp, SMS and e-mail provider accounts. */
+	| 'manage_messaging';
 
 const GRANTS: Record<StaffRole, readonly Permission[]> = {
 	agency_admin: [
@@ -29,9 +35,12 @@ const GRANTS: Record<StaffRole, readonly Permission[]> = {
 		'read_audit',
 		'lgpd',
 		'update_shared_debtors',
-		'edit_debtor'
+		'edit_debtor',
+		'manage_campaigns',
+		'override_template_lint',
+		'manage_messaging'
 	],
-	creditor_manager: ['read', 'act_on_agreements', 'manage_creditor', 'publish_policy', 'upload_portfolio', 'manage_api_keys', 'lgpd', 'edit_debtor'],
+	creditor_manager: ['read', 'act_on_agreements', 'manage_creditor', 'publish_policy', 'upload_portfolio', 'manage_api_keys', 'lgpd', 'edit_debtor', 'manage_campaigns'],
 	operator: ['read', 'act_on_agreements', 'edit_debtor'],
 	viewer: ['read']
 };

@@ -1,30 +1,19 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createTOTPKeyURI, verifyHOTP } from '@oslojs/otp';
-import { decodeBase64, encodeBase64 } from '@oslojs/encoding';
-import { config } from '../config';
+import { seal, unseal } from '../auth/secrets';
 
-// TOTP keys are stored encrypted (AES-256-GCM, key derived from APP_SECRET): a database dump
-// alone does not give away anyone's second factor.
-function aesKey(): Buffer {
-	return createHash('sha256').update(`totp-key:${config().appSecret}`).digest();
-}
-
+// TOTP keys are stored sealed (AES-256-GCM, key derived from APP_SECRET): a database dump alone
+// does not give away anyone's second factor.
 export function newTotpKey(): Uint8Array {
 	return new Uint8Array(randomBytes(20));
 }
 
 export function sealTotpKey(key: Uint8Array): string {
-	const iv = randomBytes(12);
-	const c = createCipheriv('aes-256-gcm', aesKey(), iv);
-	const body = Buffer.concat([c.update(key), c.final()]);
-	return encodeBase64(Buffer.concat([iv, c.getAuthTag(), body]));
+	return seal('totp-key', key);
 }
 
 export function openTotpKey(sealed: string): Uint8Array {
-	const raw = Buffer.from(decodeBase64(sealed));
-	const d = createDecipheriv('aes-256-gcm', aesKey(), raw.subarray(0, 12));
-	d.setAuthTag(raw.subarray(12, 28));
-	return new Uint8Array(Buffer.concat([d.update(raw.subarray(28)), d.final()]));
+	return unseal('totp-key', sealed);
 }
 
 export function totpUri(email: string, key: Uint8Array): string {

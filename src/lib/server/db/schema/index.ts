@@ -6,3 +6,4 @@ export * from './ops';
 export * from './staff';
 export * from './integration';
 export * from './payments';
+export * from './messaging';

@@ -4,6 +4,9 @@ export const agencies = pgTable('agencies', {
 	id: uuid('id').primaryKey().defaultRandom(),
 	name: text('name').notNull(),
 	cnpj: text('cnpj').notNull().unique(),
+	/** Collection contacts per debtor across the agency's creditors and channels (within the law). */
+	contactPerDay: integer('contact_per_day').notNull().default(1),
+	contactPerWeek: integer('contact_per_week').notNull().default(3),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 });
 
@@ -33,6 +36,8 @@ export const creditors = pgTable(
 		/** Sender shown on SMS/WhatsApp and the From name of e-mails. */
 		smsSender: text('sms_sender'),
 		emailSenderName: text('email_sender_name'),
+		/** The creditor's own WhatsApp number (Cloud API phone number id); null: the agency's. */
+		whatsappPhoneNumberId: text('whatsapp_phone_number_id'),
 		/** LGPD: days after the last debt is closed before the debtor's data may be anonymised. */
 		retentionDays: integer('retention_days').notNull().default(1825),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -8,7 +8,7 @@ import { OTP_COOKIE, otpCookieOptions } from '$lib/server/auth/cookies';
 export const load = async ({ locals, url }) => {
 	const creditor = requireCreditor(locals);
 	if (locals.debtor) redirect(303, `/c/${creditor.slug}/dividas`);
-	return { expired: url.searchParams.has('expirou') };
+	return { expired: url.searchParams.has('expirou'), linkExpired: url.searchParams.get('link') === 'expirado' };
 };
 
 const identifySchema = z.object({ documento: z.string().trim().min(1, 'Informe seu CPF ou CNPJ.').max(30) });

@@ -29,6 +29,7 @@ export const load = async ({ locals, url }) => {
 	return {
 		ok: true as const,
 		dateRefused: sel.dateRefused,
+		campaign: sel.campaign,
 		offerCreditor: { displayName: sel.creditor.displayName, legalName: sel.creditor.legalName, cnpj: sel.creditor.cnpj },
 		debts: sel.descriptions,
 		// Only what the page shows (the breakdown per debt and the band stay on the server).
