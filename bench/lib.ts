@@ -116,11 +116,12 @@ export async function scratchDatabase(label: string): Promise<Scratch> {
 export type Server = { port: number; child: ChildProcess; output: () => string; stop: () => Promise<number | null> };
 
 /**
- * Spawns a server that prints `{"type":"listening","port":N}` on stdout and waits for that line.
+ * Spawns a server that prints `{"type":"listening","port":N}` on stdout and waits for that line
+ * (`command` runs it: node, or e.g. `faketime` to start it at another date and hour).
  * `stop()` sends SIGTERM and waits (SIGKILL after 15 s).
  */
-export async function startServer(label: string, args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<Server> {
-	const child = spawn(process.execPath, args, {
+export async function startServer(label: string, args: string[], env: Record<string, string>, timeoutMs = 90_000, command = process.execPath): Promise<Server> {
+	const child = spawn(command, args, {
 		cwd: root,
 		env: { ...process.env, ...env },
 		stdio: ['ignore', 'pipe', 'pipe']

@@ -12,6 +12,11 @@ export type LoadOptions = {
 	durationMs: number;
 	/** Hard cap on requests in one run, warm-up included. */
 	maxRequests?: number;
+	/**
+	 * Open loop: requests per second started on a fixed schedule, whatever the answers take (the
+	 * users in turn), so a slower server shows as latency, not as fewer requests.
+	 */
+	rate?: number;
 	timeoutMs?: number;
 };
 
@@ -58,6 +63,7 @@ function get(agent: http.Agent, port: number, u: VirtualUser, timeoutMs: number)
 
 /** Runs the users for warm-up + duration; only requests started after the warm-up are counted. */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+	if (o.rate) return runOpenLoad(o, o.rate);
 	const maxRequests = o.maxRequests ?? 2_000_000;
 	const timeoutMs = o.timeoutMs ?? 10_000;
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
@@ -123,4 +129,52 @@ export async function fetchOnce(port: number, u: VirtualUser): Promise<{ status:
 		req.on('error', reject);
 		req.end();
 	});
+}
+
+async function runOpenLoad(o: LoadOptions, rate: number): Promise<LoadResult> {
+	const timeoutMs = o.timeoutMs ?? 10_000;
+	const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+	const start = performance.now();
+	const measureFrom = start + o.warmupMs;
+	const end = measureFrom + o.durationMs;
+	const latencies: number[] = [];
+	const statuses: Record<string, number> = {};
+	const inFlight = new Set<Promise<void>>();
+	let errors = 0;
+	let bytes = 0;
+	let n = 0;
+	while (performance.now() < end) {
+		const due = start + (n * 1000) / rate;
+		const wait = due - performance.now();
+		if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+		const u = o.users[n++ % o.users.length];
+		const t0 = performance.now();
+		const p = get(agent, o.port, u, timeoutMs).then((a) => {
+			if (t0 < measureFrom) return;
+			latencies.push(performance.now() - t0);
+			statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+			if (a.status !== 200) errors++;
+			bytes += a.bytes;
+		});
+		inFlight.add(p);
+		void p.finally(() => inFlight.delete(p));
+	}
+	await Promise.all([...inFlight]);
+	agent.destroy();
+	const sorted = Float64Array.from(latencies).sort();
+	const durationS = o.durationMs / 1000;
+	return {
+		users: o.users.length,
+		durationS,
+		requests: sorted.length,
+		errors,
+		statuses,
+		rps: sorted.length / durationS,
+		p50: percentile(sorted, 50),
+		p90: percentile(sorted, 90),
+		p99: percentile(sorted, 99),
+		max: sorted.length ? sorted[sorted.length - 1] : NaN,
+		mean: sorted.length ? sorted.reduce((s, x) => s + x, 0) / sorted.length : NaN,
+		bytesPerResponse: sorted.length ? Math.round(bytes / sorted.length) : 0
+	};
 }

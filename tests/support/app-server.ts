@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { faketimeEnv } from './faketime';
 
 export type App = { base: string; log: () => string; stop: () => Promise<void>; process: ChildProcess };
 
@@ -8,7 +9,7 @@ export type App = { base: string; log: () => string; stop: () => Promise<void>; 
  * The built app (`acerto serve --no-build`) in its own process on the given database, as in
  * production; builds first when there is no build (the `pretest` script normally made one).
  */
-export async function startApp(databaseUrl: string, env: Record<string, string | undefined> = {}): Promise<App> {
+export async function startApp(databaseUrl: string, env: Record<string, string | undefined> = {}, opts: { faketime?: string } = {}): Promise<App> {
 	const root = process.cwd();
 	if (!fs.existsSync(path.join(root, process.env.ACERTO_BUILD_DIR ?? 'build', 'handler.js'))) {
 		const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
@@ -17,7 +18,17 @@ export async function startApp(databaseUrl: string, env: Record<string, string |
 	let log = '';
 	const child = spawn(process.execPath, ['bin/acerto.js', 'serve', '--no-build'], {
 		cwd: root,
-		env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', SEED_DEMO: 'never', ...env },
+		env: {
+			...process.env,
+			DATABASE_URL: databaseUrl,
+			PORT: '0',
+			HOST: '127.0.0.1',
+			NODE_ENV: 'test',
+			SEED_DEMO: 'never',
+			// The whole process at another date and hour (its clock then runs on).
+			...(opts.faketime && faketimeEnv(opts.faketime)),
+			...env
+		},
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	child.stderr!.on('data', (d) => (log += d));

@@ -87,6 +87,8 @@ export function start(): Promise<void> {
 			crontab: CRONTAB,
 			logger
 		});
+		// Whatever a stopped (or killed) process left queued is picked up now, not at the next tick.
+		await enqueue(db(), 'deliver-messages', {}, { jobKey: 'deliver-messages' });
 	})();
 	return state.starting;
 }

@@ -120,14 +120,18 @@ export async function deliverDue(db: DbOrTx, opts: DeliverOptions = {}): Promise
 	const now = opts.now ?? (() => new Date());
 	const started = Date.now();
 	const report: DeliveryReport = { sent: 0, held: 0, skipped: 0, failed: 0, retried: 0, unknown: 0, fellBack: 0 };
-	for (;;) {
-		const { toSend, accounts, count } = await claim(db, now(), opts, report);
-		if (count === 0) break;
-		await sendAll(db, toSend, accounts, now, opts, report);
-		if (opts.only || Date.now() - started > (opts.budgetMs ?? 60_000)) break;
+	// A pipeline: the next batch is claimed while this one is on the wire (claims commit their
+	// rows as `sending` first, so two batches never share a message).
+	const more = () => !opts.only && Date.now() - started <= (opts.budgetMs ?? 60_000);
+	let next: ReturnType<typeof claim> | null = claim(db, now(), opts, report);
+	while (next) {
+		const batch = await next;
+		if (batch.count === 0) break;
+		next = more() ? claim(db, now(), opts, report) : null;
+		await sendAll(db, batch.toSend, now, opts, report);
 	}
-	const [next] = await db.execute<{ at: Date | null }>(sql`select min(next_attempt_at) as at from outbox where status = 'queued'`);
-	return { ...report, nextDueAt: next?.at ? new Date(next.at) : null };
+	const [due] = await db.execute<{ at: Date | null }>(sql`select min(next_attempt_at) as at from outbox where status = 'queued'`);
+	return { ...report, nextDueAt: due?.at ? new Date(due.at) : null };
 }
 
 /** Sends these messages now (a one-time code right after its request). */
@@ -155,7 +159,7 @@ async function claim(db: DbOrTx, now: Date, opts: DeliverOptions, report: Delive
 			order by o.next_attempt_at
 			limit ${opts.batch ?? 500}
 			for update skip locked`);
-		if (rows.length === 0) return { toSend: [] as ToSend[], accounts: null, count: 0 };
+		if (rows.length === 0) return { toSend: [] as ToSend[], count: 0 };
 
 		const campaignInfo = await campaignsOf(tx, rows);
 		const facts = await factsFor(tx, rows, now);
@@ -255,7 +259,7 @@ async function claim(db: DbOrTx, now: Date, opts: DeliverOptions, report: Delive
 		await applyOutcomes(tx, outcomes, now);
 		report.fellBack += await fallBack(tx, fallbacks, now);
 		// Rows left untouched (their debtor busy elsewhere) do not count as progress.
-		return { toSend, accounts, count: outcomes.length + fallbacks.length };
+		return { toSend, count: outcomes.length + fallbacks.length };
 	});
 }
 
@@ -286,21 +290,18 @@ async function factsFor(tx: DbOrTx, rows: Claimed[], now: Date) {
 	const collection = rows.filter((r) => COLLECTION.includes(r.kind) && r.debtor_id);
 	const debtorIds = [...new Set(collection.map((r) => r.debtor_id!))];
 	const idList = sql`${`{${debtorIds.join(',')}}`}::uuid[]`;
+	// One statement: each debtor locked (SKIP LOCKED: one another sender holds waits for the next
+	// run), with their counted contacts of the last 8 days and the creditors they are in an
+	// agreement with.
 	const debtors = debtorIds.length
-		? await tx.execute<{ id: string; state: string | null; per_day: number; per_week: number }>(sql`
-			select d.id, d.state, a.contact_per_day as per_day, a.contact_per_week as per_week
+		? await tx.execute<{ id: string; state: string | null; per_day: number; per_week: number; contacts: number[]; agreements: string[] }>(sql`
+			select d.id, d.state, a.contact_per_day as per_day, a.contact_per_week as per_week,
+				array(select extract(epoch from o.contacted_at)::float8 * 1000 from outbox o
+					where o.debtor_id = d.id and o.contacted_at > ${new Date(now.getTime() - 8 * 86_400_000).toISOString()}::timestamptz
+						and o.kind in ('campaign', 'regua') and o.status in ('sending', 'sent', 'delivered', 'read', 'unknown')) as contacts,
+				array(select g.creditor_id::text from agreements g where g.debtor_id = d.id and g.status = 'active') as agreements
 			from debtors d join agencies a on a.id = d.agency_id
 			where d.id = any(${idList}) for update of d skip locked`)
-		: [];
-	const history = debtorIds.length
-		? await tx.execute<{ debtor_id: string; at: Date }>(sql`
-			select debtor_id, contacted_at as at from outbox
-			where debtor_id = any(${idList}) and contacted_at > ${new Date(now.getTime() - 8 * 86_400_000).toISOString()}::timestamptz
-				and kind in ('campaign', 'regua') and status in ('sending', 'sent', 'delivered', 'read', 'unknown')`)
-		: [];
-	const inAgreement = debtorIds.length
-		? await tx.execute<{ debtor_id: string; creditor_id: string }>(sql`
-			select distinct debtor_id, creditor_id from agreements where debtor_id = any(${idList}) and status = 'active'`)
 		: [];
 	const addresses = [...new Set(rows.map((r) => r.to))];
 	const optOuts = await tx.execute<{ agency_id: string; channel: Channel; address: string }>(sql`
@@ -327,9 +328,8 @@ async function factsFor(tx: DbOrTx, rows: Claimed[], now: Date) {
 		...agencyRows.map((a): [string, WireMessage['sender']] => [a.id, { name: a.name }])
 	]);
 	const info = new Map(debtors.map((d) => [d.id, d]));
-	const contacts = new Map<string, Date[]>();
-	for (const h of history) (contacts.get(h.debtor_id) ?? contacts.set(h.debtor_id, []).get(h.debtor_id)!).push(new Date(h.at));
-	const agreementsOf = new Set(inAgreement.map((a) => `${a.debtor_id}:${a.creditor_id}`));
+	const contacts = new Map(debtors.map((d) => [d.id, d.contacts.map((c) => new Date(Number(c)))]));
+	const agreementsOf = new Set(debtors.flatMap((d) => d.agreements.map((c) => `${d.id}:${c}`)));
 	const opted = new Set(optOuts.map((o) => `${o.agency_id}:${o.channel}:${o.address}`));
 	const open = new Set(windows.map((w) => w.from));
 	return {
@@ -377,7 +377,7 @@ function wireMessage(row: Claimed, content: Composed | undefined, facts: Facts):
 	return base;
 }
 
-async function sendAll(db: DbOrTx, toSend: ToSend[], _accounts: unknown, now: () => Date, opts: DeliverOptions, report: DeliveryReport): Promise<void> {
+async function sendAll(db: DbOrTx, toSend: ToSend[], now: () => Date, opts: DeliverOptions, report: DeliveryReport): Promise<void> {
 	const results: { item: ToSend; result: SendResult }[] = [];
 	let next = 0;
 	const worker = async () => {

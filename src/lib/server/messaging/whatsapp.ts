@@ -1,6 +1,7 @@
 import { createHmac, createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Callback, InboundEvent, SendOptions, SendResult, StatusEvent, WhatsAppAccount, WireMessage } from './wire';
+import { isAnswer, parseRetryAfter, post } from './wire-http';
 
 /**
  * WhatsApp Business Cloud API (Meta Graph) on the wire: one message out, the webhook in.
@@ -21,8 +22,6 @@ import type { Callback, InboundEvent, SendOptions, SendResult, StatusEvent, What
  *   (developers.facebook.com/docs/graph-api/changelog).
  */
 export const DEFAULT_WHATSAPP_API_URL = 'https://graph.facebook.com/v26.0';
-
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
  * Codes after which nothing was sent and the same request may succeed later (Meta's error-code
@@ -48,23 +47,6 @@ const FALLBACK_CODES = new Set([131026, 131030, 131049, 131050, 130472]);
 
 /** Free text outside the 24-hour window: send an approved template instead. */
 export const WINDOW_CLOSED_CODE = '131047';
-
-/** Errors where the request never reached the server, so nothing can have been sent. */
-const NEVER_SENT = new Set([
-	'ECONNREFUSED',
-	'ENOTFOUND',
-	'EAI_AGAIN',
-	'ENETUNREACH',
-	'EHOSTUNREACH',
-	'EADDRNOTAVAIL',
-	'UND_ERR_CONNECT_TIMEOUT',
-	// TLS handshakes that fail (bad certificate, wrong host) fail before the request is written.
-	'ERR_TLS_CERT_ALTNAME_INVALID',
-	'CERT_HAS_EXPIRED',
-	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-	'DEPTH_ZERO_SELF_SIGNED_CERT',
-	'SELF_SIGNED_CERT_IN_CHAIN'
-]);
 
 const graphError = z.object({
 	error: z.object({
@@ -125,43 +107,16 @@ export async function send(msg: WireMessage, account: WhatsAppAccount, opts: Sen
 	}
 	const phoneNumberId = msg.sender.whatsappPhoneNumberId || account.phoneNumberId;
 	const url = `${account.apiUrl.replace(/\/+$/, '')}/${encodeURIComponent(phoneNumberId)}/messages`;
-	const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-	let res: Response;
-	let text: string;
-	try {
-		res = await fetch(url, {
-			method: 'POST',
+	const answer = await post(
+		url,
+		{
 			headers: { authorization: `Bearer ${account.token}`, 'content-type': 'application/json', accept: 'application/json' },
-			body: JSON.stringify(messageBody(msg)),
-			signal: AbortSignal.timeout(timeoutMs)
-		});
-	} catch (err) {
-		return networkFailure(err, timeoutMs);
-	}
-	try {
-		text = await res.text();
-	} catch (err) {
-		// The status line came but the body did not: a refusal is still a refusal, a 2xx is not known.
-		if (res.ok) return networkFailure(err, timeoutMs);
-		text = '';
-	}
-	return classify(res.status, res.headers.get('retry-after'), text);
-}
-
-function networkFailure(err: unknown, timeoutMs: number): SendResult {
-	if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-		return { status: 'unknown', reason: `sem resposta do WhatsApp em ${timeoutMs} ms` };
-	}
-	const code = causeCode(err);
-	if (code && NEVER_SENT.has(code)) return { status: 'retry', reason: `WhatsApp inacessível (${code})` };
-	return { status: 'unknown', reason: `conexão com o WhatsApp interrompida (${code ?? String(err)})` };
-}
-
-/** undici puts the system error under `cause`; with several addresses it is an AggregateError. */
-function causeCode(err: unknown): string | undefined {
-	const cause = (err as { cause?: { code?: unknown; errors?: Array<{ code?: unknown }> } } | null)?.cause;
-	const code = cause?.code ?? cause?.errors?.find((e) => typeof e.code === 'string')?.code;
-	return typeof code === 'string' ? code : undefined;
+			body: JSON.stringify(messageBody(msg))
+		},
+		opts.timeoutMs
+	);
+	if (!isAnswer(answer)) return { ...answer, reason: `WhatsApp: ${answer.reason}` };
+	return classify(answer.status, answer.headers.get('retry-after'), answer.text);
 }
 
 function classify(status: number, retryAfter: string | null, text: string): SendResult {
@@ -183,7 +138,7 @@ function classify(status: number, retryAfter: string | null, text: string): Send
 	const reason = `WhatsApp ${status}${code !== undefined ? ` (#${code})` : ''}: ${describe(error) ?? (text.slice(0, 200) || 'sem detalhes')}`;
 	if (code !== undefined && FALLBACK_CODES.has(code)) return { status: 'failed', reason, code: String(code), fallback: true };
 	if (status === 429 || status >= 500 || (code !== undefined && RETRY_CODES.has(code))) {
-		const ms = retryAfterMs(retryAfter);
+		const ms = parseRetryAfter(retryAfter);
 		return ms === undefined ? { status: 'retry', reason } : { status: 'retry', reason, retryAfterMs: ms };
 	}
 	return { status: 'failed', reason, code: code !== undefined ? String(code) : `http_${status}`, fallback: false };
@@ -195,13 +150,6 @@ function describe(error: z.infer<typeof graphError>['error'] | undefined): strin
 	return [error.message, details].filter(Boolean).join(' — ') || undefined;
 }
 
-/** `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3). */
-function retryAfterMs(value: string | null): number | undefined {
-	if (!value) return undefined;
-	if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-	const at = Date.parse(value);
-	return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
 
 /**
  * Meta's escaping of a webhook payload: every UTF-16 code unit outside ASCII as `\uXXXX` with

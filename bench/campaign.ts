@@ -1,0 +1,208 @@
+// Campaign benchmark: a campaign to 100,000 debtors sent by the app's own job runner through fake
+// providers on loopback (WhatsApp Cloud API and SMTP, the fakes the tests use), with the contact
+// rules evaluated for every message, while 50 debtors browse the portal. Reports messages/s,
+// the app's peak memory, and the portal's p99 during the campaign against the same load without one.
+//
+// The app runs under libfaketime on a Monday at 10:00 in São Paulo, so the contact hours allow
+// every message whatever the hour of the run; providers' own rate limits are set out of the way
+// (the goal is that the providers' limits, not Acerto, set the pace).
+//
+//   npm run bench:campaign
+//   env: DEBTORS (100000), EMAIL_SHARE (0.1: debtors reachable only by e-mail), USERS (50),
+//        PORTAL_RPS (50: the portal's traffic meanwhile, an open loop), BENCH_DATABASE_URL
+import fs from 'node:fs';
+import postgres from 'postgres';
+import { runMigrations } from '../src/lib/server/db/migrate';
+import { addDebtorsWithSessions } from './fixtures';
+import { runLoad, type LoadResult } from './load';
+import { appEnv, ensureBuild, fmt, log, machine, machineLine, scratchDatabase, startServer, table, waitForQuiet, writeJson } from './lib';
+import { startFakeWhatsApp } from '../tests/support/fakes/whatsapp';
+import { startFakeSmtp } from '../tests/support/fakes/smtp';
+import { faketimeEnv } from '../tests/support/faketime';
+
+const DEBTORS = Math.max(100, Math.min(2_000_000, Number(process.env.DEBTORS ?? 100_000)));
+const EMAIL_SHARE = Math.max(0, Math.min(1, Number(process.env.EMAIL_SHARE ?? 0.1)));
+const USERS = Math.max(1, Math.min(500, Number(process.env.USERS ?? 50)));
+const LOAD_MS = 20_000;
+/** The portal's traffic meanwhile: debtors opening their debts page at this many requests per second. */
+const PORTAL_RPS = Math.max(1, Number(process.env.PORTAL_RPS ?? 50));
+const GOAL_MPS = 1000;
+const FAKE_NOW = '2026-12-07 13:00:00'; // UTC: Monday 10:00 in São Paulo
+const WA = { token: 'bench-wa-token', phoneNumberId: '100200300400500', appSecret: 'bench-app-secret', verifyToken: 'bench-verify' };
+
+/** Peak resident memory of a process (VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+	return Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+}
+
+async function seed(url: string): Promise<{ creditorId: string; agencyId: string }> {
+	const sql = postgres(url, { max: 1, onnotice: () => {} });
+	try {
+		const [c] = await sql<{ id: string; agency_id: string }[]>`select id, agency_id from creditors where slug = 'aurora'`;
+		const emailEvery = EMAIL_SHARE > 0 ? Math.round(1 / EMAIL_SHARE) : 0;
+		// One statement each: debtors in SP with a mobile (every n-th with e-mail only), one open debt each.
+		await sql`
+			insert into debtors (agency_id, document, name, phone, email, state)
+			select ${c.agency_id}::uuid, lpad(i::text, 11, '0'), 'Devedor ' || i || ' da Silva',
+				case when ${emailEvery} > 0 and i % ${emailEvery || 1} = 0 then null else '+55119' || lpad(i::text, 8, '0') end,
+				case when ${emailEvery} > 0 and i % ${emailEvery || 1} = 0 then 'devedor' || i || '@example.com' else null end,
+				'SP'
+			from generate_series(1, ${DEBTORS}) i`;
+		await sql`
+			insert into debts (creditor_id, debtor_id, external_id, description, due_date, principal_cents)
+			select ${c.id}::uuid, d.id, 'CAMP-' || d.document, 'Carnê de compra', current_date - 120, 10000 + (hashtext(d.document) & 65535)
+			from debtors d where d.document ~ '^[0-9]{11}$' and d.name like 'Devedor %'`;
+		await sql`analyze`;
+		return { creditorId: c.id, agencyId: c.agency_id };
+	} finally {
+		await sql.end({ timeout: 5 });
+	}
+}
+
+async function main() {
+	ensureBuild();
+	const db = await scratchDatabase('campaign');
+	process.env.APP_SECRET = 'bench-secret-' + 'x'.repeat(40);
+	log(`Campaign benchmark: ${fmt(DEBTORS)} debtors, ${fmt(EMAIL_SHARE * 100)} % by e-mail only, portal at ${PORTAL_RPS} req/s from ${USERS} debtors · ${machineLine()}`);
+	const wa = await startFakeWhatsApp(WA);
+	const smtp = await startFakeSmtp();
+	let app: Awaited<ReturnType<typeof startServer>> | undefined;
+	try {
+		await runMigrations(db.url);
+		const env = {
+			...appEnv(db.url),
+			MESSAGING_DRIVER: 'providers',
+			WHATSAPP_API_URL: wa.url,
+			WHATSAPP_TOKEN: WA.token,
+			WHATSAPP_PHONE_NUMBER_ID: WA.phoneNumberId,
+			WHATSAPP_APP_SECRET: WA.appSecret,
+			WHATSAPP_VERIFY_TOKEN: WA.verifyToken,
+			WHATSAPP_RATE_PER_SECOND: '10000',
+			SMTP_URL: smtp.url,
+			MAIL_FROM: 'Cobrança <cobranca@acerto.example>',
+			EMAIL_RATE_PER_SECOND: '10000'
+		};
+		// First start seeds the demo (creditor "aurora"); the campaign's debtors are added to it.
+		app = await startServer('app', ['bin/acerto.js', 'serve', '--no-build'], { ...env, ...faketimeEnv(FAKE_NOW) });
+		const { creditorId } = await seed(db.url);
+		const users = await addDebtorsWithSessions(db.url, 'aurora', USERS, 3);
+		const load = () =>
+			runLoad({ port: app!.port, users: users.map((u) => ({ path: '/c/aurora/dividas', cookie: u.cookie })), warmupMs: 2_000, durationMs: LOAD_MS, rate: PORTAL_RPS });
+
+		await waitForQuiet('campaign');
+		log('Portal alone (debts page)…');
+		const alone: LoadResult = await load();
+
+		process.env.DATABASE_URL = db.url;
+		const { resetConfig } = await import('../src/lib/server/config');
+		resetConfig();
+		const { db: appDb, closeDb } = await import('../src/lib/server/db/client');
+		const campaigns = await import('../src/lib/server/campaigns');
+		const now = new Date();
+		const saved = await campaigns.save(appDb(), { type: 'cli' }, {
+			creditorId,
+			body: {
+				name: 'Benchmark',
+				segment: { agreement: 'none' },
+				channels: ['whatsapp', 'email'],
+				templates: {
+					whatsapp: {
+						name: 'acerto_bench',
+						language: 'pt_BR',
+						body: 'Olá, {{1}}. {{2}} tem condições para você: {{3}} Confira se é verdade: {{4}}',
+						params: ['{{primeiro_nome}}', '{{credor}}', '{{link}}', '{{golpe}}']
+					},
+					email: { subject: '{{credor}}: condições para você', body: 'Olá, {{primeiro_nome}}.\n\n{{credor}} tem condições para você: {{link}}\n\nConfira se é verdade em {{golpe}}.' }
+				},
+				startsAt: new Date(now.getTime() - 60_000).toISOString(),
+				endsAt: new Date(now.getTime() + 30 * 86_400_000).toISOString(),
+				ratePerMinute: 600_000
+			}
+		});
+		if (!saved.ok) throw new Error(`campanha recusada: ${JSON.stringify(saved)}`);
+		const t0 = performance.now();
+		const started = await campaigns.start(appDb(), { type: 'cli' }, saved.id, now);
+		if (!started.ok) throw new Error(started.message);
+		const startMs = performance.now() - t0;
+		const targets = started.targets ?? 0;
+		log(`Started: ${fmt(targets)} messages queued in ${fmt(startMs / 1000, 1)} s; sending…`);
+
+		const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+		const samples: { t: number; done: number }[] = [];
+		let first = NaN;
+		let loadDuring: LoadResult | null = null;
+		const loadPromise = (async () => {
+			// The portal under the same load while the campaign runs.
+			await new Promise((r) => setTimeout(r, 1_000));
+			loadDuring = await load();
+		})();
+		for (;;) {
+			const [r] = await sql<{ done: number; left: number }[]>`
+				select count(*) filter (where status not in ('queued', 'sending'))::int as done,
+					count(*) filter (where status in ('queued', 'sending'))::int as left
+				from outbox where campaign_id = ${saved.id}::uuid`;
+			const t = performance.now();
+			if (Number.isNaN(first) && r.done > 0) first = t;
+			samples.push({ t, done: r.done });
+			if (r.left === 0 && r.done >= targets) break;
+			if (t - t0 > 30 * 60_000) throw new Error('a campanha não terminou em 30 minutos');
+			await new Promise((res) => setTimeout(res, 250));
+		}
+		const last = samples.at(-1)!.t;
+		await loadPromise;
+		const [counts] = await sql<{ sent: number; skipped: number; failed: number; unknown: number }[]>`
+			select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'skipped')::int as skipped,
+				count(*) filter (where status = 'failed')::int as failed, count(*) filter (where status = 'unknown')::int as unknown
+			from outbox where campaign_id = ${saved.id}::uuid`;
+		await sql.end({ timeout: 5 });
+		await closeDb();
+		const seconds = (last - first) / 1000;
+		const mps = counts.sent / seconds;
+		const rss = peakRssMb(app.child.pid!);
+		const during = loadDuring as LoadResult | null;
+		const duplicates = wa.accepted.length - new Set(wa.accepted.map((m) => m.bizOpaque)).size;
+
+		log('');
+		log(
+			table(
+				['Measure', 'Value'],
+				[
+					['messages', fmt(targets)],
+					['sent (WhatsApp / e-mail at the fakes)', `${fmt(wa.accepted.length)} / ${fmt(smtp.messages.length)}`],
+					['skipped / failed / unknown', `${fmt(counts.skipped)} / ${fmt(counts.failed)} / ${fmt(counts.unknown)}`],
+					['duplicates at the provider', fmt(duplicates)],
+					['queueing (start)', `${fmt(startMs / 1000, 1)} s`],
+					['sending', `${fmt(seconds, 1)} s`],
+					['messages/s (rules evaluated)', fmt(mps)],
+					['app peak RSS', `${fmt(rss)} MB`],
+					['portal alone: req/s, p99', `${fmt(alone.rps)}, ${fmt(alone.p99, 1)} ms`],
+					['portal during the campaign: req/s, p99', during ? `${fmt(during.rps)}, ${fmt(during.p99, 1)} ms` : '—']
+				]
+			)
+		);
+		log(`Goal ≥ ${fmt(GOAL_MPS)} messages/s: ${mps >= GOAL_MPS ? 'met' : 'NOT met'}`);
+		writeJson('campaign', {
+			at: new Date().toISOString(),
+			machine: machine(),
+			database: { server: db.server, version: db.serverVersion },
+			settings: { debtors: DEBTORS, emailShare: EMAIL_SHARE, users: USERS, portalRps: PORTAL_RPS, loadMs: LOAD_MS },
+			results: { targets, ...counts, whatsapp: wa.accepted.length, email: smtp.messages.length, duplicates, startS: startMs / 1000, sendS: seconds, mps, peakRssMb: rss, portalAlone: alone, portalDuring: during },
+			goal: { mps: GOAL_MPS, met: mps >= GOAL_MPS }
+		});
+	} finally {
+		await app?.stop();
+		await wa.close();
+		await smtp.close();
+		const { closeTransports } = await import('../src/lib/server/messaging/email');
+		closeTransports();
+		await db.drop();
+	}
+}
+
+main().then(
+	() => process.exit(0),
+	(e) => {
+		console.error(e);
+		process.exit(1);
+	}
+);
