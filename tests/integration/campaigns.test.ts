@@ -4,6 +4,8 @@ import { closeDb, db } from '../../src/lib/server/db/client';
 import { resetConfig } from '../../src/lib/server/config';
 import * as campaigns from '../../src/lib/server/campaigns';
 import * as messaging from '../../src/lib/server/messaging';
+import * as offers from '../../src/lib/server/offers';
+import * as agreements from '../../src/lib/server/agreements';
 import { closeTransports } from '../../src/lib/server/messaging/email';
 import { policySchema, type Policy } from '../../src/lib/schemas/policy';
 import { startApp, type App } from '../support/app-server';
@@ -251,6 +253,37 @@ describe('a campaign over WhatsApp, SMS and e-mail', () => {
 		expect(cross.status).toBe(403);
 	});
 
+	it('the portal shows the campaign’s offer to its debtors while it runs, and the accept recomputes with it', async () => {
+		const today = '2026-12-07';
+		const [debt] = await db().execute<{ id: string }>(sql`select id from debts where debtor_id = ${people.Ana.id}::uuid`);
+		const sel = await offers.forSelection(db(), { agencyId: w.agency.id, debtorId: people.Ana.id, debtIds: [debt.id], today });
+		if (!sel.ok) throw new Error(sel.message);
+		expect(sel.campaign).toEqual({ name: 'Natal sem dívidas', validUntil: '2026-12-20' });
+		// 40 % off cash (the policy alone gives 20 %).
+		expect(sel.set.cash.discountCents).toBe(Math.floor(sel.set.updatedTotalCents * 0.4));
+		// A debtor of the same creditor outside the campaign gets the policy.
+		const outsider = await factory.debtor(w.agency.id, { phone: '+5511955559999' });
+		const od = await factory.debt(w.creditor.id, outsider.id, { externalId: 'FORA-1', daysPastDue: 100, principalCents: 50_000 });
+		const other = await offers.forSelection(db(), { agencyId: w.agency.id, debtorId: outsider.id, debtIds: [od.id], today });
+		if (!other.ok) throw new Error(other.message);
+		expect(other.campaign).toBeNull();
+		expect(other.set.cash.discountCents).toBe(Math.floor(other.set.updatedTotalCents * 0.2));
+		const made = await db().transaction((tx) =>
+			agreements.accept(tx, {
+				debtor: { id: people.Ana.id, agencyId: w.agency.id },
+				debtIds: [debt.id],
+				kind: 'cash',
+				count: 1,
+				firstDueDate: sel.set.firstDueDate,
+				today,
+				expected: { totalCents: sel.set.cash.totalCents, installments: [sel.set.cash.totalCents] }
+			})
+		);
+		if (!made.ok) throw new Error(made.message);
+		expect(made.agreement.totalCents).toBe(sel.set.cash.totalCents);
+		expect((made.agreement.terms as { campaignId?: string }).campaignId).toBe(id);
+	});
+
 	it('pause holds what is left, cancel skips it; progress counts every message once', async () => {
 		expect(await campaigns.move(db(), { type: 'cli' }, id, 'pause')).toEqual({ ok: true });
 		expect(await campaigns.move(db(), { type: 'cli' }, id, 'pause')).toMatchObject({ ok: false, status: 409 });
@@ -259,6 +292,19 @@ describe('a campaign over WhatsApp, SMS and e-mail', () => {
 		expect(p.targets).toBe(6);
 		// Ana, Carla, Elza on their first channel; Bruno and Davi by SMS; Fabio is in an agreement.
 		expect(p).toMatchObject({ sent: 5, skipped: 1, queued: 0, held: 0, failed: 0, unknown: 0 });
+	});
+
+	it('a campaign past its end is finished by housekeeping: what was not sent is skipped, its links stop', async () => {
+		const saved = await campaigns.save(db(), { type: 'cli' }, { creditorId: w.creditor.id, body: body({ name: 'Curta', offer: undefined, startsAt: '2026-12-08T09:00:00-03:00', endsAt: '2026-12-08T18:00:00-03:00' }) });
+		if (!saved.ok) throw new Error(saved.message);
+		expect(await campaigns.start(db(), { type: 'cli' }, saved.id, MONDAY_0930_SP)).toMatchObject({ ok: true });
+		expect(await campaigns.finishEnded(db(), new Date('2026-12-08T20:59:00Z'))).toBe(0);
+		expect(await campaigns.finishEnded(db(), new Date('2026-12-08T21:00:00Z'))).toBe(1);
+		const row = (await campaigns.get(db(), { type: 'cli' }, saved.id))!;
+		expect(row.status).toBe('finished');
+		const p = await campaigns.progress(db(), saved.id);
+		expect(p.queued + p.held + p.sent).toBe(0);
+		expect(p.byReason).toEqual(expect.arrayContaining([{ reason: 'campanha_encerrada', n: p.skipped }]));
 	});
 });
 

@@ -333,3 +333,22 @@ export async function progress(db: DbOrTx, id: string): Promise<Progress> {
 }
 
 export { CHANNEL_LABELS };
+
+/**
+ * Campaigns past their end are finished: their messages not yet sent are skipped and their links
+ * stop working (the housekeeping job). Returns how many campaigns ended.
+ */
+export async function finishEnded(db: DbOrTx, now = new Date()): Promise<number> {
+	return db.transaction(async (tx) => {
+		const ended = await tx.execute<{ id: string; agency_id: string }>(sql`
+			update campaigns set status = 'finished', updated_at = ${now.toISOString()}::timestamptz
+			where status in ('running', 'paused') and ends_at <= ${now.toISOString()}::timestamptz
+			returning id, agency_id`);
+		if (ended.length === 0) return 0;
+		const ids = sql`${`{${ended.map((c) => c.id).join(',')}}`}::uuid[]`;
+		await tx.execute(sql`update outbox set status = 'skipped', reason = 'campanha_encerrada' where campaign_id = any(${ids}) and status = 'queued'`);
+		await tx.execute(sql`update short_links set revoked_at = ${now.toISOString()}::timestamptz where campaign_id = any(${ids}) and revoked_at is null`);
+		for (const c of ended) await audit.record(tx, { agencyId: c.agency_id, actorType: 'system', action: 'campaign.finish', entity: 'campaign', entityId: c.id });
+		return ended.length;
+	});
+}

@@ -5,26 +5,26 @@ import type { CampaignOffer } from '../../schemas/campaign';
 
 /**
  * A running campaign's special offer, for one debtor of one creditor: what the portal shows and the
- * accept recomputes with. Only while the campaign runs and the offer is valid (its last day
- * inclusive, in São Paulo), and only within the policy's campaign limits as they are now.
+ * accept recomputes with. Only while the campaign runs (started, not paused, cancelled or ended)
+ * and the offer is valid (its last day inclusive, in São Paulo), and only within the policy's
+ * campaign limits as they are now.
  */
 
 export type ActiveOffer = { campaignId: string; name: string; offer: CampaignOffer };
 
 /** The campaign offer as a subquery returning one JSON value (or null), to fold into a page's own statement. */
-export function activeOfferSql(debtorId: SQL | string, creditorId: SQL, today: SQL | string, now: SQL | Date): SQL {
+export function activeOfferSql(debtorId: SQL | string, creditorId: SQL, today: SQL | string): SQL {
 	const d = typeof debtorId === 'string' ? sql`${debtorId}::uuid` : debtorId;
 	const t = typeof today === 'string' ? sql`${today}::date` : today;
-	const at = now instanceof Date ? sql`${now.toISOString()}::timestamptz` : now;
 	return sql`(select jsonb_build_object('campaignId', c.id, 'name', c.name, 'offer', c.body->'offer')
 		from campaign_targets ct join campaigns c on c.id = ct.campaign_id
 		where ct.debtor_id = ${d} and c.creditor_id = ${creditorId} and c.status = 'running'
-			and c.offer_until >= ${t} and c.starts_at <= ${at}
+			and c.offer_until >= ${t}
 		order by c.started_at desc limit 1)`;
 }
 
-export async function activeOffer(db: DbOrTx, debtorId: string, creditorId: string, today: string, now = new Date()): Promise<ActiveOffer | null> {
-	const [row] = await db.execute<{ o: ActiveOffer | null }>(sql`select ${activeOfferSql(debtorId, sql`${creditorId}::uuid`, today, now)} as o`);
+export async function activeOffer(db: DbOrTx, debtorId: string, creditorId: string, today: string): Promise<ActiveOffer | null> {
+	const [row] = await db.execute<{ o: ActiveOffer | null }>(sql`select ${activeOfferSql(debtorId, sql`${creditorId}::uuid`, today)} as o`);
 	return row?.o ?? null;
 }
 

@@ -5,6 +5,7 @@ import { db, type DbOrTx } from '../db/client';
 import * as housekeeping from '../housekeeping';
 import * as messaging from '../messaging';
 import * as regua from '../regua';
+import * as campaigns from '../campaigns';
 
 /**
  * Scheduled and retried work, in PostgreSQL, on graphile-worker (README: "Jobs"). Every app
@@ -23,7 +24,11 @@ type Handler = (payload: unknown) => Promise<void>;
 const handlers: Record<string, Handler> = {
 	/** Every 15 minutes: codes, sessions, counters, idempotency keys and finished uploads. */
 	housekeeping: async () => {
-		const swept = { ...(await housekeeping.run(db(), { uploadDays: config().UPLOAD_RETENTION_DAYS })), unknownMessages: await messaging.sweepStuck(db()) };
+		const swept = {
+			...(await housekeeping.run(db(), { uploadDays: config().UPLOAD_RETENTION_DAYS })),
+			unknownMessages: await messaging.sweepStuck(db()),
+			campaignsFinished: await campaigns.finishEnded(db())
+		};
 		if (Object.values(swept).some((n) => n > 0)) console.log(JSON.stringify({ type: 'housekeeping', ...swept }));
 	},
 	/**

@@ -398,7 +398,8 @@ async function sendAll(db: DbOrTx, toSend: ToSend[], now: () => Date, opts: Deli
 
 function callbackUrl(base: string | undefined, item: ToSend): string | undefined {
 	if (!base || item.account.provider !== 'twilio') return undefined;
-	return `${base}/webhooks/twilio/${encodeURIComponent(item.account.id)}?m=${item.row.id}`;
+	// The driver adds our message id (`?m=`) to it; Twilio signs the whole URL.
+	return `${base}/webhooks/twilio/${item.account.id.startsWith('env:') ? 'env' : encodeURIComponent(item.account.id)}`;
 }
 
 /** Backoff before attempt n+1: 30 s, 1 min, 2 min … capped at an hour. */

@@ -22,7 +22,7 @@ const selectedDebts = preparedQuery((db) =>
 			policyId: sql<string | null>`(select p.id from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
 			policyVersion: sql<number | null>`(select p.version from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
 			// A running campaign's special offer for this debtor, in the same statement.
-			campaign: sql<ActiveOffer | null>`${activeOfferSql(sql`${sql.placeholder('debtorId')}::uuid`, sql`${creditors.id}`, sql`${sql.placeholder('today')}::date`, sql`${sql.placeholder('now')}::timestamptz`)}`
+			campaign: sql<ActiveOffer | null>`${activeOfferSql(sql`${sql.placeholder('debtorId')}::uuid`, sql`${creditors.id}`, sql`${sql.placeholder('today')}::date`)}`
 		})
 		.from(debts)
 		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
@@ -47,7 +47,7 @@ export async function forSelection(
 ): Promise<Selection> {
 	const ids = [...new Set(input.debtIds)].filter((id) => UUID.test(id));
 	if (ids.length === 0) return { ok: false, message: 'Selecione ao menos uma dívida para ver as ofertas.' };
-	const rows = await selectedDebts(db).execute({ ids, debtorId: input.debtorId, agencyId: input.agencyId, today: input.today, now: new Date().toISOString() });
+	const rows = await selectedDebts(db).execute({ ids, debtorId: input.debtorId, agencyId: input.agencyId, today: input.today });
 	if (rows.length !== ids.length) {
 		return { ok: false, message: 'Uma das dívidas escolhidas não está mais em aberto. Volte à lista de dívidas.' };
 	}
