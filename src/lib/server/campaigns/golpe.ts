@@ -27,11 +27,12 @@ const URL_IN_TEXT = /(?:https?:\/\/)?([a-z0-9.-]+\.[a-z]{2,}|localhost|\d{1,3}(?
 export async function verify(db: DbOrTx, creditor: { id: string; host: string | null }, officialHosts: string[], pasted: string): Promise<Verdict[]> {
 	const text = pasted.slice(0, 5000);
 	const verdicts: Verdict[] = [];
-	const hosts = new Set([...officialHosts, ...(creditor.host ? [creditor.host] : [])].map((h) => h.toLowerCase()));
+	// Host names without ports: the portal is one name, whatever port a link spells out.
+	const hosts = new Set([...officialHosts, ...(creditor.host ? [creditor.host] : [])].map((h) => h.toLowerCase().replace(/:\d+$/, '')));
 	for (const m of [...text.matchAll(URL_IN_TEXT)].slice(0, 5)) {
 		const host = m[1].toLowerCase();
 		const path = m[2] ?? '';
-		if (!hosts.has(host) && !hosts.has(host + (m[0].match(/:\d+/)?.[0] ?? ''))) {
+		if (!hosts.has(host)) {
 			verdicts.push({ kind: 'foreign_link', host });
 			continue;
 		}

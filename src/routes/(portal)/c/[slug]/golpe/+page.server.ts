@@ -39,7 +39,7 @@ export const actions = {
 					case 'unknown_link':
 						return { ok: false, text: `${creditor.displayName} não enviou este link. Não informe dados nem pague nada por ele.` };
 					case 'foreign_link':
-						return { ok: false, text: `O endereço ${v.host} não é do portal de ${creditor.displayName}. O endereço oficial é ${official[0]}. Não informe dados nem pague nada por ele.` };
+						return { ok: false, text: `O endereço ${v.host} não é do portal de ${creditor.displayName}. O endereço oficial é ${official[0].replace(/:\d+$/, '')}. Não informe dados nem pague nada por ele.` };
 					case 'asks_code':
 						return { ok: false, text: `${creditor.displayName} nunca pede seu código de acesso. Se alguém pediu este código, é golpe: não o informe.` };
 					case 'no_link':
