@@ -80,7 +80,12 @@ const PAGES: [string, Who[]][] = [
 	['/admin/devedores', ALL],
 	['/admin/acordos', ALL],
 	['/admin/api', ['agency_admin', 'creditor_manager']],
-	['/admin/auditoria', ['agency_admin']]
+	['/admin/auditoria', ['agency_admin']],
+	['/admin/regua', ALL],
+	['/admin/credores/:A/regua', ALL],
+	['/admin/mensagens', ALL],
+	['/admin/mensagens/regras', ALL],
+	['/admin/mensagens/contas', ['agency_admin']]
 ];
 
 describe('who reaches which admin page', () => {
@@ -101,7 +106,7 @@ describe('who reaches which admin page', () => {
 });
 
 describe('a creditor manager of A reaches nothing of creditor B', () => {
-	for (const p of ['/admin/credores/:B', '/admin/credores/:B/politica']) {
+	for (const p of ['/admin/credores/:B', '/admin/credores/:B/politica', '/admin/credores/:B/regua']) {
 		it(`GET ${p} → 404`, async () => {
 			expect((await get('creditor_manager', p.replace(':B', B.id))).status).toBe(404);
 		});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisPosition, axisRange, parseJson, pathIssues, reguaTimeline, sampleVars } from '../../src/lib/messaging/regua-preview';
+import { axisMarks, axisPosition, axisRange, parseJson, pathIssues, reguaTimeline, sampleVars } from '../../src/lib/messaging/regua-preview';
 import { DEFAULT_REGUA, offsetLabel, reguaSchema, type Regua } from '../../src/lib/schemas/regua';
 import { TEMPLATE_VARS } from '../../src/lib/messaging/template';
 import { smsSegments } from '../../src/lib/messaging/sms';
@@ -49,8 +49,26 @@ describe('the régua timeline preview', () => {
 		expect(axisRange(far)).toEqual({ min: -2, max: 90 });
 		expect(axisPosition(-2, { min: -2, max: 30 })).toBe(0);
 		expect(axisPosition(30, { min: -2, max: 30 })).toBe(100);
+		// Wider around the event: a day near D0 takes more of the axis than a day far from it.
+		const at = (d: number) => axisPosition(d, { min: -2, max: 30 });
+		expect(at(1) - at(0)).toBeGreaterThan(at(30) - at(29));
+		expect(at(0)).toBeGreaterThan(0);
+		expect(at(5)).toBeLessThan(at(15));
 		expect(offsetLabel(-2)).toBe('D-2');
 		expect(offsetLabel(0)).toBe('D0');
+	});
+});
+
+describe('marks on the axis', () => {
+	it('keeps crowded labels apart on two rows', () => {
+		const range = { min: -2, max: 30 };
+		const steps = [-2, 0, 1, 2].map((d) => ({ key: `k${d}`, day: offsetLabel(d), offsetDays: d }));
+		const marks = axisMarks(steps, range);
+		for (const row of [0, 1]) {
+			const lefts = marks.filter((m) => m.row === row).map((m) => m.left);
+			for (let i = 1; i < lefts.length; i++) expect(lefts[i] - lefts[i - 1]).toBeGreaterThanOrEqual(10);
+		}
+		expect(axisMarks([{ key: 'a', day: 'D+5', offsetDays: 5 }, { key: 'b', day: 'D+30', offsetDays: 30 }], range).map((m) => m.row)).toEqual([0, 0]);
 	});
 });
 

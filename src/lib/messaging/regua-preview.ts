@@ -89,9 +89,30 @@ export function axisRange(groups: readonly PreviewGroup[]): { min: number; max: 
 	return { min: Math.min(-2, ...offsets), max: Math.max(30, ...offsets) };
 }
 
-/** Where on the axis (0–100 %) a day falls. */
+// Days near the event get more room than days far from it: steps crowd around D0 (D-2, D0, D+1),
+// while D+15 and D+30 stand alone.
+const squash = (d: number) => Math.sign(d) * Math.log1p(Math.abs(d));
+
+/** Where on the axis (0–100 %) a day falls, on a scale that widens around the event. */
 export function axisPosition(offsetDays: number, range: { min: number; max: number }): number {
-	return range.max === range.min ? 0 : ((offsetDays - range.min) / (range.max - range.min)) * 100;
+	const lo = squash(range.min);
+	const hi = squash(range.max);
+	return hi === lo ? 0 : ((squash(offsetDays) - lo) / (hi - lo)) * 100;
+}
+
+/** Marks closer than this (in % of the axis) go on different rows, so their labels do not overlap. */
+const MIN_GAP = 16;
+
+/** The marks of an event's steps on its axis: position, and row 0 (above) or 1 (below) so labels stay apart. */
+export function axisMarks(steps: readonly Pick<PreviewStep, 'key' | 'day' | 'offsetDays'>[], range: { min: number; max: number }) {
+	const last = [-Infinity, -Infinity];
+	return steps.map((s) => {
+		const left = axisPosition(s.offsetDays, range);
+		// The row with room; else the one whose last label is farthest away.
+		const row = left - last[0] >= MIN_GAP ? 0 : left - last[1] >= MIN_GAP ? 1 : last[0] <= last[1] ? 0 : 1;
+		last[row] = left;
+		return { key: s.key, day: s.day, left, row };
+	});
 }
 
 /** Parses the editor's JSON, or says in pt-BR where it breaks (line and column). */

@@ -76,7 +76,11 @@ function utcOffset(timeZone: string, at = new Date()): string {
 	return name.replace('GMT', 'UTC').replace('-', '−') || 'UTC';
 }
 
-export type StateHours = { uf: UF; timeZone: string; utcOffset: string; weekday: string; saturday: string | null; perDayCap: number | null; law: string };
+/** `law` is null where no state law is known and the safe default applies (`SAFE_DEFAULT_LAW`). */
+export type StateHours = { uf: UF; timeZone: string; utcOffset: string; weekday: string; saturday: string | null; perDayCap: number | null; law: string | null };
+
+/** The rule for a debtor whose state has no known law (or who has no state). */
+export const SAFE_DEFAULT_LAW = hoursFor(null).law;
 
 /** The hours the contact rules apply in each state (rules.ts `hoursFor`), as the admin area shows them. */
 export function hoursTable(at = new Date()): StateHours[] {
@@ -89,7 +93,7 @@ export function hoursTable(at = new Date()): StateHours[] {
 			weekday: span(h.weekday),
 			saturday: h.saturday ? span(h.saturday) : null,
 			perDayCap: h.perDayCap ?? null,
-			law: h.law
+			law: h.law === SAFE_DEFAULT_LAW ? null : h.law
 		};
 	});
 }

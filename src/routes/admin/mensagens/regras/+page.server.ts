@@ -11,6 +11,7 @@ export const load = async () => {
 		caps: await contactSettings.caps(db(), me.agencyId),
 		maxCaps: MAX_CAPS,
 		hours: contactSettings.hoursTable(),
+		safeDefault: contactSettings.SAFE_DEFAULT_LAW,
 		canEdit: can(me, 'manage_messaging')
 	};
 };
