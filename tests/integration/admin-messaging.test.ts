@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
 import { agencies, auditLog, creditors, messagingAccounts, outbox } from '../../src/lib/server/db/schema';
-import * as staffAuth from '../../src/lib/server/staff';
 import * as regua from '../../src/lib/server/regua';
 import * as queue from '../../src/lib/server/messaging/queue';
 import { openCredentials } from '../../src/lib/server/messaging/accounts';
@@ -10,6 +9,7 @@ import { DEFAULT_REGUA, type Regua } from '../../src/lib/schemas/regua';
 import type { StaffRole } from '../../src/lib/server/db/schema';
 import * as factory from '../support/factory';
 import { startApp, type App } from '../support/app-server';
+import { staffCookie } from '../support/staff';
 
 /**
  * The admin area of messaging over HTTP against the built app, signed in as each person would be:
@@ -21,23 +21,6 @@ let A: Awaited<ReturnType<typeof factory.world>>;
 let B: Awaited<ReturnType<typeof factory.creditor>>;
 let other: Awaited<ReturnType<typeof factory.world>>;
 const cookies = new Map<'admin' | 'manager' | 'viewer', string>();
-const PASSWORD = 'mensagens do acerto bem longa 7';
-
-async function person(role: StaffRole, creditorId: string | null): Promise<string> {
-	const email = `${role}.${Date.now()}.${Math.random().toString(36).slice(2, 6)}@mensagens.example`;
-	const inv = await db().transaction((tx) => staffAuth.invite(tx, { agencyId: A.agency.id, email, role, creditorId }, { type: 'cli' }));
-	if (!inv.ok) throw new Error(inv.message);
-	const acc = await staffAuth.acceptInvite(db(), { token: inv.token, name: role, password: PASSWORD, confirm: PASSWORD });
-	if (!acc.ok) throw new Error(acc.message);
-	const res = await fetch(`${app.base}/admin/entrar`, {
-		method: 'POST',
-		redirect: 'manual',
-		headers: { origin: app.base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
-		body: new URLSearchParams({ email, senha: PASSWORD })
-	});
-	if (res.status !== 303) throw new Error(`login de ${role}: ${res.status}`);
-	return res.headers.getSetCookie().find((c) => c.startsWith(`${staffAuth.STAFF_COOKIE}=`))!.split(';')[0];
-}
 
 type Who = 'admin' | 'manager' | 'viewer';
 const get = (who: Who, path: string) => fetch(app.base + path, { redirect: 'manual', headers: { accept: 'text/html', cookie: cookies.get(who)! } });
@@ -58,9 +41,9 @@ beforeAll(async () => {
 	B = await factory.creditor(A.agency.id);
 	other = await factory.world();
 	app = await startApp(inject('databaseUrl'), { JOBS: 'off' });
-	cookies.set('admin', await person('agency_admin', null));
-	cookies.set('manager', await person('creditor_manager', A.creditor.id));
-	cookies.set('viewer', await person('viewer', null));
+	cookies.set('admin', await staffCookie(app.base, A.agency.id, 'agency_admin'));
+	cookies.set('manager', await staffCookie(app.base, A.agency.id, 'creditor_manager', A.creditor.id));
+	cookies.set('viewer', await staffCookie(app.base, A.agency.id, 'viewer'));
 }, 180_000);
 
 afterAll(async () => {
