@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from 'vitest';
 import { closeDb, db } from '../../src/lib/server/db/client';
-import * as staffAuth from '../../src/lib/server/staff';
 import type { StaffRole } from '../../src/lib/server/db/schema';
 import * as factory from '../support/factory';
 import { startApp, type App } from '../support/app-server';
+import { staffCookie } from '../support/staff';
 
 /**
  * The authorisation matrix: for every role and every admin route, whether that role reaches it;
@@ -17,24 +17,7 @@ let B: Awaited<ReturnType<typeof factory.creditor>>;
 const cookies = new Map<string, string>();
 
 type Who = 'agency_admin' | 'creditor_manager' | 'operator' | 'viewer';
-const PASSWORD = 'matriz de acesso bem longa 1';
-
-async function person(role: StaffRole, creditorId: string | null): Promise<string> {
-	const email = `${role}.${Date.now()}.${Math.random().toString(36).slice(2, 6)}@matriz.example`;
-	const inv = await db().transaction((tx) => staffAuth.invite(tx, { agencyId: A.agency.id, email, role, creditorId }, { type: 'cli' }));
-	if (!inv.ok) throw new Error(inv.message);
-	const acc = await staffAuth.acceptInvite(db(), { token: inv.token, name: role, password: PASSWORD, confirm: PASSWORD });
-	if (!acc.ok) throw new Error(acc.message);
-	const res = await fetch(`${app.base}/admin/entrar`, {
-		method: 'POST',
-		redirect: 'manual',
-		headers: { origin: app.base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
-		body: new URLSearchParams({ email, senha: PASSWORD })
-	});
-	if (res.status !== 303) throw new Error(`login de ${role}: ${res.status} ${(await res.text()).match(/role="alert"[^>]*>([^<]*)/)?.[1]}`);
-	const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${staffAuth.STAFF_COOKIE}=`))!;
-	return cookie.split(';')[0];
-}
+const person = (role: StaffRole, creditorId: string | null) => staffCookie(app.base, A.agency.id, role, creditorId);
 
 function get(who: Who | null, p: string) {
 	return fetch(app.base + p, { redirect: 'manual', headers: { accept: 'text/html', ...(who ? { cookie: cookies.get(who)! } : {}) } });
@@ -80,7 +63,12 @@ const PAGES: [string, Who[]][] = [
 	['/admin/devedores', ALL],
 	['/admin/acordos', ALL],
 	['/admin/api', ['agency_admin', 'creditor_manager']],
-	['/admin/auditoria', ['agency_admin']]
+	['/admin/auditoria', ['agency_admin']],
+	['/admin/regua', ALL],
+	['/admin/credores/:A/regua', ALL],
+	['/admin/mensagens', ALL],
+	['/admin/mensagens/regras', ALL],
+	['/admin/mensagens/contas', ['agency_admin']]
 ];
 
 describe('who reaches which admin page', () => {
@@ -101,7 +89,7 @@ describe('who reaches which admin page', () => {
 });
 
 describe('a creditor manager of A reaches nothing of creditor B', () => {
-	for (const p of ['/admin/credores/:B', '/admin/credores/:B/politica']) {
+	for (const p of ['/admin/credores/:B', '/admin/credores/:B/politica', '/admin/credores/:B/regua']) {
 		it(`GET ${p} → 404`, async () => {
 			expect((await get('creditor_manager', p.replace(':B', B.id))).status).toBe(404);
 		});

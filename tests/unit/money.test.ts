@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatBRL, formatPercent, parseAmountToCents } from '../../src/lib/format/money';
+import { formatBRL, formatMillicents, formatPercent, parseAmountToCents, parseMillicents } from '../../src/lib/format/money';
 
 describe('showing amounts in reais', () => {
 	it('writes R$ with a plain space, dots for thousands and a decimal comma', () => {
@@ -90,5 +90,28 @@ describe('showing percentages', () => {
 		expect(formatPercent(0.015 * 10_000)).toBe('1,5%');
 		expect(formatPercent(153.27)).toBe('1,53%');
 		expect(formatPercent(-0.2)).toBe('0%');
+	});
+});
+
+describe('prices per message, in thousandths of a cent', () => {
+	it('reads what a person types', () => {
+		expect(parseMillicents('0,35')).toBe(35_000);
+		expect(parseMillicents('R$ 0,035')).toBe(3_500);
+		expect(parseMillicents('0.07')).toBe(7_000);
+		expect(parseMillicents('1')).toBe(100_000);
+		expect(parseMillicents('0,00001')).toBe(1);
+		for (const bad of ['', '-0,10', '0,000001', 'abc', '1.000,00', '1001']) expect(parseMillicents(bad)).toBeNull();
+	});
+
+	it('shows the cents and only the decimals that matter beyond them', () => {
+		expect(formatMillicents(35_000)).toBe('R$ 0,35');
+		expect(formatMillicents(3_500)).toBe('R$ 0,035');
+		expect(formatMillicents(100)).toBe('R$ 0,001');
+		expect(formatMillicents(0)).toBe('R$ 0,00');
+		expect(formatMillicents(123_456_789)).toBe('R$ 1.234,56789');
+	});
+
+	it('round-trips', () => {
+		fc.assert(fc.property(fc.integer({ min: 0, max: 99_999_999 }), (m) => parseMillicents(formatMillicents(m)) === m));
 	});
 });

@@ -70,3 +70,26 @@ export function formatPercent(bp: number): string {
 	const sign = bp < 0 && rounded !== 0 ? '-' : '';
 	return `${sign}${whole}${fraction ? `,${fraction}` : ''}%`;
 }
+
+/** Thousandths of a cent in a real: what a message costs is priced finer than a cent (R$ 0,035 a segment). */
+const MILLICENTS_PER_REAL = 100_000;
+
+/**
+ * A price per message as typed (`0,035`, `R$ 0,35`, `0.07`), in thousandths of a cent; `null` for
+ * anything else, negatives, more than five decimals (finer than a thousandth of a cent) or above R$ 1.000.
+ */
+export function parseMillicents(input: string): number | null {
+	const m = /^(\d{1,4})(?:[.,](\d{1,5}))?$/.exec(input.trim().replace(/^R\$\s*/i, ''));
+	if (!m) return null;
+	const value = Number(m[1]) * MILLICENTS_PER_REAL + Number((m[2] ?? '').padEnd(5, '0'));
+	return value <= 1000 * MILLICENTS_PER_REAL ? value : null;
+}
+
+/** `35000` → `R$ 0,35`, `3500` → `R$ 0,035`: at least the cents, and only the decimals that matter beyond them. */
+export function formatMillicents(millicents: number): string {
+	if (!Number.isSafeInteger(millicents) || millicents < 0) throw new RangeError(`formatMillicents: valor inválido (${millicents})`);
+	const reais = groupThousands(String(Math.floor(millicents / MILLICENTS_PER_REAL)));
+	let fraction = String(millicents % MILLICENTS_PER_REAL).padStart(5, '0');
+	while (fraction.length > 2 && fraction.endsWith('0')) fraction = fraction.slice(0, -1);
+	return `R$ ${reais},${fraction}`;
+}

@@ -219,6 +219,13 @@ export const creditorSchema = z
 				.trim()
 				.regex(/^[A-Za-z0-9]{1,11}$/, 'Remetente de SMS: até 11 letras ou números, sem espaços nem acentos.')
 		),
+		// The creditor's own WhatsApp number in the agency's Cloud API account: Meta's numeric phone number ID.
+		whatsappPhoneNumberId: optional(
+			z
+				.string()
+				.trim()
+				.regex(/^\d{5,20}$/, 'Número de WhatsApp do credor: informe o identificador do número (phone number ID) da Meta, só com números.')
+		),
 		emailSenderName: optional(
 			text('o nome do remetente de e-mail', 60).refine(
 				(v) => !/[<>"\r\n@]/.test(v),

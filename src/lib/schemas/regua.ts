@@ -60,10 +60,14 @@ export function stepPurpose(s: Pick<ReguaStep, 'on'>): 'offer' | 'reminder' {
 	return s.on === 'debt_due' || s.on === 'agreement_broken' ? 'offer' : 'reminder';
 }
 
-/** "D-2", "D0", "D+15" relative to the step's event. */
+/** "D-2", "D0", "D+15": days relative to an event. */
+export function offsetLabel(offsetDays: number): string {
+	return offsetDays === 0 ? 'D0' : offsetDays > 0 ? `D+${offsetDays}` : `D${offsetDays}`;
+}
+
+/** "Vencimento da parcela · D-2": the step's event and its day. */
 export function stepLabel(s: Pick<ReguaStep, 'on' | 'offsetDays'>): string {
-	const d = s.offsetDays === 0 ? 'D0' : s.offsetDays > 0 ? `D+${s.offsetDays}` : `D${s.offsetDays}`;
-	return `${EVENT_LABELS[s.on]} · ${d}`;
+	return `${EVENT_LABELS[s.on]} · ${offsetLabel(s.offsetDays)}`;
 }
 
 /** A sensible régua for a new creditor and the demo: reminders around due dates and agreement events. */

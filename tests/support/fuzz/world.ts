@@ -120,7 +120,10 @@ export async function createWorld() {
 			size: ['192', '512', '180'],
 			document: [pDebtor.document, sDebtor.document],
 			debt_id: pDebts.map((d) => d.externalId),
-			rest: ['x', 'debts', 'agreements/1']
+			rest: ['x', 'debts', 'agreements/1'],
+			// The webhooks' provider account (`env`: the environment's) and Zenvia's URL secret.
+			account: ['env'],
+			secret: ['segredo-que-nao-confere-123']
 		} as Record<string, string[]>,
 		/** Field values that pass, so some cases get past the first check. */
 		fieldValues: {

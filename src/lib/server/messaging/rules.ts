@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { UFS, type UF } from '../../format/contact';
 import { addDays } from '../../format/dates';
 import type { Channel } from './wire';
+import { DECISION_REASON_LABELS } from '../../messaging/reasons';
 
 /** `offer`: a campaign or collection message carrying an offer. `reminder`: the régua about an existing debt or installment. */
 export type ContactKind = 'offer' | 'reminder';
@@ -337,14 +338,5 @@ export function decide(input: DecideInput): Decision {
 	return { action: 'send' };
 }
 
-/** The reasons as the admin area shows them. */
-export const REASON_LABELS: Record<DecisionReason, string> = {
-	opt_out: 'O devedor pediu para não receber mensagens neste canal',
-	in_agreement: 'Devedor em acordo: ofertas suspensas, só lembretes',
-	cap_day: 'Limite diário de mensagens atingido',
-	cap_week: 'Limite semanal de mensagens atingido',
-	outside_hours: 'Fora do horário permitido no estado do devedor',
-	sunday: 'Domingo: não enviamos cobranças',
-	holiday: 'Feriado nacional ou estadual',
-	saturday: 'Sábado: a lei do estado do devedor não permite'
-};
+/** The reasons as the admin area shows them (one table for every reason: messaging/reasons.ts). */
+export const REASON_LABELS: Record<DecisionReason, string> = DECISION_REASON_LABELS;

@@ -170,6 +170,7 @@ function columnsOf(data: z.infer<typeof creditorSchema>) {
 		pixMerchantName: data.pixMerchantName,
 		pixMerchantCity: data.pixMerchantCity,
 		smsSender: data.smsSender ?? null,
+		whatsappPhoneNumberId: data.whatsappPhoneNumberId ?? null,
 		emailSenderName: data.emailSenderName ?? null,
 		...(data.logo !== undefined ? { logo: data.logo } : {}),
 		...(data.boletoBankCode ? { boletoBankCode: data.boletoBankCode } : {}),
@@ -177,7 +178,7 @@ function columnsOf(data: z.infer<typeof creditorSchema>) {
 		...(data.boletoAccount ? { boletoAccount: data.boletoAccount } : {}),
 		...(data.boletoWallet ? { boletoWallet: data.boletoWallet } : {}),
 		...(data.retentionDays !== undefined ? { retentionDays: data.retentionDays } : {})
-	} satisfies Partial<Pick<Creditor, EditableField | 'smsSender' | 'emailSenderName' | 'retentionDays'>>;
+	} satisfies Partial<Pick<Creditor, EditableField | 'smsSender' | 'whatsappPhoneNumberId' | 'emailSenderName' | 'retentionDays'>>;
 }
 
 /** The columns a person edits in the admin form (and that the audit log compares). */
@@ -193,6 +194,7 @@ export const EDITABLE = [
 	// Where installments are paid: frozen into each installment at issue.
 	...DESTINATION_FIELDS,
 	'smsSender',
+	'whatsappPhoneNumberId',
 	'emailSenderName',
 	'retentionDays'
 ] as const satisfies readonly (keyof Creditor)[];
