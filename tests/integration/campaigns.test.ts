@@ -191,6 +191,13 @@ describe('a campaign over WhatsApp, SMS and e-mail', () => {
 		expect((await wa.deliver(hook, wa.statusOf(toBruno, 'read'), { secret: 'outro-segredo' })).status).toBe(401);
 	});
 
+	it('answers Meta’s subscription check with the challenge, only with the right verify token', async () => {
+		const q = (token: string) => `${app.base}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`;
+		const ok = await fetch(q(WA.verifyToken));
+		expect([ok.status, await ok.text()]).toEqual([200, '1158201444']);
+		expect((await fetch(q('outro'))).status).toBe(403);
+	});
+
 	it('a reply “SAIR” with accents around it stops WhatsApp at once', async () => {
 		const res = await wa.deliver(`${app.base}/webhooks/whatsapp`, { kind: 'text', from: '5511955550001', body: 'SAIR' });
 		expect(res.status).toBe(200);
