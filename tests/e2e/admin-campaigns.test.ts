@@ -48,7 +48,7 @@ describe('campaigns in the admin area, on a phone', () => {
 
 		await page.getByLabel('Credor', { exact: true }).selectOption({ label: creditor.displayName });
 		await page.getByLabel('Nome da campanha').fill('Quitação de Natal');
-		await page.getByLabel('Dias de atraso: de').fill('30');
+		await page.getByLabel('Atraso mínimo (dias)').fill('30');
 		// The policy's limits stand beside the offer's fields.
 		const offer = page.getByRole('group', { name: 'Oferta especial (opcional)' });
 		await expect(offer.textContent()).resolves.toContain('desconto à vista até 50%');

@@ -270,7 +270,10 @@ describe('starting, pausing, resuming and cancelling', () => {
 		const again = await post('managerA', `/admin/campanhas/${id}?/iniciar`);
 		expect(again.status).toBe(409);
 		expect(await again.text()).toContain('A campanha não é um rascunho (está em andamento).');
-		expect((await get('managerA', `/admin/campanhas/${id}/editar`)).status).toBe(409);
+		const edit = await get('managerA', `/admin/campanhas/${id}/editar`);
+		expect(edit.status).toBe(303);
+		expect(edit.headers.get('location')).toBe(`/admin/campanhas/${id}?aviso=nao-editavel`);
+		expect((await post('managerA', `/admin/campanhas/${id}/editar`, valuesToFormData(filled(A.id)))).status).toBe(409);
 	});
 
 	it('the progress endpoint reports the campaign’s messages, for anyone who reads', async () => {

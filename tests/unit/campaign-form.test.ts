@@ -83,7 +83,7 @@ describe('the campaign form', () => {
 		expect(errors['segment.balanceCents.min']).toEqual(['Saldo mínimo: informe um valor em reais, por exemplo 1.500,00.']);
 		expect(errors['segment.daysPastDue.min']).toEqual(['Dias de atraso: o mínimo não pode passar do máximo.']);
 		expect(errors['offer.installmentsMax']).toEqual(['Máximo de parcelas: informe um número inteiro.']);
-		expect(errors['offer.validUntil']?.[0]).toMatch(/^Oferta válida até/);
+		expect(errors['offer.validUntil']).toEqual(['Oferta válida até: informe o último dia da oferta.']);
 		expect(errors.channels).toEqual(['Cada canal só pode aparecer uma vez na ordem.']);
 		expect(errors.endsAt).toEqual(['Fim: informe uma data e hora válidas.']);
 		expect(errors.name).toEqual(['Nome da campanha: informe o texto.']);

@@ -263,7 +263,7 @@ export function readForm(v: CampaignFormValues): { creditorId: string; body: Rec
 				installmentDiscountMaxPercent: percent('offer.installmentDiscountMaxPercent'),
 				installmentsMax: whole('offer.installmentsMax'),
 				minEntryPercent: percent('offer.minEntryPercent'),
-				validUntil: t('offer.validUntil') || undefined
+				validUntil: t('offer.validUntil') || bad('offer.validUntil', 'Oferta válida até: informe o último dia da oferta.')
 			}
 		: undefined;
 	const params = v['templates.whatsapp.params']

@@ -24,7 +24,8 @@ export const load = async ({ params, url }) => {
 		progress: row.status === 'draft' ? null : await progressView(db(), row),
 		canManage,
 		confirm: canManage ? (CONFIRMS.find((c) => c === asked) ?? null) : null,
-		done: url.searchParams.get('feito')
+		done: url.searchParams.get('feito'),
+		notEditable: url.searchParams.get('aviso') === 'nao-editavel' && row.status !== 'draft'
 	};
 };
 
