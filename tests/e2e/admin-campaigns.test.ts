@@ -8,6 +8,7 @@ import * as factory from '../support/factory';
 import { db } from '../../src/lib/server/db/client';
 import { agencies, campaigns } from '../../src/lib/server/db/schema';
 import { DEFAULT_POLICY, policySchema } from '../../src/lib/schemas/policy';
+import type { Campaign } from '../../src/lib/schemas/campaign';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { toLocalInput } from '../../src/lib/components/admin/campaign-form';
 
@@ -102,7 +103,7 @@ describe('campaigns in the admin area, on a phone', () => {
 		await expect(page.getByRole('button', { name: 'Pausar' }).count()).resolves.toBe(1);
 		const [row] = await db().select().from(campaigns).where(eq(campaigns.id, id));
 		expect(row).toMatchObject({ status: 'running', name: 'Quitação de Natal' });
-		expect(row.body.templates.sms?.body).toBe('{{credor}}: condicao especial ate {{oferta_ate}}. Veja {{link}} Confira: {{golpe}}');
+		expect((row.body as Campaign).templates.sms?.body).toBe('{{credor}}: condicao especial ate {{oferta_ate}}. Veja {{link}} Confira: {{golpe}}');
 		await expectAccessible(page);
 		await shot(page, 'campanhas-03-andamento');
 		await context.close();

@@ -3,6 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
 import { auditLog, campaigns as campaignsTable } from '../../src/lib/server/db/schema';
 import { policySchema, DEFAULT_POLICY, type Policy } from '../../src/lib/schemas/policy';
+import type { Campaign } from '../../src/lib/schemas/campaign';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { emptyValues, toLocalInput, valuesToFormData, type CampaignFormValues } from '../../src/lib/components/admin/campaign-form';
 import { startApp, type App } from '../support/app-server';
@@ -191,7 +192,7 @@ describe('writing a campaign in the admin editor', () => {
 		expect(res.status).toBe(303);
 		const [row] = await db().select().from(campaignsTable).where(eq(campaignsTable.id, id));
 		expect(row.name).toBe('Renomeada');
-		expect(row.body.offer).toMatchObject({ cashDiscountMaxPercent: 45.5 });
+		expect((row.body as Campaign).offer).toMatchObject({ cashDiscountMaxPercent: 45.5 });
 		expect((await db().select().from(auditLog).where(and(eq(auditLog.entityId, id), eq(auditLog.action, 'campaign.update')))).length).toBe(1);
 	});
 });
