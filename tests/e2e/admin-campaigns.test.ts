@@ -97,8 +97,11 @@ describe('campaigns in the admin area, on a phone', () => {
 		await page.getByRole('link', { name: 'Iniciar campanha' }).click();
 		const confirm = page.getByRole('region', { name: 'Iniciar a campanha?' });
 		await expect(confirm.textContent()).resolves.toMatch(/2 devedores.*2 mensagens/s);
+		// While it runs, the page asks for its progress every few seconds.
+		const polled = page.waitForResponse((r) => r.url() === `${base}/admin/campanhas/${id}/progresso` && r.status() === 200, { timeout: 15_000 });
 		await page.getByRole('button', { name: 'Confirmar e iniciar' }).click();
 		await page.waitForURL(`${base}/admin/campanhas/${id}?feito=iniciada`);
+		expect(await (await polled).json()).toMatchObject({ status: 'running', progress: { targets: 2 } });
 		await expect(page.getByRole('status', { name: 'Andamento da campanha' }).textContent()).resolves.toMatch(/Em andamento: \d de 2 enviadas/);
 		await expect(page.getByRole('button', { name: 'Pausar' }).count()).resolves.toBe(1);
 		const [row] = await db().select().from(campaigns).where(eq(campaigns.id, id));
