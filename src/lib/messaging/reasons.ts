@@ -29,6 +29,8 @@ export const PIPELINE_REASON_LABELS = {
 	campanha_cancelada: 'Campanha cancelada',
 	campanha_encerrada: 'Campanha encerrada antes do envio',
 	regua_inexistente: 'O credor não tem mais régua',
+	campanha_inexistente: 'A campanha não existe mais',
+	devedor_inexistente: 'O devedor não existe mais',
 	passo_removido: 'O passo da régua foi removido',
 	assunto_inexistente: 'A dívida, o acordo ou a parcela da mensagem não existe mais',
 	sem_modelo_sms: 'Sem texto de SMS para esta mensagem',

@@ -8,7 +8,8 @@ import * as tenancy from '../tenancy';
 import { todayInSaoPaulo } from '../../format/dates';
 import { campaignSchema, CHANNEL_LABELS, CHANNELS, type Campaign, type CampaignChannel } from '../../schemas/campaign';
 import type { Policy } from '../../schemas/policy';
-import { lint, type Finding } from '../../messaging/template';
+import type { Finding } from '../../messaging/template';
+import { lintTemplates } from '../../messaging/lint-templates';
 import { smsSegments } from '../../messaging/sms';
 import { countSegment, segmentQuery, type SegmentCount } from './segment';
 import { previewsFor, type Preview } from './compose';
@@ -48,21 +49,6 @@ function issuesOf(error: z.ZodError): Record<string, string[]> {
 /** The lint of every template of the campaign (CDC art. 42, the creditor named, amounts where others may read). */
 export function lintCampaign(c: Campaign): Finding[] {
 	return lintTemplates(c.channels, c.templates);
-}
-
-/** The lint of the templates of the channels in use (a campaign's, a régua step's). */
-export function lintTemplates(channels: readonly CampaignChannel[], t: Campaign['templates']): Finding[] {
-	const out: Finding[] = [];
-	const c = { channels };
-	if (t.sms && c.channels.includes('sms')) out.push(...lint({ channel: 'sms', body: t.sms.body }).map((f) => ({ ...f, message: `SMS: ${f.message}` })));
-	if (t.whatsapp && c.channels.includes('whatsapp')) {
-		out.push(...lint({ channel: 'whatsapp', body: t.whatsapp.params.join('\n') }).filter((f) => f.code !== 'sem_credor' && f.code !== 'sem_golpe').map((f) => ({ ...f, message: `WhatsApp: ${f.message}` })));
-		// The approved body names the creditor and points to the "É golpe?" page; its parameters fill it.
-		const whole = t.whatsapp.body.replace(/\{\{(\d+)\}\}/g, (_, n) => t.whatsapp!.params[Number(n) - 1] ?? '');
-		out.push(...lint({ channel: 'whatsapp', body: whole }).filter((f) => f.code === 'sem_credor' || f.code === 'sem_golpe').map((f) => ({ ...f, message: `WhatsApp: ${f.message}` })));
-	}
-	if (t.email && c.channels.includes('email')) out.push(...lint({ channel: 'email', subject: t.email.subject, body: t.email.body }).map((f) => ({ ...f, message: `E-mail: ${f.message}` })));
-	return out;
 }
 
 /** The special offer within the policy's campaign limits; a message for each condition over them. */
@@ -204,6 +190,16 @@ export async function estimate(db: DbOrTx, row: CampaignRow, now = new Date()): 
 	};
 }
 
+/**
+ * What one message costs on each channel (an SMS: one segment), in thousandths of a cent, from the
+ * agency's own provider account or the environment's; null where no account serves the channel.
+ * For the template editor, which multiplies by the segments as staff type.
+ */
+export async function costPerMessageMillicents(db: DbOrTx, agencyId: string): Promise<Record<CampaignChannel, number | null>> {
+	const accounts = await accountCosts(db, agencyId);
+	return { whatsapp: accounts.whatsapp?.costMillicents ?? null, sms: accounts.sms?.costMillicents ?? null, email: accounts.email?.costMillicents ?? null };
+}
+
 async function accountCosts(db: DbOrTx, agencyId: string): Promise<Partial<Record<CampaignChannel, { costMillicents: number }>>> {
 	const rows = await db.execute<{ channel: CampaignChannel; cost_millicents: number }>(sql`select channel, cost_millicents from messaging_accounts where agency_id = ${agencyId}::uuid`);
 	const out: Partial<Record<CampaignChannel, { costMillicents: number }>> = {};
@@ -332,7 +328,7 @@ export async function progress(db: DbOrTx, id: string): Promise<Progress> {
 	};
 }
 
-export { CHANNEL_LABELS };
+export { CHANNEL_LABELS, lintTemplates };
 
 /**
  * Campaigns past their end are finished: their messages not yet sent are skipped and their links
