@@ -154,7 +154,7 @@ describe('what the editor shows', () => {
 
 	it('labels the pipeline’s reasons in pt-BR and shows a provider’s error as it came', () => {
 		expect(reasonLabel('opt_out')).toBe('O devedor pediu para não receber mensagens neste canal');
-		expect(reasonLabel('campanha_cancelada')).toBe('Campanha cancelada antes do envio');
+		expect(reasonLabel('campanha_cancelada')).toBe('Campanha cancelada');
 		expect(reasonLabel('ritmo_da_campanha')).toMatch(/ritmo de envio da campanha/);
 		expect(reasonLabel('131026: Message undeliverable')).toBe('131026: Message undeliverable');
 		expect(reasonLabel('toString')).toBe('toString');
