@@ -250,7 +250,8 @@ export async function start(db: DbOrTx, actor: Actor, id: string, now = new Date
 			entityId: id,
 			data: { targets: targets.length }
 		});
-		await tx.execute(sql`select graphile_worker.add_job('deliver-messages', '{}'::json, run_at => ${startAt.toISOString()}::timestamptz, job_key => 'deliver-messages')`);
+		// The sender runs now; messages not yet due (a later start) wait for the job's minute tick.
+		await tx.execute(sql`select graphile_worker.add_job('deliver-messages', '{}'::json, job_key => 'deliver-messages')`);
 		return { ok: true as const, targets: targets.length };
 	});
 }
