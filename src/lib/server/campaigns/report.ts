@@ -1,0 +1,405 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client';
+import * as access from '../access';
+import * as regua from '../regua';
+import { envAccount } from '../messaging/accounts';
+import { decimalBR, within, type Period } from '../kpis';
+import { csvLine } from '../../format/csv';
+import { formatDateBR } from '../../format/dates';
+import { GSM7_CHARACTERS, SMS_LIMITS, smsSegments } from '../../messaging/sms';
+import { CHANNELS, CHANNEL_LABELS, type CampaignChannel } from '../../schemas/campaign';
+import { stepLabel } from '../../schemas/regua';
+
+/**
+ * What a campaign, or a step of a creditor's régua, did: its messages per channel, what the
+ * debtors it reached did afterwards, what it cost. Two statements per report (messages and cost;
+ * attribution), grouped by channel — and by step for the régua.
+ *
+ * Messages are counted by the channel that carried them. Sent: the provider took it (status
+ * sent/delivered/read, or a send time); a message that fell back to another channel is not sent —
+ * the next message of its group is. Delivered and read only among the sent; clicks on any.
+ *
+ * Attribution (the page's help says the same in Portuguese): a debtor is reached by the campaign
+ * or step when a message of it was sent to them, and belongs to the channel of the last message of
+ * it sent to them. What they did counts for it when it happened at or after their first message of
+ * the campaign and no later than 7 days after the campaign's end; for a régua step, within 30 days
+ * after one of its messages to them. Counted: identified and offers viewed (distinct debtors,
+ * funnel events of the creditor), agreements of the creditor made by them (any status; an
+ * agreement made under the campaign's special offer counts for the campaign whenever it was made,
+ * under "no message sent" when none was), their total, and every payment received on them.
+ *
+ * Cost: each sent message at its account's price (the agency's own account, or the environment's
+ * default), an SMS once per segment of its text; in thousandths of a cent, rounded to cents at the
+ * end. Cost per real recovered: cost ÷ amount paid.
+ */
+
+export type RowKey = CampaignChannel | 'none' | 'total';
+
+export type Figures = {
+	sent: number;
+	delivered: number;
+	read: number;
+	clicked: number;
+	failed: number;
+	skipped: number;
+	fellBack: number;
+	unknown: number;
+	pending: number;
+	reached: number;
+	identified: number;
+	offersViewed: number;
+	agreements: number;
+	agreedCents: number;
+	paidCents: number;
+	costMillicents: number;
+	costCents: number;
+	/** Reais spent per real recovered (cost ÷ amount paid); null when nothing was paid. */
+	costPerReal: number | null;
+};
+
+export type ChannelFigures = Figures & { channel: RowKey; label: string };
+
+export const ROW_LABELS: Record<RowKey, string> = { ...CHANNEL_LABELS, none: 'Sem mensagem enviada', total: 'Total' };
+
+/** Every figure, in the order of the tables and of the CSV. */
+export const METRICS: readonly { key: Exclude<keyof Figures, 'costMillicents'>; label: string; unit: 'count' | 'cents' | 'ratio' }[] = [
+	{ key: 'sent', label: 'Enviadas', unit: 'count' },
+	{ key: 'delivered', label: 'Entregues', unit: 'count' },
+	{ key: 'read', label: 'Lidas', unit: 'count' },
+	{ key: 'clicked', label: 'Clicaram no link', unit: 'count' },
+	{ key: 'failed', label: 'Falharam', unit: 'count' },
+	{ key: 'skipped', label: 'Retidas pelas regras', unit: 'count' },
+	{ key: 'fellBack', label: 'Trocaram de canal', unit: 'count' },
+	{ key: 'unknown', label: 'Sem confirmação', unit: 'count' },
+	{ key: 'pending', label: 'Na fila', unit: 'count' },
+	{ key: 'reached', label: 'Devedores alcançados', unit: 'count' },
+	{ key: 'identified', label: 'Identificaram-se', unit: 'count' },
+	{ key: 'offersViewed', label: 'Viram as ofertas', unit: 'count' },
+	{ key: 'agreements', label: 'Acordos', unit: 'count' },
+	{ key: 'agreedCents', label: 'Valor acordado', unit: 'cents' },
+	{ key: 'paidCents', label: 'Valor pago', unit: 'cents' },
+	{ key: 'costCents', label: 'Custo', unit: 'cents' },
+	{ key: 'costPerReal', label: 'Custo por real recuperado', unit: 'ratio' }
+];
+
+/** The steps of the funnel drawn per channel. */
+export const FUNNEL: readonly (keyof Figures)[] = ['sent', 'delivered', 'read', 'clicked', 'identified', 'offersViewed', 'agreements'];
+
+/** Days after a campaign's end during which what its debtors do still counts for it. */
+export const CAMPAIGN_TAIL_DAYS = 7;
+/** Days after a régua message during which what its debtor does counts for its step. */
+export const STEP_WINDOW_DAYS = 30;
+
+export type CampaignReport = {
+	campaign: { id: string; name: string; status: string; creditorId: string; creditor: string; startsAt: string; endsAt: string };
+	/** The end of the attribution window (the campaign's end + 7 days), ISO. */
+	attributionUntil: string;
+	rows: ChannelFigures[];
+};
+
+export type StepReport = { key: string; label: string; inRegua: boolean; rows: ChannelFigures[]; hasMessages: boolean };
+export type ReguaReport = { creditor: { id: string; name: string; slug: string }; period: Period; steps: StepReport[] };
+
+const SENT = sql`(o.status in ('sent', 'delivered', 'read') or (o.sent_at is not null and o.status <> 'fallen_back'))`;
+
+function zero(): Figures {
+	return {
+		sent: 0,
+		delivered: 0,
+		read: 0,
+		clicked: 0,
+		failed: 0,
+		skipped: 0,
+		fellBack: 0,
+		unknown: 0,
+		pending: 0,
+		reached: 0,
+		identified: 0,
+		offersViewed: 0,
+		agreements: 0,
+		agreedCents: 0,
+		paidCents: 0,
+		costMillicents: 0,
+		costCents: 0,
+		costPerReal: null
+	};
+}
+
+/** Reais of cost per real recovered, from thousandths of a cent and cents. */
+export function costPerReal(costMillicents: number, paidCents: number): number | null {
+	return paidCents > 0 ? costMillicents / 1000 / paidCents : null;
+}
+
+/** "R$ 0,03 por real recuperado"; "—" when nothing was paid. */
+export function formatCostPerReal(ratio: number | null): string {
+	if (ratio === null) return '—';
+	if (ratio > 0 && ratio < 0.005) return 'menos de R$ 0,01 por real recuperado';
+	return `R$ ${ratio.toLocaleString('pt-BR', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} por real recuperado`;
+}
+
+type Source = {
+	agencyId: string;
+	creditorId: string;
+	/** The report's messages (outbox alias `o`). */
+	messages: SQL;
+	/** A message's group: '' for a campaign, its step for the régua. */
+	key: SQL;
+	/** Whether instant `t` counts for reached debtor `r` (r.key, r.debtor_id, r.first_at; `m`: the sent messages). */
+	window: (t: SQL) => SQL;
+	/** Agreements made under this campaign's offer count whenever they were made. */
+	campaignId?: string;
+};
+
+type StatsRow = {
+	key: string;
+	channel: CampaignChannel;
+	sent: number;
+	delivered: number;
+	read: number;
+	clicked: number;
+	failed: number;
+	skipped: number;
+	fell_back: number;
+	unknown: number;
+	pending: number;
+	is_sent: boolean;
+	unit: number | null;
+	encoding: 'GSM-7' | 'UCS-2' | null;
+	units: number | null;
+	text: string | null;
+};
+
+// Characters that are not astral (outside the BMP): what is left after removing them counts the
+// surrogate pairs a UCS-2 SMS spends two units on.
+const NOT_ASTRAL = `[^${String.fromCodePoint(0x10000)}-${String.fromCodePoint(0x10ffff)}]`;
+
+/**
+ * Messages by channel and state, and the sent ones in cost buckets: their account's price (null:
+ * the environment's) and, for SMS, encoding and length. A text whose length alone does not tell
+ * its segments (an escape or a surrogate pair may not be split across them) comes back whole.
+ */
+function statsQuery(src: Source): SQL {
+	const all = GSM7_CHARACTERS.basic + GSM7_CHARACTERS.extension;
+	const sms = sql`o.channel = 'sms' and ${SENT}`;
+	return sql`
+		select ${src.key} as key, o.channel,
+			(count(*) filter (where ${SENT}))::int as sent,
+			(count(*) filter (where ${SENT} and o.delivered_at is not null))::int as delivered,
+			(count(*) filter (where ${SENT} and o.read_at is not null))::int as read,
+			(count(*) filter (where o.clicked_at is not null))::int as clicked,
+			(count(*) filter (where o.status = 'failed'))::int as failed,
+			(count(*) filter (where o.status = 'skipped'))::int as skipped,
+			(count(*) filter (where o.status = 'fallen_back'))::int as fell_back,
+			(count(*) filter (where o.status = 'unknown'))::int as unknown,
+			(count(*) filter (where o.status in ('queued', 'sending')))::int as pending,
+			${SENT} as is_sent,
+			-- The price of the account that carried it; the agency's own when that is not known; null: the environment's.
+			case when ${SENT} then (case when o.account_id like 'env:%' then null else coalesce(ma.cost_millicents, aa.cost_millicents) end) end as unit,
+			case when ${sms} then t.encoding end as encoding,
+			case when ${sms} then t.units end as units,
+			case when ${sms} and t.may_split and t.units > t.single then o.text end as text
+		from outbox o
+		left join messaging_accounts ma on ma.id::text = o.account_id
+		left join messaging_accounts aa on aa.agency_id = o.agency_id and aa.channel = o.channel
+		left join lateral (
+			select case when g.gsm then 'GSM-7' else 'UCS-2' end as encoding,
+				case when g.gsm then g.len + g.ext else g.len + g.astral end as units,
+				case when g.gsm then ${SMS_LIMITS['GSM-7'].single}::int else ${SMS_LIMITS['UCS-2'].single}::int end as single,
+				(case when g.gsm then g.ext else g.astral end) > 0 as may_split
+			from (
+				select translate(o.text, ${all}::text, '') = '' as gsm,
+					char_length(o.text) as len,
+					char_length(o.text) - char_length(translate(o.text, ${GSM7_CHARACTERS.extension}::text, '')) as ext,
+					char_length(regexp_replace(o.text, ${NOT_ASTRAL}::text, '', 'g')) as astral
+				where o.channel = 'sms'
+			) g
+		) t on true
+		where o.agency_id = ${src.agencyId}::uuid and ${src.messages}
+		group by 1, 2, 12, 13, 14, 15, 16`;
+}
+
+type AttributionRow = { key: string; channel: CampaignChannel | 'none'; metric: 'reached' | 'identified' | 'offers_viewed' | 'agreements' | 'paid'; n: number; cents: string };
+
+function attributionQuery(src: Source): SQL {
+	const byOffer = src.campaignId
+		? sql`union
+			select '' as key, coalesce(r.channel, 'none') as channel, a.id, a.total_cents
+			from agreements a left join r on r.debtor_id = a.debtor_id
+			where a.creditor_id = ${src.creditorId}::uuid and a.terms->>'campaignId' = ${src.campaignId}::text`
+		: sql``;
+	return sql`
+		with m as (
+			select ${src.key} as key, o.debtor_id, o.channel, coalesce(o.sent_at, o.created_at) as at
+			from outbox o
+			where o.agency_id = ${src.agencyId}::uuid and ${src.messages} and o.debtor_id is not null and ${SENT}
+		),
+		r as (
+			select key, debtor_id, min(at) as first_at, (array_agg(channel order by at desc))[1] as channel
+			from m group by key, debtor_id
+		),
+		ev as (
+			select r.key, r.channel, f.step, f.debtor_id
+			from r join funnel_events f on f.debtor_id = r.debtor_id
+			where f.creditor_id = ${src.creditorId}::uuid and f.step in ('identified', 'offers_viewed') and ${src.window(sql`f.at`)}
+		),
+		ag as (
+			select r.key, r.channel, a.id, a.total_cents
+			from r join agreements a on a.debtor_id = r.debtor_id
+			where a.creditor_id = ${src.creditorId}::uuid and ${src.window(sql`a.created_at`)}
+			${byOffer}
+		)
+		select key, channel, 'reached' as metric, count(*)::int as n, '0' as cents from r group by 1, 2
+		union all
+		select key, channel, step, count(distinct debtor_id)::int, '0' from ev group by 1, 2, 3
+		union all
+		select key, channel, 'agreements', count(*)::int, sum(total_cents)::text from ag group by 1, 2
+		union all
+		select ag.key, ag.channel, 'paid', 0, sum(p.amount_cents)::text
+		from ag join installments i on i.agreement_id = ag.id join payments p on p.installment_id = i.id group by 1, 2`;
+}
+
+/** The SMS segments of a cost bucket: its text when it came whole, else any text of its encoding and length. */
+function segmentsOf(row: StatsRow): number {
+	if (row.text !== null) return smsSegments(row.text).segments;
+	return smsSegments((row.encoding === 'GSM-7' ? 'a' : 'ã').repeat(row.units ?? 0)).segments;
+}
+
+/** Figures per group and channel (the whole computation; the callers only choose the rows). */
+async function compute(db: DbOrTx, src: Source): Promise<Map<string, ChannelFigures[]>> {
+	const [stats, attribution] = await Promise.all([db.execute<StatsRow>(statsQuery(src)), db.execute<AttributionRow>(attributionQuery(src))]);
+	const groups = new Map<string, Map<RowKey, Figures>>();
+	const cell = (key: string, channel: RowKey) => {
+		const g = groups.get(key) ?? groups.set(key, new Map()).get(key)!;
+		return g.get(channel) ?? g.set(channel, zero()).get(channel)!;
+	};
+	const envCost = new Map(CHANNELS.map((ch) => [ch, envAccount(ch)?.costMillicents ?? 0]));
+	for (const s of stats) {
+		const f = cell(s.key, s.channel);
+		f.sent += s.sent;
+		f.delivered += s.delivered;
+		f.read += s.read;
+		f.clicked += s.clicked;
+		f.failed += s.failed;
+		f.skipped += s.skipped;
+		f.fellBack += s.fell_back;
+		f.unknown += s.unknown;
+		f.pending += s.pending;
+		if (s.is_sent) f.costMillicents += (s.unit ?? envCost.get(s.channel)!) * (s.channel === 'sms' ? segmentsOf(s) : 1) * s.sent;
+	}
+	for (const a of attribution) {
+		const f = cell(a.key, a.channel);
+		if (a.metric === 'reached') f.reached += a.n;
+		else if (a.metric === 'identified') f.identified += a.n;
+		else if (a.metric === 'offers_viewed') f.offersViewed += a.n;
+		else if (a.metric === 'agreements') {
+			f.agreements += a.n;
+			f.agreedCents += Number(a.cents);
+		} else f.paidCents += Number(a.cents);
+	}
+	const out = new Map<string, ChannelFigures[]>();
+	for (const [key, g] of groups) out.set(key, rowsOf(g));
+	return out;
+}
+
+const SUMMED = (Object.keys(zero()) as (keyof Figures)[]).filter((k): k is Exclude<keyof Figures, 'costPerReal' | 'costCents'> => k !== 'costPerReal' && k !== 'costCents');
+
+/** The channels in order, "no message sent" when it has anything, and the total. */
+function rowsOf(g: Map<RowKey, Figures>): ChannelFigures[] {
+	const keys: RowKey[] = [...CHANNELS, ...(g.has('none') ? (['none'] as const) : [])];
+	const total = zero();
+	const rows = keys.map((channel) => {
+		const f = g.get(channel) ?? zero();
+		for (const m of SUMMED) total[m] += f[m];
+		return finish(channel, f);
+	});
+	return [...rows, finish('total', total)];
+}
+
+function finish(channel: RowKey, f: Figures): ChannelFigures {
+	return { ...f, channel, label: ROW_LABELS[channel], costCents: Math.round(f.costMillicents / 1000), costPerReal: costPerReal(f.costMillicents, f.paidCents) };
+}
+
+/** A campaign's report, or null when it is not in this person's reach. */
+export async function forCampaign(db: DbOrTx, who: access.Reach, id: string): Promise<CampaignReport | null> {
+	if (!access.isUuid(id)) return null;
+	const [c] = await db.execute<{ id: string; name: string; status: string; creditor_id: string; creditor: string; starts_at: Date; ends_at: Date; until: Date }>(sql`
+		select c.id, c.name, c.status, c.creditor_id, cr.display_name as creditor, c.starts_at, c.ends_at,
+			c.ends_at + make_interval(days => ${CAMPAIGN_TAIL_DAYS}::int) as until
+		from campaigns c join creditors cr on cr.id = c.creditor_id
+		where c.id = ${id}::uuid and c.agency_id = ${who.agencyId}::uuid and ${access.where.creditorId(who, sql`c.creditor_id`)}`);
+	if (!c) return null;
+	const until = new Date(c.until);
+	const groups = await compute(db, {
+		agencyId: who.agencyId,
+		creditorId: c.creditor_id,
+		messages: sql`o.campaign_id = ${id}::uuid`,
+		key: sql`''::text`,
+		window: (t) => sql`(${t} >= r.first_at and ${t} <= ${until.toISOString()}::timestamptz)`,
+		campaignId: id
+	});
+	return {
+		campaign: { id: c.id, name: c.name, status: c.status, creditorId: c.creditor_id, creditor: c.creditor, startsAt: new Date(c.starts_at).toISOString(), endsAt: new Date(c.ends_at).toISOString() },
+		attributionUntil: until.toISOString(),
+		rows: groups.get('') ?? rowsOf(new Map())
+	};
+}
+
+/**
+ * A creditor's régua, step by step, for messages queued in the period (São Paulo dates): one group
+ * per step of the régua as it is now, then the steps no longer in it that still have messages.
+ * Null when the creditor is not in this person's reach.
+ */
+export async function forRegua(db: DbOrTx, who: access.Reach, creditorId: string, period: Period): Promise<ReguaReport | null> {
+	if (!(await access.reaches(db, who, 'creditor', creditorId))) return null;
+	const [creditor] = await db.execute<{ display_name: string; slug: string }>(sql`select display_name, slug from creditors where id = ${creditorId}::uuid`);
+	const [current, groups] = await Promise.all([
+		regua.get(db, creditorId),
+		compute(db, {
+			agencyId: who.agencyId,
+			creditorId,
+			messages: sql`o.creditor_id = ${creditorId}::uuid and o.regua_step is not null and ${within(sql`o.created_at`, period)}`,
+			key: sql`o.regua_step`,
+			window: (t) => sql`exists (
+				select 1 from m w where w.key = r.key and w.debtor_id = r.debtor_id
+					and w.at <= ${t} and ${t} <= w.at + make_interval(days => ${STEP_WINDOW_DAYS}::int))`
+		})
+	]);
+	const defined = current?.regua.steps ?? [];
+	const known = new Set(defined.map((s) => s.key));
+	const steps: StepReport[] = [
+		...defined.map((s) => ({ key: s.key, label: stepLabel(s), inRegua: true, rows: groups.get(s.key) ?? rowsOf(new Map()), hasMessages: groups.has(s.key) })),
+		...[...groups.keys()]
+			.filter((k) => !known.has(k))
+			.sort()
+			.map((k) => ({ key: k, label: 'Passo que não está mais na régua', inRegua: false, rows: groups.get(k)!, hasMessages: true }))
+	];
+	return { creditor: { id: creditorId, name: creditor.display_name, slug: creditor.slug }, period, steps };
+}
+
+function csvValue(f: ChannelFigures, m: (typeof METRICS)[number]): string {
+	const v = f[m.key];
+	if (v === null) return '';
+	if (m.unit === 'cents') return decimalBR(v / 100, 2);
+	if (m.unit === 'ratio') return decimalBR(v, 4);
+	return String(v);
+}
+
+const CSV_HEAD = METRICS.map((m) => (m.unit === 'cents' ? `${m.label} (R$)` : m.unit === 'ratio' ? `${m.label} (R$ por real)` : m.label));
+
+/**
+ * The report as CSV for Excel (the KPI export's conventions: UTF-8 with BOM, `;`, decimal comma,
+ * CRLF): one line per channel. Names typed by staff go through csvLine (never a formula).
+ */
+export function campaignCsv(r: CampaignReport): string {
+	const head = csvLine(['Campanha', 'Credor', 'Canal', ...CSV_HEAD]);
+	return '\uFEFF' + head + r.rows.map((f) => csvLine([r.campaign.name, r.campaign.creditor, f.label, ...METRICS.map((m) => csvValue(f, m))])).join('');
+}
+
+/** The régua report as CSV: one line per step and channel, the period on every line. */
+export function reguaCsv(r: ReguaReport): string {
+	const head = csvLine(['Credor', 'Período — início', 'Período — fim', 'Passo', 'Descrição', 'Canal', ...CSV_HEAD]);
+	const lines = r.steps.flatMap((s) =>
+		s.rows.map((f) => csvLine([r.creditor.name, formatDateBR(r.period.from), formatDateBR(r.period.to), s.key, s.label, f.label, ...METRICS.map((m) => csvValue(f, m))]))
+	);
+	return '\uFEFF' + head + lines.join('');
+}
