@@ -7,8 +7,11 @@ import { decimalBR, within, type Period } from '../kpis';
 import { csvLine } from '../../format/csv';
 import { formatDateBR } from '../../format/dates';
 import { GSM7_CHARACTERS, SMS_LIMITS, smsSegments } from '../../messaging/sms';
-import { CHANNELS, CHANNEL_LABELS, type CampaignChannel } from '../../schemas/campaign';
+import { CHANNELS, type CampaignChannel } from '../../schemas/campaign';
+import { costPerReal, METRICS, ROW_LABELS, type ChannelFigures, type Figures, type RowKey } from '../../messaging/report';
 import { stepLabel } from '../../schemas/regua';
+
+export * from '../../messaging/report';
 
 /**
  * What a campaign, or a step of a creditor's régua, did: its messages per channel, what the
@@ -32,58 +35,6 @@ import { stepLabel } from '../../schemas/regua';
  * default), an SMS once per segment of its text; in thousandths of a cent, rounded to cents at the
  * end. Cost per real recovered: cost ÷ amount paid.
  */
-
-export type RowKey = CampaignChannel | 'none' | 'total';
-
-export type Figures = {
-	sent: number;
-	delivered: number;
-	read: number;
-	clicked: number;
-	failed: number;
-	skipped: number;
-	fellBack: number;
-	unknown: number;
-	pending: number;
-	reached: number;
-	identified: number;
-	offersViewed: number;
-	agreements: number;
-	agreedCents: number;
-	paidCents: number;
-	costMillicents: number;
-	costCents: number;
-	/** Reais spent per real recovered (cost ÷ amount paid); null when nothing was paid. */
-	costPerReal: number | null;
-};
-
-export type ChannelFigures = Figures & { channel: RowKey; label: string };
-
-export const ROW_LABELS: Record<RowKey, string> = { ...CHANNEL_LABELS, none: 'Sem mensagem enviada', total: 'Total' };
-
-/** Every figure, in the order of the tables and of the CSV. */
-export const METRICS: readonly { key: Exclude<keyof Figures, 'costMillicents'>; label: string; unit: 'count' | 'cents' | 'ratio' }[] = [
-	{ key: 'sent', label: 'Enviadas', unit: 'count' },
-	{ key: 'delivered', label: 'Entregues', unit: 'count' },
-	{ key: 'read', label: 'Lidas', unit: 'count' },
-	{ key: 'clicked', label: 'Clicaram no link', unit: 'count' },
-	{ key: 'failed', label: 'Falharam', unit: 'count' },
-	{ key: 'skipped', label: 'Retidas pelas regras', unit: 'count' },
-	{ key: 'fellBack', label: 'Trocaram de canal', unit: 'count' },
-	{ key: 'unknown', label: 'Sem confirmação', unit: 'count' },
-	{ key: 'pending', label: 'Na fila', unit: 'count' },
-	{ key: 'reached', label: 'Devedores alcançados', unit: 'count' },
-	{ key: 'identified', label: 'Identificaram-se', unit: 'count' },
-	{ key: 'offersViewed', label: 'Viram as ofertas', unit: 'count' },
-	{ key: 'agreements', label: 'Acordos', unit: 'count' },
-	{ key: 'agreedCents', label: 'Valor acordado', unit: 'cents' },
-	{ key: 'paidCents', label: 'Valor pago', unit: 'cents' },
-	{ key: 'costCents', label: 'Custo', unit: 'cents' },
-	{ key: 'costPerReal', label: 'Custo por real recuperado', unit: 'ratio' }
-];
-
-/** The steps of the funnel drawn per channel. */
-export const FUNNEL: readonly (keyof Figures)[] = ['sent', 'delivered', 'read', 'clicked', 'identified', 'offersViewed', 'agreements'];
 
 /** Days after a campaign's end during which what its debtors do still counts for it. */
 export const CAMPAIGN_TAIL_DAYS = 7;
@@ -123,18 +74,6 @@ function zero(): Figures {
 		costCents: 0,
 		costPerReal: null
 	};
-}
-
-/** Reais of cost per real recovered, from thousandths of a cent and cents. */
-export function costPerReal(costMillicents: number, paidCents: number): number | null {
-	return paidCents > 0 ? costMillicents / 1000 / paidCents : null;
-}
-
-/** "R$ 0,03 por real recuperado"; "—" when nothing was paid. */
-export function formatCostPerReal(ratio: number | null): string {
-	if (ratio === null) return '—';
-	if (ratio > 0 && ratio < 0.005) return 'menos de R$ 0,01 por real recuperado';
-	return `R$ ${ratio.toLocaleString('pt-BR', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} por real recuperado`;
 }
 
 type Source = {
@@ -402,4 +341,25 @@ export function reguaCsv(r: ReguaReport): string {
 		s.rows.map((f) => csvLine([r.creditor.name, formatDateBR(r.period.from), formatDateBR(r.period.to), s.key, s.label, f.label, ...METRICS.map((m) => csvValue(f, m))]))
 	);
 	return '\uFEFF' + head + lines.join('');
+}
+
+/** A name as a file name's part: no accents, lower case, hyphens (`Natal sem dívidas` → `natal-sem-dividas`). */
+function fileSlug(name: string): string {
+	const s = name
+		.normalize('NFD')
+		.replace(/\p{M}/gu, '')
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '-')
+		.replace(/^-+|-+$/g, '')
+		.slice(0, 60)
+		.replace(/-+$/, '');
+	return s || 'sem-nome';
+}
+
+export function campaignCsvName(r: CampaignReport): string {
+	return `campanha-${fileSlug(r.campaign.name)}.csv`;
+}
+
+export function reguaCsvName(r: ReguaReport): string {
+	return `regua-${fileSlug(r.creditor.slug)}-${r.period.from}-a-${r.period.to}.csv`;
 }
