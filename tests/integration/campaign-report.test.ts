@@ -9,6 +9,15 @@ import { sealCredentials } from '../../src/lib/server/messaging/accounts';
 import { readCsvCell } from '../../src/lib/format/csv';
 import { smsSegments } from '../../src/lib/messaging/sms';
 import { DEFAULT_REGUA } from '../../src/lib/schemas/regua';
+import * as campaignsArea from '../../src/lib/server/campaigns';
+import { followShortLink } from '../../src/lib/server/campaigns/links';
+import * as messaging from '../../src/lib/server/messaging';
+import { nextAllowed } from '../../src/lib/server/messaging/rules';
+import * as offers from '../../src/lib/server/offers';
+import * as agreementsArea from '../../src/lib/server/agreements';
+import * as paymentsRecord from '../../src/lib/server/payments/record';
+import { policySchema } from '../../src/lib/schemas/policy';
+import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { startApp, type App } from '../support/app-server';
 import { staffCookie } from '../support/staff';
 import * as factory from '../support/factory';
@@ -310,6 +319,62 @@ describe('the régua report', () => {
 		const total = table.find((l) => l[3] === 'vencida-d15' && l[5] === 'Total')!;
 		expect(total.slice(1, 3)).toEqual(['01/11/2026', '30/11/2026']);
 		expect(total[6 + report.METRICS.findIndex((m) => m.key === 'costCents')]).toBe('0,42');
+	});
+});
+
+describe('a campaign through the real path', () => {
+	it('queues, sends, is clicked; the debtor takes its offer and pays; the report attributes it', async () => {
+		const policy = policySchema.parse({
+			consumer: true,
+			lateFeePercent: 2,
+			interestMonthlyPercent: 1,
+			firstDueDays: { min: 1, max: 10 },
+			breakToleranceDays: 5,
+			bands: [{ minDaysPastDue: 0, maxDaysPastDue: null, cashDiscountMaxPercent: 20, installments: { min: 2, max: 6 }, minInstallmentCents: 1000, minEntryPercent: 10, installmentInterestMonthlyPercent: 1, installmentDiscountMaxPercent: 5 }],
+			campaignLimits: { cashDiscountMaxPercent: 50, installmentDiscountMaxPercent: 20, installmentsMax: 12, minEntryPercent: 5 }
+		});
+		const agency = await factory.agency();
+		const c = await factory.creditor(agency.id, {}, policy);
+		const debtor = await factory.debtor(agency.id, { name: 'Rita Real', phone: '+5511955557777', email: null, state: 'SP' });
+		const debt = await factory.debt(c.id, debtor.id, { daysPastDue: 100, principalCents: 80_000 });
+		// Sent a few days ago at the first moment the rules allowed; the offer runs until after today.
+		const today = todayInSaoPaulo();
+		const sendAt = new Date(nextAllowed('SP', new Date(Date.now() - 6 * DAY)).getTime() + 60_000);
+		const saved = await campaignsArea.save(db(), { type: 'cli' }, {
+			creditorId: c.id,
+			body: {
+				name: 'Campanha real',
+				segment: { agreement: 'none' },
+				channels: ['sms'],
+				offer: { cashDiscountMaxPercent: 40, validUntil: addDays(today, 5) },
+				templates: { sms: { body: '{{credor}}: condicao especial ate {{oferta_ate}}. Veja: {{link}} Confira: {{golpe}}' } },
+				startsAt: new Date(sendAt.getTime() - HOUR).toISOString(),
+				endsAt: new Date(Date.now() + 10 * DAY).toISOString()
+			}
+		});
+		if (!saved.ok) throw new Error(saved.message);
+		expect(await campaignsArea.start(db(), { type: 'cli' }, saved.id, sendAt)).toMatchObject({ ok: true, targets: 1 });
+		expect((await messaging.deliverDue(db(), { now: () => sendAt })).sent).toBe(1);
+		const [sent] = await db().execute<{ text: string }>(sql`select text from outbox where campaign_id = ${saved.id}::uuid`);
+		expect(await followShortLink(db(), /\/l\/([A-Za-z0-9]+)/.exec(sent.text)![1], 'Mozilla/5.0 (Linux; Android 10)')).toMatchObject({ kind: 'ok' });
+
+		const sel = await offers.forSelection(db(), { agencyId: agency.id, debtorId: debtor.id, debtIds: [debt.id], today });
+		if (!sel.ok) throw new Error(sel.message);
+		const made = await db().transaction((tx) => agreementsArea.accept(tx, { debtor: { id: debtor.id, agencyId: agency.id }, debtIds: [debt.id], kind: 'cash', count: 1, firstDueDate: sel.set.firstDueDate, today }));
+		if (!made.ok) throw new Error(made.message);
+		expect(made.agreement.terms).toMatchObject({ campaignId: saved.id });
+		const [inst] = await db().execute<{ id: string; amount_cents: string }>(sql`select id, amount_cents from installments where agreement_id = ${made.agreement.id}::uuid`);
+		const paid = await db().transaction((tx) =>
+			paymentsRecord.record(tx, { installmentId: inst.id, amountCents: Number(inst.amount_cents), paidAt: new Date(), method: 'pix', source: 'webhook', externalId: `E2E-REAL-${Math.random()}`, actor: { type: 'system' } })
+		);
+		expect(paid.ok).toBe(true);
+
+		const r = (await report.forCampaign(db(), { agencyId: agency.id, creditorId: c.id }, saved.id))!;
+		const sms = row(r.rows, 'sms');
+		const segments = smsSegments(sent.text).segments;
+		expect(sms).toMatchObject({ sent: 1, clicked: 1, reached: 1, agreements: 1, agreedCents: made.agreement.totalCents, paidCents: made.agreement.totalCents, costMillicents: segments * 7_000 });
+		expect(row(r.rows, 'total')).toMatchObject({ agreements: 1, paidCents: made.agreement.totalCents });
+		expect(r.rows.some((x) => x.channel === 'none')).toBe(false);
 	});
 });
 
