@@ -35,7 +35,17 @@ export const PIPELINE_REASON_LABELS: Record<string, string> = {
 	whatsapp_sem_modelo: 'Fora da janela de 24 horas do WhatsApp e sem modelo aprovado',
 	envio_interrompido: 'O envio foi interrompido antes da resposta do provedor',
 	ritmo_da_campanha: 'Aguardando o ritmo de envio da campanha',
-	limite_de_envio: 'Aguardando o limite de envio da conta'
+	limite_de_envio: 'Aguardando o limite de envio da conta',
+	// Composing the text when it was due (campaigns/compose.ts, regua/index.ts, messaging/compose.ts).
+	mensagem_sem_texto: 'A mensagem ficou sem texto',
+	sem_modelo_sms: 'A campanha ou o passo não tem texto de SMS',
+	sem_modelo_whatsapp: 'A campanha ou o passo não tem modelo de WhatsApp',
+	sem_modelo_email: 'A campanha ou o passo não tem texto de e-mail',
+	campanha_inexistente: 'A campanha não existe mais',
+	devedor_inexistente: 'O devedor não existe mais',
+	regua_inexistente: 'O credor não tem mais régua',
+	passo_removido: 'O passo foi retirado da régua antes do envio',
+	assunto_inexistente: 'A dívida, o acordo ou a parcela da mensagem não existe mais'
 };
 
 export const OPT_OUT_SOURCE_LABELS: Record<'reply' | 'unsubscribe' | 'preferences' | 'staff', string> = {

@@ -68,6 +68,6 @@ export function costPerReal(costMillicents: number, paidCents: number): number |
 export function formatCostPerReal(ratio: number | null, short = false): string {
 	if (ratio === null) return '—';
 	const tail = short ? '' : ' por real recuperado';
-	if (ratio > 0 && ratio < 0.005) return `menos de R$ 0,01${tail}`;
+	if (ratio > 0 && ratio < 0.005) return short ? '< R$ 0,01' : `menos de R$ 0,01${tail}`;
 	return `R$ ${ratio.toLocaleString('pt-BR', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}${tail}`;
 }
