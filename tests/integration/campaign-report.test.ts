@@ -16,7 +16,7 @@ import { nextAllowed } from '../../src/lib/server/messaging/rules';
 import * as offers from '../../src/lib/server/offers';
 import * as agreementsArea from '../../src/lib/server/agreements';
 import * as paymentsRecord from '../../src/lib/server/payments/record';
-import { policySchema } from '../../src/lib/schemas/policy';
+import { DEFAULT_POLICY, policySchema } from '../../src/lib/schemas/policy';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { startApp, type App } from '../support/app-server';
 import { staffCookie } from '../support/staff';
@@ -324,15 +324,8 @@ describe('the régua report', () => {
 
 describe('a campaign through the real path', () => {
 	it('queues, sends, is clicked; the debtor takes its offer and pays; the report attributes it', async () => {
-		const policy = policySchema.parse({
-			consumer: true,
-			lateFeePercent: 2,
-			interestMonthlyPercent: 1,
-			firstDueDays: { min: 1, max: 10 },
-			breakToleranceDays: 5,
-			bands: [{ minDaysPastDue: 0, maxDaysPastDue: null, cashDiscountMaxPercent: 20, installments: { min: 2, max: 6 }, minInstallmentCents: 1000, minEntryPercent: 10, installmentInterestMonthlyPercent: 1, installmentDiscountMaxPercent: 5 }],
-			campaignLimits: { cashDiscountMaxPercent: 50, installmentDiscountMaxPercent: 20, installmentsMax: 12, minEntryPercent: 5 }
-		});
+		// The default policy, with room for a campaign's special offer.
+		const policy = policySchema.parse({ ...DEFAULT_POLICY, campaignLimits: { cashDiscountMaxPercent: 50, installmentDiscountMaxPercent: 20, installmentsMax: 12, minEntryPercent: 5 } });
 		const agency = await factory.agency();
 		const c = await factory.creditor(agency.id, {}, policy);
 		const debtor = await factory.debtor(agency.id, { name: 'Rita Real', phone: '+5511955557777', email: null, state: 'SP' });

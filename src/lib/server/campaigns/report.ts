@@ -89,18 +89,12 @@ type Source = {
 	campaignId?: string;
 };
 
-type StatsRow = {
+/** The message counts, each a column of the statement below. */
+const MESSAGE_COUNTS = ['sent', 'delivered', 'read', 'clicked', 'failed', 'skipped', 'fellBack', 'unknown', 'pending'] as const satisfies readonly (keyof Figures)[];
+
+type StatsRow = Pick<Figures, (typeof MESSAGE_COUNTS)[number]> & {
 	key: string;
 	channel: CampaignChannel;
-	sent: number;
-	delivered: number;
-	read: number;
-	clicked: number;
-	failed: number;
-	skipped: number;
-	fell_back: number;
-	unknown: number;
-	pending: number;
 	is_sent: boolean;
 	unit: number | null;
 	encoding: 'GSM-7' | 'UCS-2' | null;
@@ -128,7 +122,7 @@ function statsQuery(src: Source): SQL {
 			(count(*) filter (where o.clicked_at is not null))::int as clicked,
 			(count(*) filter (where o.status = 'failed'))::int as failed,
 			(count(*) filter (where o.status = 'skipped'))::int as skipped,
-			(count(*) filter (where o.status = 'fallen_back'))::int as fell_back,
+			(count(*) filter (where o.status = 'fallen_back'))::int as "fellBack",
 			(count(*) filter (where o.status = 'unknown'))::int as unknown,
 			(count(*) filter (where o.status in ('queued', 'sending')))::int as pending,
 			${SENT} as is_sent,
@@ -214,15 +208,7 @@ async function compute(db: DbOrTx, src: Source): Promise<Map<string, ChannelFigu
 	const envCost = new Map(CHANNELS.map((ch) => [ch, envAccount(ch)?.costMillicents ?? 0]));
 	for (const s of stats) {
 		const f = cell(s.key, s.channel);
-		f.sent += s.sent;
-		f.delivered += s.delivered;
-		f.read += s.read;
-		f.clicked += s.clicked;
-		f.failed += s.failed;
-		f.skipped += s.skipped;
-		f.fellBack += s.fell_back;
-		f.unknown += s.unknown;
-		f.pending += s.pending;
+		for (const k of MESSAGE_COUNTS) f[k] += s[k];
 		if (s.is_sent) f.costMillicents += (s.unit ?? envCost.get(s.channel)!) * (s.channel === 'sms' ? segmentsOf(s) : 1) * s.sent;
 	}
 	for (const a of attribution) {

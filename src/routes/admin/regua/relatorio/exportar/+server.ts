@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
+import { csvDownload } from '$lib/server/http/download';
 import * as kpis from '$lib/server/kpis';
 import * as report from '$lib/server/campaigns/report';
 
@@ -14,11 +15,5 @@ export const GET = async ({ url }) => {
 	if (!creditorId) error(400, 'Escolha o credor.');
 	const r = await report.forRegua(db(), me, creditorId, asked.period);
 	if (!r) error(404, 'Credor não encontrado.');
-	return new Response(report.reguaCsv(r), {
-		headers: {
-			'content-type': 'text/csv; charset=utf-8',
-			'content-disposition': `attachment; filename="${report.reguaCsvName(r)}"`,
-			'cache-control': 'private, no-store'
-		}
-	});
+	return csvDownload(report.reguaCsv(r), report.reguaCsvName(r));
 };
