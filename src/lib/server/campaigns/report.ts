@@ -6,7 +6,7 @@ import { envAccount } from '../messaging/accounts';
 import { decimalBR, within, type Period } from '../kpis';
 import { csvLine } from '../../format/csv';
 import { formatDateBR } from '../../format/dates';
-import { GSM7_CHARACTERS, SMS_LIMITS, smsSegments } from '../../messaging/sms';
+import { GSM7_CHARACTERS, smsSegments } from '../../messaging/sms';
 import { CHANNELS, type CampaignChannel } from '../../schemas/campaign';
 import { costPerReal, METRICS, ROW_LABELS, type ChannelFigures, type Figures, type RowKey } from '../../messaging/report';
 import { stepLabel } from '../../schemas/regua';
@@ -102,52 +102,53 @@ type StatsRow = Pick<Figures, (typeof MESSAGE_COUNTS)[number]> & {
 	text: string | null;
 };
 
-// Characters that are not astral (outside the BMP): what is left after removing them counts the
-// surrogate pairs a UCS-2 SMS spends two units on.
-const NOT_ASTRAL = `[^${String.fromCodePoint(0x10000)}-${String.fromCodePoint(0x10ffff)}]`;
+/** A bracket expression of PostgreSQL's regular expressions holding exactly these characters. */
+function bracket(chars: string, negate = false): string {
+	return `[${negate ? '^' : ''}${[...chars].map((c) => (/[\\\]\[^-]/.test(c) ? `\\${c}` : c)).join('')}]`;
+}
+
+/** A character outside GSM-7: the text travels as UCS-2. */
+const NOT_GSM7 = bracket(GSM7_CHARACTERS.basic + GSM7_CHARACTERS.extension, true);
+/** An escape (GSM-7) or a surrogate pair (UCS-2), which is never split across segments. */
+const UNSPLITTABLE = bracket(GSM7_CHARACTERS.extension).slice(0, -1) + `${String.fromCodePoint(0x10000)}-${String.fromCodePoint(0x10ffff)}]`;
 
 /**
  * Messages by channel and state, and the sent ones in cost buckets: their account's price (null:
- * the environment's) and, for SMS, encoding and length. A text whose length alone does not tell
- * its segments (an escape or a surrogate pair may not be split across them) comes back whole.
+ * the environment's) and, for SMS, encoding and length. A text with an escape or a surrogate
+ * pair, whose length alone does not tell its segments, comes back whole (they are rare).
  */
 function statsQuery(src: Source): SQL {
-	const all = GSM7_CHARACTERS.basic + GSM7_CHARACTERS.extension;
 	const sms = sql`o.channel = 'sms' and ${SENT}`;
+	// One row per message first (offset 0 keeps the planner from repeating its expressions per group key).
 	return sql`
-		select ${src.key} as key, o.channel,
-			(count(*) filter (where ${SENT}))::int as sent,
-			(count(*) filter (where ${SENT} and o.delivered_at is not null))::int as delivered,
-			(count(*) filter (where ${SENT} and o.read_at is not null))::int as read,
-			(count(*) filter (where o.clicked_at is not null))::int as clicked,
-			(count(*) filter (where o.status = 'failed'))::int as failed,
-			(count(*) filter (where o.status = 'skipped'))::int as skipped,
-			(count(*) filter (where o.status = 'fallen_back'))::int as "fellBack",
-			(count(*) filter (where o.status = 'unknown'))::int as unknown,
-			(count(*) filter (where o.status in ('queued', 'sending')))::int as pending,
-			${SENT} as is_sent,
-			-- The price of the account that carried it; the agency's own when that is not known; null: the environment's.
-			case when ${SENT} then (case when o.account_id like 'env:%' then null else coalesce(ma.cost_millicents, aa.cost_millicents) end) end as unit,
-			case when ${sms} then t.encoding end as encoding,
-			case when ${sms} then t.units end as units,
-			case when ${sms} and t.may_split and t.units > t.single then o.text end as text
-		from outbox o
-		left join messaging_accounts ma on ma.id::text = o.account_id
-		left join messaging_accounts aa on aa.agency_id = o.agency_id and aa.channel = o.channel
-		left join lateral (
-			select case when g.gsm then 'GSM-7' else 'UCS-2' end as encoding,
-				case when g.gsm then g.len + g.ext else g.len + g.astral end as units,
-				case when g.gsm then ${SMS_LIMITS['GSM-7'].single}::int else ${SMS_LIMITS['UCS-2'].single}::int end as single,
-				(case when g.gsm then g.ext else g.astral end) > 0 as may_split
-			from (
-				select translate(o.text, ${all}::text, '') = '' as gsm,
-					char_length(o.text) as len,
-					char_length(o.text) - char_length(translate(o.text, ${GSM7_CHARACTERS.extension}::text, '')) as ext,
-					char_length(regexp_replace(o.text, ${NOT_ASTRAL}::text, '', 'g')) as astral
-				where o.channel = 'sms'
-			) g
-		) t on true
-		where o.agency_id = ${src.agencyId}::uuid and ${src.messages}
+		select key, channel,
+			(count(*) filter (where is_sent))::int as sent,
+			(count(*) filter (where is_sent and delivered))::int as delivered,
+			(count(*) filter (where is_sent and read))::int as read,
+			(count(*) filter (where clicked))::int as clicked,
+			(count(*) filter (where status = 'failed'))::int as failed,
+			(count(*) filter (where status = 'skipped'))::int as skipped,
+			(count(*) filter (where status = 'fallen_back'))::int as "fellBack",
+			(count(*) filter (where status = 'unknown'))::int as unknown,
+			(count(*) filter (where status in ('queued', 'sending')))::int as pending,
+			is_sent, unit,
+			case when gsm is not null and whole is null then (case when gsm then 'GSM-7' else 'UCS-2' end) end as encoding,
+			case when gsm is not null and whole is null then len end as units,
+			whole as text
+		from (
+			select ${src.key} as key, o.channel, o.status, ${SENT} as is_sent,
+				o.delivered_at is not null as delivered, o.read_at is not null as read, o.clicked_at is not null as clicked,
+				-- The price of the account that carried it; the agency's own when that is not known; null: the environment's.
+				case when ${SENT} then (case when o.account_id like 'env:%' then null else coalesce(ma.cost_millicents, aa.cost_millicents) end) end as unit,
+				case when ${sms} then o.text !~ ${NOT_GSM7}::text end as gsm,
+				case when ${sms} and o.text ~ ${UNSPLITTABLE}::text then o.text end as whole,
+				char_length(o.text) as len
+			from outbox o
+			left join messaging_accounts ma on ma.id::text = o.account_id
+			left join messaging_accounts aa on aa.agency_id = o.agency_id and aa.channel = o.channel
+			where o.agency_id = ${src.agencyId}::uuid and ${src.messages}
+			offset 0
+		) m
 		group by 1, 2, 12, 13, 14, 15, 16`;
 }
 
