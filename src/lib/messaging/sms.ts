@@ -22,6 +22,9 @@ const GSM_EXTENSION = '\f^{}\\[~]|€';
 const BASIC = new Set([...GSM_BASIC].filter((c) => c !== '\u001b'));
 const EXTENSION = new Set(GSM_EXTENSION);
 
+/** The GSM-7 characters, for SQL that sorts stored texts by encoding (the reports' SMS costs). */
+export const GSM7_CHARACTERS = { basic: [...BASIC].join(''), extension: GSM_EXTENSION } as const;
+
 export type SmsEncoding = 'GSM-7' | 'UCS-2';
 
 export type SmsSegments = {

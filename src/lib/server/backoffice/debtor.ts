@@ -1,16 +1,21 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
-import { agreementDebts, agreements, auditLog, creditors, debts, installments, outbox, payments, staff } from '../db/schema';
+import { agreementDebts, agreements, auditLog, creditors, debts, installments, payments, staff, type MessageKind, type MessageStatus } from '../db/schema';
 import * as access from '../access';
 import { maskEmail, maskPhone } from '../../format/contact';
 import * as audit from '../audit';
 import { formatDocument } from '../../format/document';
-import { formatDateBR, todayInSaoPaulo } from '../../format/dates';
+import { formatDateBR, formatDateTimeBR, todayInSaoPaulo } from '../../format/dates';
 import { formatBRL } from '../../format/money';
 import { debtorInReach, type Debtor, type Who } from './scope';
+import { REASON_LABELS } from '../messaging/rules';
+import { CHANNEL_LABELS, MESSAGE_KIND_LABELS, MESSAGE_STATUS, OPT_OUT_SOURCE_LABELS, PIPELINE_REASON_LABELS, type Tone } from '../../messaging/labels';
+import { stepLabel, type ReguaStep } from '../../schemas/regua';
+import type { Channel } from '../messaging/wire';
 import { anonymizeCheck } from './retention';
+import { textArray } from '../import';
 
-export type TimelineKind = 'debt' | 'agreement' | 'installment' | 'payment' | 'message' | 'login';
+export type TimelineKind = 'debt' | 'agreement' | 'installment' | 'payment' | 'message' | 'reply' | 'opt_out' | 'login';
 
 export type TimelineEvent = {
 	/** ISO instant; shown in São Paulo time. */
@@ -20,6 +25,29 @@ export type TimelineEvent = {
 	detail: string | null;
 	/** The agreement it concerns, for a link. */
 	code?: string;
+	/** A message's state, as a badge. */
+	status?: { label: string; tone: Tone };
+	/** What else is known: why it was held or failed, when it was delivered, read, clicked. */
+	facts?: string[];
+};
+
+type MessageRow = {
+	id: string;
+	kind: MessageKind;
+	channel: Channel;
+	to: string;
+	text: string;
+	status: MessageStatus;
+	reason: string | null;
+	creditor_id: string | null;
+	campaign: string | null;
+	regua_step: string | null;
+	created_at: Date;
+	sent_at: Date | null;
+	delivered_at: Date | null;
+	read_at: Date | null;
+	clicked_at: Date | null;
+	failed_at: Date | null;
 };
 
 const KIND_OF_PAYMENT: Record<string, string> = { pix: 'Pix', boleto: 'boleto', manual: 'registro manual' };
@@ -59,15 +87,30 @@ export async function gather(db: DbOrTx, who: Who, debtor: Debtor) {
 			])
 		: [[], [], []];
 	const contacts = [debtor.phone, debtor.email].filter((c): c is string => !!c);
-	// Messages to the debtor's contacts; staff of one creditor read only those their creditor sent.
-	const messages = contacts.length
-		? await db
-				.select({ id: outbox.id, channel: outbox.channel, to: outbox.to, text: outbox.text, status: outbox.status, created_at: outbox.createdAt, sent_at: outbox.sentAt })
-				.from(outbox)
-				.where(and(access.where.message(who), inArray(outbox.to, contacts)))
-				.orderBy(desc(outbox.createdAt))
-				.limit(500)
+	// Messages to the debtor (by debtor_id, or by address for those sent without one, such as codes);
+	// staff of one creditor read only those their creditor sent.
+	const messages = await db.execute<MessageRow>(sql`
+		select outbox.id, outbox.kind, outbox.channel, outbox."to", outbox.text, outbox.status, outbox.reason, outbox.creditor_id,
+			c.name as campaign, outbox.regua_step, outbox.created_at, outbox.sent_at, outbox.delivered_at, outbox.read_at, outbox.clicked_at, outbox.failed_at
+		from outbox left join campaigns c on c.id = outbox.campaign_id
+		where ${access.where.message(who)}
+			and (outbox.debtor_id = ${debtor.id}::uuid or (outbox.debtor_id is null and outbox."to" = any(${textArray(contacts)}::text[])))
+		order by outbox.created_at desc limit 500`);
+	const steps = await reguaStepLabels(db, messages);
+	// Replies from the debtor's phone. A reply answers the last message sent to that number on its
+	// channel: staff of one creditor read those that answered their creditor's.
+	const replies = debtor.phone
+		? await db.execute<{ id: string; channel: Channel; text: string; at: Date }>(sql`
+			select i.id, i.channel, i.text, i.at from inbound_messages i
+			where i.agency_id = ${who.agencyId}::uuid and i."from" = ${debtor.phone}
+				${who.creditorId ? sql`and (select o.creditor_id from outbox o where o.agency_id = i.agency_id and o."to" = i."from" and o.channel = i.channel and o.created_at <= i.at order by o.created_at desc limit 1) = ${who.creditorId}::uuid` : sql``}
+			order by i.at desc limit 200`)
 		: [];
+	// Channels the debtor's contacts asked to stop (for the whole agency, so every creditor's staff see them).
+	const optOuts = await db.execute<{ channel: Channel; source: keyof typeof OPT_OUT_SOURCE_LABELS; at: Date }>(sql`
+		select channel, source, at from contact_opt_outs
+		where agency_id = ${who.agencyId}::uuid
+			and ((channel in ('sms', 'whatsapp') and address = ${debtor.phone ?? ''}) or (channel = 'email' and address = ${debtor.email?.toLowerCase() ?? ''}))`);
 	// Portal logins: the audit's debtor.login, with the portal it went through (the one-time code consumed then).
 	const logins = await db.execute<{ id: number; at: string; ip: string | null; creditor: string | null }>(sql`
 		select a.id, a.at, a.ip, c.display_name as creditor
@@ -90,7 +133,49 @@ export async function gather(db: DbOrTx, who: Who, debtor: Debtor) {
 				.leftJoin(staff, sql`${auditLog.actorType} = 'staff' and ${staff.id}::text = ${auditLog.actorId}`)
 				.where(and(inArray(auditLog.entityId, agreementIds), inArray(auditLog.action, ['agreement.cancel', 'installment.reschedule'])))
 		: [];
-	return { debtRows, agreementRows, links, instRows, paymentRows, messages, logins, staffActions };
+	return { debtRows, agreementRows, links, instRows, paymentRows, messages, steps, replies, optOuts, logins, staffActions };
+}
+
+/** "Vencimento da dívida · D+15" for each régua step among the messages, by creditor and key, from the régua as it is now. */
+async function reguaStepLabels(db: DbOrTx, messages: MessageRow[]): Promise<Map<string, string>> {
+	const creditorIds = [...new Set(messages.filter((m) => m.regua_step && m.creditor_id).map((m) => m.creditor_id!))];
+	if (creditorIds.length === 0) return new Map();
+	const rows = await db.execute<{ creditor_id: string; body: { steps?: ReguaStep[] } }>(sql`
+		select creditor_id, body from reguas where creditor_id = any(${`{${creditorIds.join(',')}}`}::uuid[])`);
+	return new Map(rows.flatMap((r) => (r.body.steps ?? []).map((st): [string, string] => [`${r.creditor_id}:${st.key}`, stepLabel(st)])));
+}
+
+function reasonText(reason: string): string {
+	return REASON_LABELS[reason as keyof typeof REASON_LABELS] ?? PIPELINE_REASON_LABELS[reason] ?? reason;
+}
+
+const CHANNEL_IN_TEXT: Record<Channel, string> = { sms: 'SMS', whatsapp: 'WhatsApp', email: 'e-mail' };
+
+/** A message on the timeline: channel and kind, its state (with the reason), and what followed. */
+function messageEvent(m: MessageRow, steps: Map<string, string>): TimelineEvent {
+	const what =
+		m.kind === 'campaign'
+			? `Campanha “${m.campaign ?? '—'}”`
+			: m.kind === 'regua'
+				? `Régua: ${steps.get(`${m.creditor_id}:${m.regua_step}`) ?? m.regua_step ?? '—'}`
+				: MESSAGE_KIND_LABELS[m.kind];
+	const at = (d: Date | null) => (d ? formatDateTimeBR(new Date(d)) : null);
+	const facts = [
+		m.reason && m.status !== 'sent' && m.status !== 'delivered' && m.status !== 'read' ? `${m.status === 'queued' ? 'Aguardando' : 'Motivo'}: ${reasonText(m.reason)}` : null,
+		m.sent_at && m.status !== 'fallen_back' ? `Enviada em ${at(m.sent_at)}` : null,
+		m.delivered_at ? `Entregue em ${at(m.delivered_at)}` : null,
+		m.read_at ? `Lida em ${at(m.read_at)}` : null,
+		m.clicked_at ? `Clicou no link em ${at(m.clicked_at)}` : null,
+		m.failed_at && m.status === 'failed' ? `Falhou em ${at(m.failed_at)}` : null
+	].filter((f): f is string => f !== null);
+	return {
+		at: new Date(m.sent_at ?? m.created_at).toISOString(),
+		kind: 'message',
+		title: `${CHANNEL_LABELS[m.channel]} · ${what}`,
+		detail: m.text ? redactCodes(m.text) : null,
+		status: MESSAGE_STATUS[m.status],
+		facts
+	};
 }
 
 type Gathered = Awaited<ReturnType<typeof gather>>;
@@ -177,12 +262,16 @@ export function timeline(g: Gathered): TimelineEvent[] {
 				.join(' · ')
 		});
 	}
-	for (const m of g.messages) {
+	for (const m of g.messages) events.push(messageEvent(m, g.steps));
+	for (const r of g.replies) {
+		events.push({ at: new Date(r.at).toISOString(), kind: 'reply', title: `Resposta por ${CHANNEL_IN_TEXT[r.channel]}`, detail: redactCodes(r.text) });
+	}
+	for (const o of g.optOuts) {
 		events.push({
-			at: new Date(m.created_at).toISOString(),
-			kind: 'message',
-			title: `Mensagem por ${m.channel === 'sms' ? 'SMS' : m.channel === 'email' ? 'e-mail' : 'WhatsApp'} (${m.status === 'sent' ? 'enviada' : m.status === 'failed' ? 'falhou' : 'na fila'})`,
-			detail: redactCodes(m.text)
+			at: new Date(o.at).toISOString(),
+			kind: 'opt_out',
+			title: `Pediu para não receber mensagens por ${CHANNEL_IN_TEXT[o.channel]}`,
+			detail: `${OPT_OUT_SOURCE_LABELS[o.source] ?? o.source} · códigos de acesso e comprovantes continuam`
 		});
 	}
 	for (const l of g.logins) {
@@ -194,7 +283,7 @@ export function timeline(g: Gathered): TimelineEvent[] {
 		});
 	}
 	// Newest first; at the same instant, the later step of a story first (paid after created).
-	const order: Record<TimelineKind, number> = { login: 0, message: 1, debt: 2, agreement: 3, installment: 4, payment: 5 };
+	const order: Record<TimelineKind, number> = { login: 0, message: 1, reply: 2, opt_out: 3, debt: 4, agreement: 5, installment: 6, payment: 7 };
 	return events.sort((x, y) => (x.at === y.at ? order[y.kind] - order[x.kind] : x.at < y.at ? 1 : -1));
 }
 

@@ -65,6 +65,8 @@ export async function exportDebtor(db: DbOrTx, who: Who, id: string, ctx: { ip?:
 		installments: g.instRows,
 		payments: g.paymentRows.map((p) => ({ ...p.payment, agreementId: p.agreementId, seq: p.seq })),
 		messages: g.messages.map((m) => ({ channel: m.channel, to: m.to, text: redactCodes(m.text), status: m.status, createdAt: m.created_at, sentAt: m.sent_at })),
+		replies: g.replies.map((r) => ({ channel: r.channel, text: redactCodes(r.text), at: r.at })),
+		contactOptOuts: g.optOuts,
 		portalLogins: g.logins.map((l) => ({ at: l.at, ip: l.ip, portal: l.creditor })),
 		oneTimeCodes: challenges,
 		sessions,

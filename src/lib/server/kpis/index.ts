@@ -61,7 +61,8 @@ export function parsePeriod(fromInput: string | null, toInput: string | null, to
 
 const start = (p: Period) => sql`(${p.from}::date::timestamp at time zone 'America/Sao_Paulo')`;
 const end = (p: Period) => sql`((${p.to}::date + 1)::timestamp at time zone 'America/Sao_Paulo')`;
-const within = (column: SQL, p: Period) => sql`${column} >= ${start(p)} and ${column} < ${end(p)}`;
+/** `column` (an instant) falls on one of the period’s São Paulo calendar dates. */
+export const within = (column: SQL, p: Period) => sql`${column} >= ${start(p)} and ${column} < ${end(p)}`;
 
 /** Rows of the scope's creditors (the access module's rule: the agency's, or its one creditor). */
 function creditorIs(column: SQL, s: Scope): SQL {

@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
+import { csvDownload } from '$lib/server/http/download';
 import * as kpis from '$lib/server/kpis';
 
 /** Every figure of the dashboard, for the same period and creditor, as CSV for Excel. */
@@ -12,11 +13,5 @@ export const GET = async ({ url }) => {
 	const reach = await kpis.scopeFor(db(), me, q.get('credor'));
 	if (!reach) error(404, 'Credor não encontrado.');
 	const figures = await kpis.compute(db(), reach.scope, asked.period);
-	return new Response(kpis.toCsv(figures, reach.creditorName), {
-		headers: {
-			'content-type': 'text/csv; charset=utf-8',
-			'content-disposition': `attachment; filename="indicadores-${asked.period.from}-a-${asked.period.to}.csv"`,
-			'cache-control': 'private, no-store'
-		}
-	});
+	return csvDownload(kpis.toCsv(figures, reach.creditorName), `indicadores-${asked.period.from}-a-${asked.period.to}.csv`);
 };

@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
+import { csvDownload } from '$lib/server/http/download';
 import * as uploads from '$lib/server/uploads';
 
 /** The rejected rows as they were sent, plus a `motivo` column (UTF-8 with BOM, `;`: opens in Excel). */
@@ -8,11 +9,5 @@ export const GET = async ({ params }) => {
 	const me = requireStaff('upload_portfolio');
 	const file = await uploads.rejectedCsv(db(), me, params.id);
 	if (!file) error(404, 'Não há linhas rejeitadas para esta importação.');
-	return new Response(file.body, {
-		headers: {
-			'content-type': 'text/csv; charset=utf-8',
-			'content-disposition': `attachment; filename="${file.fileName.replace(/[^\w.\-]/g, '_')}"`,
-			'cache-control': 'private, no-store'
-		}
-	});
+	return csvDownload(file.body, file.fileName);
 };
