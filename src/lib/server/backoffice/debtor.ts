@@ -8,8 +8,8 @@ import { formatDocument } from '../../format/document';
 import { formatDateBR, formatDateTimeBR, todayInSaoPaulo } from '../../format/dates';
 import { formatBRL } from '../../format/money';
 import { debtorInReach, type Debtor, type Who } from './scope';
-import { REASON_LABELS } from '../messaging/rules';
-import { CHANNEL_LABELS, MESSAGE_KIND_LABELS, MESSAGE_STATUS, OPT_OUT_SOURCE_LABELS, PIPELINE_REASON_LABELS, type Tone } from '../../messaging/labels';
+import { reasonLabel } from '../../messaging/reasons';
+import { CHANNEL_LABELS, MESSAGE_KIND_LABELS, MESSAGE_STATUS, OPT_OUT_SOURCE_LABELS, type Tone } from '../../messaging/labels';
 import { stepLabel, type ReguaStep } from '../../schemas/regua';
 import type { Channel } from '../messaging/wire';
 import { anonymizeCheck } from './retention';
@@ -146,7 +146,7 @@ async function reguaStepLabels(db: DbOrTx, messages: MessageRow[]): Promise<Map<
 }
 
 function reasonText(reason: string): string {
-	return REASON_LABELS[reason as keyof typeof REASON_LABELS] ?? PIPELINE_REASON_LABELS[reason] ?? reason;
+	return reasonLabel(reason);
 }
 
 const CHANNEL_IN_TEXT: Record<Channel, string> = { sms: 'SMS', whatsapp: 'WhatsApp', email: 'e-mail' };

@@ -142,21 +142,24 @@ export async function anonymize(tx: Tx, who: Who, id: string, ctx: { ip?: string
 	const now = new Date();
 	const contacts = [debtor.phone, debtor.email].filter((c): c is string => !!c);
 	await tx.update(debtors).set({ name: 'Titular anonimizado', document: token, phone: null, email: null, anonymizedAt: now, updatedAt: now }).where(eq(debtors.id, debtor.id));
-	// Messages to a contact nobody else in the agency still uses.
-	let scrubbed = 0;
-	if (contacts.length) {
-		const rows = await tx
-			.update(outbox)
-			.set({ to: 'anonimizado', text: '[conteúdo removido: titular anonimizado]' })
-			.where(
-				and(
-					eq(outbox.agencyId, debtor.agencyId),
-					inArray(outbox.to, contacts),
-					sql`not exists (select 1 from debtors o where o.agency_id = ${debtor.agencyId} and o.id <> ${debtor.id} and (o.phone = ${outbox.to} or o.email = ${outbox.to}))`
-				)
+	// Messages to them (campaigns and the régua name the debtor), and to a contact of theirs nobody
+	// else in the agency still uses; the replies that came from such a contact.
+	const notShared = sql`not exists (select 1 from debtors o where o.agency_id = ${debtor.agencyId} and o.id <> ${debtor.id} and (o.phone = ${outbox.to} or o.email = ${outbox.to}))`;
+	const rows = await tx
+		.update(outbox)
+		.set({ to: 'anonimizado', text: '[conteúdo removido: titular anonimizado]', subject: null, html: null, template: null })
+		.where(
+			and(
+				eq(outbox.agencyId, debtor.agencyId),
+				contacts.length ? sql`(${outbox.debtorId} = ${debtor.id} or (${inArray(outbox.to, contacts)} and ${notShared}))` : eq(outbox.debtorId, debtor.id)
 			)
-			.returning({ id: outbox.id });
-		scrubbed = rows.length;
+		)
+		.returning({ id: outbox.id });
+	const scrubbed = rows.length;
+	if (debtor.phone) {
+		await tx.execute(sql`
+			delete from inbound_messages where agency_id = ${debtor.agencyId}::uuid and "from" = ${debtor.phone}
+				and not exists (select 1 from debtors o where o.agency_id = ${debtor.agencyId}::uuid and o.id <> ${debtor.id}::uuid and o.phone = ${debtor.phone})`);
 	}
 	await tx.update(otpChallenges).set({ destinationMasked: 'anonimizado' }).where(eq(otpChallenges.debtorId, debtor.id));
 	const uploadsPurged = await purgeUploadsMentioning(tx, debtor.agencyId, debtor.document);
