@@ -16,7 +16,7 @@ import { runMigrations } from '../src/lib/server/db/migrate';
 import { addDebtorsWithSessions } from './fixtures';
 import { runLoad, type LoadResult } from './load';
 import { appEnv, ensureBuild, fmt, log, machine, machineLine, scratchDatabase, startServer, table, waitForQuiet, writeJson } from './lib';
-import { startFakeWhatsApp } from '../tests/support/fakes/whatsapp';
+import { startFakeWhatsApp, whatsappEnv } from '../tests/support/fakes/whatsapp';
 import { startFakeSmtp } from '../tests/support/fakes/smtp';
 import { faketimeEnv } from '../tests/support/faketime';
 
@@ -71,12 +71,7 @@ async function main() {
 		await runMigrations(db.url);
 		const env = {
 			...appEnv(db.url),
-			MESSAGING_DRIVER: 'providers',
-			WHATSAPP_API_URL: wa.url,
-			WHATSAPP_TOKEN: WA.token,
-			WHATSAPP_PHONE_NUMBER_ID: WA.phoneNumberId,
-			WHATSAPP_APP_SECRET: WA.appSecret,
-			WHATSAPP_VERIFY_TOKEN: WA.verifyToken,
+			...whatsappEnv(wa, WA),
 			WHATSAPP_RATE_PER_SECOND: '10000',
 			SMTP_URL: smtp.url,
 			MAIL_FROM: 'Cobrança <cobranca@acerto.example>',

@@ -95,10 +95,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
 	await Promise.all(o.users.map(user));
 	agent.destroy();
+	return result(o.users.length, (lastDone - measureFrom) / 1000, latencies, statuses, errors, bytes);
+}
+
+function result(users: number, durationS: number, latencies: number[], statuses: Record<string, number>, errors: number, bytes: number): LoadResult {
 	const sorted = Float64Array.from(latencies).sort();
-	const durationS = (lastDone - measureFrom) / 1000;
 	return {
-		users: o.users.length,
+		users,
 		durationS,
 		requests: sorted.length,
 		errors,
@@ -161,20 +164,5 @@ async function runOpenLoad(o: LoadOptions, rate: number): Promise<LoadResult> {
 	}
 	await Promise.all([...inFlight]);
 	agent.destroy();
-	const sorted = Float64Array.from(latencies).sort();
-	const durationS = o.durationMs / 1000;
-	return {
-		users: o.users.length,
-		durationS,
-		requests: sorted.length,
-		errors,
-		statuses,
-		rps: sorted.length / durationS,
-		p50: percentile(sorted, 50),
-		p90: percentile(sorted, 90),
-		p99: percentile(sorted, 99),
-		max: sorted.length ? sorted[sorted.length - 1] : NaN,
-		mean: sorted.length ? sorted.reduce((s, x) => s + x, 0) / sorted.length : NaN,
-		bytesPerResponse: sorted.length ? Math.round(bytes / sorted.length) : 0
-	};
+	return result(o.users.length, o.durationMs / 1000, latencies, statuses, errors, bytes);
 }

@@ -6,7 +6,7 @@ import { expectAccessible, shot } from '../support/axe';
 import { signedInStaff } from '../support/staff';
 import { startApp, type App } from '../support/app-server';
 import { closedPort } from '../support/fakes/loopback';
-import { startFakeWhatsApp, type FakeWhatsApp } from '../support/fakes/whatsapp';
+import { startFakeWhatsApp, type FakeWhatsApp, whatsappEnv } from '../support/fakes/whatsapp';
 import { startFakeZenvia, type FakeZenvia } from '../support/fakes/zenvia';
 import * as factory from '../support/factory';
 import { db } from '../../src/lib/server/db/client';
@@ -44,12 +44,7 @@ beforeAll(async () => {
 		{
 			PORT: String(port),
 			PUBLIC_BASE_URL: base,
-			MESSAGING_DRIVER: 'providers',
-			WHATSAPP_API_URL: wa.url,
-			WHATSAPP_TOKEN: WA.token,
-			WHATSAPP_PHONE_NUMBER_ID: WA.phoneNumberId,
-			WHATSAPP_APP_SECRET: WA.appSecret,
-			WHATSAPP_VERIFY_TOKEN: WA.verifyToken,
+			...whatsappEnv(wa, WA),
 			SMS_DRIVER: 'zenvia',
 			ZENVIA_API_URL: zv.url,
 			ZENVIA_API_TOKEN: ZENVIA.token,

@@ -303,10 +303,10 @@ describe('starting, pausing, resuming and cancelling', () => {
 		expect(await status()).toBe('cancelled');
 		const p = await progress();
 		expect(p.progress).toMatchObject({ targets: 2, queued: 0, skipped: 2 });
-		expect(p.progress.byReason).toEqual([{ reason: 'campanha_cancelada', n: 2, label: 'Campanha cancelada antes do envio' }]);
+		expect(p.progress.byReason).toEqual([{ reason: 'campanha_cancelada', n: 2, label: 'Campanha cancelada' }]);
 		for (const action of ['retomar', 'pausar', 'cancelar', 'iniciar']) expect((await post('managerA', `/admin/campanhas/${id}?/${action}`)).status, action).toBe(409);
 		const html = await (await get('managerA', `/admin/campanhas/${id}`)).text();
-		expect(html).toContain('Campanha cancelada antes do envio');
+		expect(html).toContain('Campanha cancelada');
 		expect(html).not.toContain('Cancelar campanha');
 	});
 });

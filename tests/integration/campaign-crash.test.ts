@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { closeDb, db } from '../../src/lib/server/db/client';
+import { db } from '../../src/lib/server/db/client';
 import * as campaigns from '../../src/lib/server/campaigns';
 import * as messaging from '../../src/lib/server/messaging';
 import { startApp, type App } from '../support/app-server';
-import { startFakeWhatsApp, type FakeWhatsApp } from '../support/fakes/whatsapp';
+import { startFakeWhatsApp, type FakeWhatsApp, whatsappEnv } from '../support/fakes/whatsapp';
 import * as factory from '../support/factory';
+import { ownDatabase } from '../support/own-database';
 import { groupBy } from '../../src/lib/util/group';
 
 /**
@@ -18,6 +19,7 @@ import { groupBy } from '../../src/lib/util/group';
 
 const DEBTORS = 1500;
 const MONDAY_10H_SP = '2026-12-07 13:00:00';
+const MONDAY_10H05_SP = '2026-12-07 13:05:00';
 const WA = { token: 'wa-token-crash', phoneNumberId: '109876543219999', appSecret: 'segredo-crash', verifyToken: 'verifica-crash' };
 
 let wa: FakeWhatsApp;
@@ -35,15 +37,13 @@ async function until<T>(what: string, f: () => Promise<T | null | undefined | fa
 	}
 }
 
+let own: Awaited<ReturnType<typeof ownDatabase>>;
+
 beforeAll(async () => {
+	own = await ownDatabase('crash');
 	wa = await startFakeWhatsApp(WA);
 	env = {
-		MESSAGING_DRIVER: 'providers',
-		WHATSAPP_API_URL: wa.url,
-		WHATSAPP_TOKEN: WA.token,
-		WHATSAPP_PHONE_NUMBER_ID: WA.phoneNumberId,
-		WHATSAPP_APP_SECRET: WA.appSecret,
-		WHATSAPP_VERIFY_TOKEN: WA.verifyToken,
+		...whatsappEnv(wa, WA),
 		// Slow enough to be caught mid-way (about 5 s for the whole campaign).
 		WHATSAPP_RATE_PER_SECOND: '300'
 	};
@@ -81,7 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
 	await app?.stop();
 	await wa?.close();
-	await closeDb();
+	await own?.drop();
 });
 
 describe('kill -9 in the middle of a campaign', () => {
@@ -96,7 +96,8 @@ describe('kill -9 in the middle of a campaign', () => {
 		const atKill = wa.accepted.length;
 		expect(atKill).toBeLessThan(DEBTORS);
 
-		app = await startApp(process.env.DATABASE_URL!, env, { faketime: MONDAY_10H_SP });
+		// Started again a few minutes later (by its clock too).
+		app = await startApp(process.env.DATABASE_URL!, env, { faketime: MONDAY_10H05_SP });
 		await until('the rest of the campaign', async () => {
 			const [r] = await db().execute<{ queued: number }>(sql`select count(*)::int as queued from outbox where campaign_id = ${campaignId}::uuid and status = 'queued'`);
 			return r.queued === 0;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { closeDb, db } from '../../src/lib/server/db/client';
+import { db } from '../../src/lib/server/db/client';
 import { resetConfig } from '../../src/lib/server/config';
 import * as campaigns from '../../src/lib/server/campaigns';
 import * as messaging from '../../src/lib/server/messaging';
@@ -9,10 +9,11 @@ import * as agreements from '../../src/lib/server/agreements';
 import { closeTransports } from '../../src/lib/server/messaging/email';
 import { policySchema, type Policy } from '../../src/lib/schemas/policy';
 import { startApp, type App } from '../support/app-server';
-import { startFakeWhatsApp, type FakeWhatsApp } from '../support/fakes/whatsapp';
+import { startFakeWhatsApp, type FakeWhatsApp, whatsappEnv } from '../support/fakes/whatsapp';
 import { startFakeZenvia, type FakeZenvia } from '../support/fakes/zenvia';
 import { startFakeSmtp, type FakeSmtp } from '../support/fakes/smtp';
 import * as factory from '../support/factory';
+import { ownDatabase } from '../support/own-database';
 
 /**
  * A campaign through the real wire: WhatsApp (Meta's Cloud API), SMS (Zenvia) and e-mail (SMTP)
@@ -69,17 +70,15 @@ async function messagesOf(debtorId: string) {
 	);
 }
 
+let own: Awaited<ReturnType<typeof ownDatabase>>;
+
 beforeAll(async () => {
+	own = await ownDatabase('campaigns');
 	wa = await startFakeWhatsApp({ ...WA, notOnWhatsApp: ['5511955550002'] });
 	zv = await startFakeZenvia({ token: ZENVIA.token });
 	smtp = await startFakeSmtp();
 	const env = {
-		MESSAGING_DRIVER: 'providers',
-		WHATSAPP_API_URL: wa.url,
-		WHATSAPP_TOKEN: WA.token,
-		WHATSAPP_PHONE_NUMBER_ID: WA.phoneNumberId,
-		WHATSAPP_APP_SECRET: WA.appSecret,
-		WHATSAPP_VERIFY_TOKEN: WA.verifyToken,
+		...whatsappEnv(wa, WA),
 		SMS_DRIVER: 'zenvia',
 		ZENVIA_API_URL: zv.url,
 		ZENVIA_API_TOKEN: ZENVIA.token,
@@ -119,7 +118,7 @@ afterAll(async () => {
 	await app?.stop();
 	closeTransports();
 	await Promise.all([wa?.close(), zv?.close(), smtp?.close()]);
-	await closeDb();
+	await own?.drop();
 });
 
 describe('a campaign over WhatsApp, SMS and e-mail', () => {

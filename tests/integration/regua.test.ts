@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { parsePix } from 'pix-utils';
-import { closeDb, db } from '../../src/lib/server/db/client';
+import { db } from '../../src/lib/server/db/client';
 import { resetConfig } from '../../src/lib/server/config';
 import * as agreements from '../../src/lib/server/agreements';
 import * as offers from '../../src/lib/server/offers';
@@ -11,6 +11,7 @@ import { DEFAULT_REGUA } from '../../src/lib/schemas/regua';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { runAcerto } from '../support/cli';
 import * as factory from '../support/factory';
+import { ownDatabase } from '../support/own-database';
 
 /**
  * The régua: a daily run finds what each step is due for, fires each step at most once per debt,
@@ -27,7 +28,10 @@ let w: Awaited<ReturnType<typeof factory.world>>;
 let lateDebtor: { id: string };
 let installmentDebtor: { id: string };
 
+let own: Awaited<ReturnType<typeof ownDatabase>>;
+
 beforeAll(async () => {
+	own = await ownDatabase('regua');
 	process.env.MESSAGING_DRIVER = 'console';
 	resetConfig();
 	w = await factory.world();
@@ -55,7 +59,9 @@ beforeAll(async () => {
 	await db().execute(sql`update agreements set created_at = ${new Date(NOW.getTime() - 28 * 86_400_000).toISOString()}::timestamptz where id = ${made.agreement.id}::uuid`);
 });
 
-afterAll(closeDb);
+afterAll(async () => {
+	await own?.drop();
+});
 
 describe('the daily régua', () => {
 	it('fires each due step once, and a second run the same day queues nothing', async () => {

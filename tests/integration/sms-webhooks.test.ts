@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { closeDb, db } from '../../src/lib/server/db/client';
+import { db } from '../../src/lib/server/db/client';
 import { resetConfig } from '../../src/lib/server/config';
 import * as messaging from '../../src/lib/server/messaging';
 import { startApp, type App } from '../support/app-server';
@@ -8,6 +8,7 @@ import { closedPort } from '../support/fakes/loopback';
 import { startFakeTwilio, type FakeTwilio } from '../support/fakes/twilio';
 import { startFakeZenvia, type FakeZenvia } from '../support/fakes/zenvia';
 import * as factory from '../support/factory';
+import { ownDatabase } from '../support/own-database';
 
 /**
  * SMS callbacks through the built app's routes: Twilio's statuses (signed over the public URL we
@@ -34,7 +35,10 @@ async function sendOne(to: string, base: string): Promise<string> {
 const status = async (id: string) =>
 	(await db().execute<{ status: string; reason: string | null }>(sql`select status, reason from outbox where id = ${id}::uuid`))[0];
 
+let own: Awaited<ReturnType<typeof ownDatabase>>;
+
 beforeAll(async () => {
+	own = await ownDatabase('smshooks');
 	w = await factory.world();
 	// Twilio signs the URL it was given: the app must know its public address, so it gets a fixed port.
 	const port = await closedPort();
@@ -53,7 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
 	await Promise.all([twilioApp?.stop(), zenviaApp?.stop()]);
 	await Promise.all([tw?.close(), zv?.close()]);
-	await closeDb();
+	await own?.drop();
 });
 
 describe('Twilio', () => {

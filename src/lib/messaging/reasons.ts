@@ -24,6 +24,7 @@ export const PIPELINE_REASON_LABELS = {
 	canal_nao_configurado: 'Canal sem conta de provedor configurada',
 	whatsapp_sem_modelo: 'Fora da janela de 24 horas do WhatsApp e sem modelo aprovado',
 	mensagem_sem_texto: 'Mensagem sem texto',
+	modelo_invalido: 'O modelo tem variáveis que esta mensagem não sabe preencher',
 	limite_de_envio: 'Aguardando o limite de envios por segundo da conta',
 	ritmo_da_campanha: 'Aguardando o ritmo de envio da campanha',
 	campanha_cancelada: 'Campanha cancelada',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UFS } from '../format/contact';
 import { isIsoDate } from '../format/dates';
 import { MAX_AMOUNT_CENTS } from '../format/money';
-import { MAX_INSTALLMENTS } from './policy';
+import { MAX_INSTALLMENTS, strict } from './policy';
 
 /**
  * A campaign as staff write it (admin form) or as `acerto campaign create <credor> campanha.json`
@@ -15,15 +15,6 @@ export type CampaignChannel = (typeof CHANNELS)[number];
 
 export const CHANNEL_LABELS: Record<CampaignChannel, string> = { whatsapp: 'WhatsApp', sms: 'SMS', email: 'E-mail' };
 
-const strict = <T extends z.core.$ZodLooseShape>(shape: T) =>
-	z.strictObject(shape, {
-		error: (issue) =>
-			issue.code === 'unrecognized_keys'
-				? `Campo desconhecido: ${issue.keys.join(', ')}.`
-				: issue.code === 'invalid_type'
-					? 'Formato inválido: esperado um objeto JSON.'
-					: undefined
-	});
 
 const whole = (label: string) => z.number({ error: `${label}: informe um número inteiro.` }).int(`${label}: informe um número inteiro.`);
 const percent = (label: string) =>

@@ -25,8 +25,8 @@ const percent = (label: string) =>
 const wholeNumber = (label: string) =>
 	z.number({ error: `${label}: informe um número inteiro.` }).int(`${label}: informe um número inteiro.`);
 
-// Human-written JSON: a misspelt key must be an error, not a silently ignored rule.
-const strict = <T extends z.core.$ZodLooseShape>(shape: T) =>
+/** Human-written JSON: a misspelt key must be an error, not a silently ignored rule (policies, campaigns, régua). */
+export const strict = <T extends z.core.$ZodLooseShape>(shape: T) =>
 	z.strictObject(shape, {
 		error: (issue) =>
 			issue.code === 'unrecognized_keys'

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANNELS, templatesSchema } from './campaign';
+import { strict } from './policy';
 
 /**
  * The régua de cobrança of a creditor: steps relative to a debt's due date and to agreement
@@ -17,15 +18,6 @@ export const EVENT_LABELS: Record<ReguaEvent, string> = {
 	agreement_broken: 'Acordo quebrado'
 };
 
-const strict = <T extends z.core.$ZodLooseShape>(shape: T) =>
-	z.strictObject(shape, {
-		error: (issue) =>
-			issue.code === 'unrecognized_keys'
-				? `Campo desconhecido: ${issue.keys.join(', ')}.`
-				: issue.code === 'invalid_type'
-					? 'Formato inválido: esperado um objeto JSON.'
-					: undefined
-	});
 
 export const reguaStepSchema = strict({
 	/** Stable name of the step (it fires at most once per debt or installment, by this name). */

@@ -458,3 +458,15 @@ export async function startFakeWhatsApp(opts: FakeWhatsAppOptions): Promise<Fake
 		}
 	};
 }
+
+/** The app's environment for sending through this fake as its WhatsApp account. */
+export function whatsappEnv(fake: Pick<FakeWhatsApp, 'url'>, o: Pick<FakeWhatsAppOptions, 'token' | 'phoneNumberId' | 'appSecret'> & { verifyToken: string }): Record<string, string> {
+	return {
+		MESSAGING_DRIVER: 'providers',
+		WHATSAPP_API_URL: fake.url,
+		WHATSAPP_TOKEN: o.token,
+		WHATSAPP_PHONE_NUMBER_ID: o.phoneNumberId,
+		WHATSAPP_APP_SECRET: o.appSecret,
+		WHATSAPP_VERIFY_TOKEN: o.verifyToken
+	};
+}

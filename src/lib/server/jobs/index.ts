@@ -43,9 +43,8 @@ const handlers: Record<string, Handler> = {
 	},
 	'deliver-messages': async () => {
 		const r = await messaging.deliverDue(db(), { baseUrl: config().baseUrl });
-		if (r.nextDueAt && r.nextDueAt.getTime() < Date.now() + 60_000) {
-			await enqueue(db(), 'deliver-messages', {}, { jobKey: 'deliver-messages', runAt: r.nextDueAt });
-		}
+		const wait = r.nextDueAt ? r.nextDueAt.getTime() - Date.now() : Infinity;
+		if (wait < 60_000) await enqueue(db(), 'deliver-messages', {}, { jobKey: 'deliver-messages', inMs: wait });
 	}
 };
 
@@ -58,12 +57,16 @@ export const CRONTAB = [
 	'0 9 * * * regua ?fill=1d&max=1'
 ].join('\n');
 
-/** Queues a job inside the caller's transaction (or at once, given the database). */
-export async function enqueue(tx: DbOrTx, task: TaskName, payload: object = {}, opts: { jobKey?: string; runAt?: Date; maxAttempts?: number } = {}): Promise<void> {
+/**
+ * Queues a job inside the caller's transaction (or at once, given the database). `inMs` delays it
+ * by the database's own clock, so a delay means the same whatever the app's clock says.
+ */
+export async function enqueue(tx: DbOrTx, task: TaskName, payload: object = {}, opts: { jobKey?: string; runAt?: Date; inMs?: number; maxAttempts?: number } = {}): Promise<void> {
+	const runAt = opts.inMs !== undefined ? sql`now() + ${Math.max(0, Math.round(opts.inMs))} * interval '1 millisecond'` : sql`${opts.runAt?.toISOString() ?? null}::timestamptz`;
 	await tx.execute(sql`select graphile_worker.add_job(
 		identifier => ${task}::text,
 		payload => ${JSON.stringify(payload)}::json,
-		run_at => ${opts.runAt?.toISOString() ?? null}::timestamptz,
+		run_at => ${runAt},
 		max_attempts => ${opts.maxAttempts ?? 25}::int,
 		job_key => ${opts.jobKey ?? null}::text
 	)`);

@@ -131,16 +131,26 @@ export function envAccount(channel: Channel): Account | null {
  */
 export async function accountsFor(db: DbOrTx, agencyIds: string[]): Promise<(agencyId: string, channel: Channel) => Account | null> {
 	const own = new Map<string, Account>();
+	// An agency's account that cannot be opened must not hand its messages to the environment's.
+	const broken = new Set<string>();
 	if (agencyIds.length > 0) {
 		const rows = await db.select().from(messagingAccounts).where(inArray(messagingAccounts.agencyId, agencyIds));
 		for (const r of rows) {
-			own.set(`${r.agencyId}:${r.channel}`, build(r.id, r.channel, openCredentials(r.sealed), r.ratePerSecond, r.costMillicents));
+			try {
+				own.set(`${r.agencyId}:${r.channel}`, build(r.id, r.channel, openCredentials(r.sealed), r.ratePerSecond, r.costMillicents));
+			} catch (e) {
+				// Sealed under another APP_SECRET: the channel is unusable for this agency until the
+				// account is entered again (its messages fall back or fail "not configured"); the rest go on.
+				broken.add(`${r.agencyId}:${r.channel}`);
+				console.error(JSON.stringify({ type: 'error', where: 'messaging.accounts', account: r.id, error: String(e) }));
+			}
 		}
 	}
 	const env = new Map<Channel, Account | null>();
 	return (agencyId, channel) => {
 		const mine = own.get(`${agencyId}:${channel}`);
 		if (mine) return mine;
+		if (broken.has(`${agencyId}:${channel}`)) return null;
 		if (!env.has(channel)) env.set(channel, envAccount(channel));
 		return env.get(channel) ?? null;
 	};

@@ -178,6 +178,12 @@ async function claim(db: DbOrTx, now: Date, opts: DeliverOptions, report: Delive
 				continue;
 			}
 			const collection = COLLECTION.includes(row.kind);
+			if (collection && !row.debtor_id) {
+				// The rules are about a debtor: a collection message to nobody in particular never goes.
+				outcomes.push({ id: row.id, status: 'skipped', reason: 'devedor_inexistente' });
+				report.skipped++;
+				continue;
+			}
 			// Another sender holds the debtor, or this batch already has a message for them: the next
 			// run decides with that one's contact counted.
 			if (collection && row.debtor_id && (!facts.lockedDebtors.has(row.debtor_id) || seen.has(row.debtor_id))) continue;

@@ -13,6 +13,7 @@ import { newShortCode, shortCodeHash } from '../messaging/short-link';
 import { unsubscribeUrl } from '../messaging/unsubscribe';
 import type { Composed } from '../messaging/compose';
 import { contentFor, golpeUrl, portalBase, type CreditorInfo } from '../campaigns/compose';
+import { saveShortLinks, type NewShortLink } from '../campaigns/links';
 import { updatedValueUnderPolicy } from '../debts/updated-value';
 import * as tenancy from '../tenancy';
 import { lintTemplates } from '../campaigns';
@@ -154,7 +155,7 @@ type Row = { id: string; agency_id: string; creditor_id: string | null; debtor_i
 export async function composeRegua(tx: DbOrTx, rows: Row[], now: Date): Promise<Map<string, Composed>> {
 	const out = new Map<string, Composed>();
 	const today = todayInSaoPaulo(now);
-	const links: { code_hash: string; agency_id: string; creditor_id: string; debtor_id: string; message_id: string; target: string; expires_at: string }[] = [];
+	const links: NewShortLink[] = [];
 	for (const [creditorId, group] of groupBy(rows, (r) => r.creditor_id ?? '')) {
 		const regua = await get(tx, creditorId);
 		const [creditor] = await tx.execute<CreditorInfo>(sql`select id, agency_id, display_name, legal_name, cnpj, address, slug, host from creditors where id = ${creditorId}::uuid`);
@@ -192,12 +193,7 @@ export async function composeRegua(tx: DbOrTx, rows: Row[], now: Date): Promise<
 			out.set(r.id, contentFor(step.templates, r.channel, vars, creditor, r.channel === 'email' ? unsubscribeUrl(r.agency_id, creditorId, r.to) : undefined, 'Abrir o portal'));
 		}
 	}
-	if (links.length) {
-		await tx.execute(sql`
-			insert into short_links (code_hash, agency_id, creditor_id, debtor_id, message_id, target, expires_at)
-			select code_hash, agency_id, creditor_id, debtor_id, message_id, target, expires_at
-			from jsonb_to_recordset(${JSON.stringify(links)}::jsonb) as v(code_hash text, agency_id uuid, creditor_id uuid, debtor_id uuid, message_id uuid, target text, expires_at timestamptz)`);
-	}
+	await saveShortLinks(tx, links);
 	return out;
 }
 
