@@ -227,7 +227,8 @@ describe('the back office', () => {
 		const fs = await import('node:fs');
 		const data = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
 		expect(data.debtor).toMatchObject({ document: '52998224725', name: 'Maria Aparecida da Silva', phone: '+5511987654321' });
-		expect(data.debts.map((d: { externalId: string }) => d.externalId).sort()).toEqual(['AUR-88120', 'AUR-CART-0325', 'HZ-2026-0412']);
+		// At least the demo's three (the API test may have placed one more for her).
+		expect(data.debts.map((d: { externalId: string }) => d.externalId).sort()).toEqual(expect.arrayContaining(['AUR-88120', 'AUR-CART-0325', 'HZ-2026-0412']));
 		expect(data.agreements.length).toBeGreaterThanOrEqual(1);
 		const [{ n }] = await db().execute<{ n: number }>(sql`select count(*)::int as n from audit_log where action = 'debtor.export' and entity_id = ${maria.id}`);
 		expect(n).toBe(1);

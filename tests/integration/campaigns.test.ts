@@ -5,6 +5,8 @@ import { resetConfig } from '../../src/lib/server/config';
 import * as campaigns from '../../src/lib/server/campaigns';
 import * as messaging from '../../src/lib/server/messaging';
 import * as offers from '../../src/lib/server/offers';
+import { saveShortLinks } from '../../src/lib/server/campaigns/links';
+import { shortCodeHash } from '../../src/lib/server/messaging/short-link';
 import * as agreements from '../../src/lib/server/agreements';
 import { closeTransports } from '../../src/lib/server/messaging/email';
 import { policySchema, type Policy } from '../../src/lib/schemas/policy';
@@ -223,6 +225,30 @@ describe('a campaign over WhatsApp, SMS and e-mail', () => {
 		expect((await messagesOf(people.Elza.id))[0].clicked_at).not.toBeNull();
 		const p = await campaigns.progress(db(), id);
 		expect(p.clicked).toBe(1);
+	});
+
+	it('a link to an installment opens that installment once the debtor confirms with the code', async () => {
+		const code = 'Abcdefghjk';
+		await saveShortLinks(db(), [
+			{ code_hash: shortCodeHash(code), agency_id: w.agency.id, creditor_id: w.creditor.id, debtor_id: people.Fabio.id, message_id: people.Fabio.id, target: '/acordos/AC-TEST-FAB1/parcelas/2', expires_at: '2027-01-01T00:00:00Z' }
+		]);
+		const follow = await fetch(`${app.base}/l/${code}`, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 (Linux; Android 10)' } });
+		const page = follow.headers.get('location')!;
+		expect(page).toMatch(/\?destino=%2Facordos%2FAC-TEST-FAB1%2Fparcelas%2F2$/);
+		const before = zv.messages.length;
+		const ask = await fetch(app.base + page, { method: 'POST', redirect: 'manual', headers: { origin: app.base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+		expect([ask.status, ask.headers.get('location')]).toEqual([303, `/c/${w.creditor.slug}/codigo`]);
+		const cookie = ask.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+		expect(cookie).toContain('acerto_destino=');
+		await expect.poll(() => zv.messages.length).toBeGreaterThan(before);
+		const otp = /\b(\d{6})\b/.exec(zv.messages.at(-1)!.text)![1];
+		const enter = await fetch(`${app.base}/c/${w.creditor.slug}/codigo`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: { origin: app.base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', cookie },
+			body: new URLSearchParams({ codigo: otp })
+		});
+		expect(enter.headers.get('location')).toBe(`/c/${w.creditor.slug}/acordos/AC-TEST-FAB1/parcelas/2`);
 	});
 
 	it('“É golpe?” tells a genuine message from a forged one, and nothing else', async () => {

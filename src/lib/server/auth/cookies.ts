@@ -28,3 +28,14 @@ export function otpCookieOptions() {
 }
 
 export { SESSION_COOKIE as SESSION_COOKIE_NAME } from './session';
+
+/**
+ * Where a message's link leads inside the portal (an installment, an agreement), kept while the
+ * debtor confirms with the code: a path of the portal only, never an address elsewhere.
+ */
+export const DESTINATION_COOKIE = 'acerto_destino';
+const PORTAL_PATH = /^\/(acordos|dividas)(\/[A-Za-z0-9-]{1,40}){0,3}$/;
+
+export function portalDestination(value: string | null | undefined): string | null {
+	return value && PORTAL_PATH.test(value) ? value : null;
+}

@@ -13,7 +13,7 @@ export function isPreviewFetch(userAgent: string): boolean {
 	return userAgent === '' || PREVIEW_AGENTS.test(userAgent);
 }
 
-export type Followed = { kind: 'unknown' } | { kind: 'expired'; slug: string } | { kind: 'ok'; slug: string; token: string };
+export type Followed = { kind: 'unknown' } | { kind: 'expired'; slug: string } | { kind: 'ok'; slug: string; token: string; target: string };
 
 /**
  * Follows a short link: records the click on the link, its message and its campaign's target (in
@@ -22,8 +22,8 @@ export type Followed = { kind: 'unknown' } | { kind: 'expired'; slug: string } |
 export async function followShortLink(db: DbOrTx, code: string, userAgent: string, now = new Date()): Promise<Followed> {
 	if (!isShortCode(code)) return { kind: 'unknown' };
 	const hash = shortCodeHash(code);
-	const [link] = await db.execute<{ slug: string; creditor_id: string; debtor_id: string; usable: boolean }>(sql`
-		select c.slug, l.creditor_id, l.debtor_id, (l.revoked_at is null and l.expires_at > ${now.toISOString()}::timestamptz) as usable
+	const [link] = await db.execute<{ slug: string; creditor_id: string; debtor_id: string; target: string; usable: boolean }>(sql`
+		select c.slug, l.creditor_id, l.debtor_id, l.target, (l.revoked_at is null and l.expires_at > ${now.toISOString()}::timestamptz) as usable
 		from short_links l join creditors c on c.id = l.creditor_id where l.code_hash = ${hash}`);
 	if (!link) return { kind: 'unknown' };
 	if (!link.usable) return { kind: 'expired', slug: link.slug };
@@ -38,7 +38,7 @@ export async function followShortLink(db: DbOrTx, code: string, userAgent: strin
 			update campaign_targets t set clicked_at = coalesce(t.clicked_at, ${now.toISOString()}::timestamptz)
 			from l where t.campaign_id = l.campaign_id and t.debtor_id = l.debtor_id`);
 	}
-	return { kind: 'ok', slug: link.slug, token: createLinkToken(link.creditor_id, link.debtor_id, 1, now.getTime()) };
+	return { kind: 'ok', slug: link.slug, token: createLinkToken(link.creditor_id, link.debtor_id, 1, now.getTime()), target: link.target };
 }
 
 export type NewShortLink = { code_hash: string; agency_id: string; creditor_id: string; debtor_id: string; campaign_id?: string | null; message_id: string; target?: string; expires_at: string };

@@ -11,5 +11,6 @@ export const GET: RequestHandler = async ({ params, request }) => {
 	const found = await followShortLink(db(), params.code, request.headers.get('user-agent') ?? '');
 	if (found.kind === 'unknown') error(404, 'Este link não existe. Confira o endereço na mensagem ou acesse o portal do credor.');
 	if (found.kind === 'expired') redirect(303, `/c/${found.slug}?link=expirado`);
-	redirect(303, `/c/${found.slug}/l/${found.token}`);
+	// The installment or agreement the message is about is opened once the code is confirmed.
+	redirect(303, `/c/${found.slug}/l/${found.token}${found.target ? `?destino=${encodeURIComponent(found.target)}` : ''}`);
 };

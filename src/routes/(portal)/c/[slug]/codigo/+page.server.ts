@@ -4,7 +4,7 @@ import { db } from '$lib/server/db/client';
 import * as otp from '$lib/server/auth/otp';
 import { requireCreditor } from '$lib/server/guards';
 import { formatTimeBR } from '$lib/format/dates';
-import { cookieScope, OTP_COOKIE, SESSION_COOKIE_NAME, sessionCookieOptions } from '$lib/server/auth/cookies';
+import { cookieScope, DESTINATION_COOKIE, OTP_COOKIE, portalDestination, SESSION_COOKIE_NAME, sessionCookieOptions } from '$lib/server/auth/cookies';
 
 export const load = async ({ locals, cookies }) => {
 	const creditor = requireCreditor(locals);
@@ -32,6 +32,9 @@ export const actions = {
 		if (!result.ok) return fail(400, { message: result.message, exhausted: result.exhausted ?? false });
 		cookies.delete(OTP_COOKIE, cookieScope());
 		cookies.set(SESSION_COOKIE_NAME, result.token, sessionCookieOptions(result.session.expiresAt));
-		redirect(303, `/c/${creditor.slug}/dividas`);
+		// A message's link to an installment or agreement opens it now.
+		const destination = portalDestination(cookies.get(DESTINATION_COOKIE));
+		if (cookies.get(DESTINATION_COOKIE) !== undefined) cookies.delete(DESTINATION_COOKIE, cookieScope());
+		redirect(303, `/c/${creditor.slug}${destination ?? '/dividas'}`);
 	}
 };

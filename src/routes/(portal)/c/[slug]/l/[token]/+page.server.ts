@@ -5,7 +5,7 @@ import { debtors } from '$lib/server/db/schema';
 import * as otp from '$lib/server/auth/otp';
 import { readLinkToken } from '$lib/server/auth/links';
 import { requireCreditor } from '$lib/server/guards';
-import { OTP_COOKIE, otpCookieOptions } from '$lib/server/auth/cookies';
+import { DESTINATION_COOKIE, OTP_COOKIE, otpCookieOptions, portalDestination } from '$lib/server/auth/cookies';
 import type { PublicCreditor } from '$lib/server/tenancy';
 
 async function linkedDebtor(creditor: PublicCreditor, token: string) {
@@ -28,7 +28,7 @@ export const load = async ({ locals, params }) => {
 };
 
 export const actions = {
-	default: async ({ locals, params, cookies, getClientAddress }) => {
+	default: async ({ locals, params, cookies, getClientAddress, url }) => {
 		const creditor = requireCreditor(locals);
 		const found = await linkedDebtor(creditor, params.token);
 		if (!found.ok) return fail(400, { message: found.message });
@@ -41,6 +41,8 @@ export const actions = {
 		});
 		if (!result.ok) return fail(result.status, { message: result.message });
 		cookies.set(OTP_COOKIE, result.challengeId, otpCookieOptions());
+		const destination = portalDestination(url.searchParams.get('destino'));
+		if (destination) cookies.set(DESTINATION_COOKIE, destination, otpCookieOptions());
 		redirect(303, `/c/${creditor.slug}/codigo`);
 	}
 };
