@@ -45,6 +45,8 @@ const schema = z.object({
 	SMTP_URL: z.string().url().optional(),
 	MAIL_FROM: z.string().min(3).optional(),
 	EMAIL_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
+	/** SMTP connections kept open per relay. */
+	SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(10),
 	/** Price of one message (one SMS segment) in thousandths of a cent, for campaign estimates. */
 	COST_WHATSAPP_MILLICENTS: z.coerce.number().int().min(0).default(35_000),
 	COST_SMS_MILLICENTS: z.coerce.number().int().min(0).default(7_000),

@@ -22,12 +22,15 @@ export type FakeSmtpOptions = {
 	failNextData?: number;
 	/** Every DATA is read to the final "." and never answered. */
 	hangAfterData?: boolean;
+	/** false: keep the raw message only (a benchmark's thousands of e-mails need not be parsed). */
+	parse?: boolean;
 };
 
 export type ReceivedMail = {
 	envelope: { from: string; to: string[] };
 	/** The message as the client sent it (dot-stuffing undone), headers exactly as written. */
 	raw: Buffer;
+	/** As mailparser reads it (an empty object with `parse: false`). */
 	parsed: ParsedMail;
 };
 
@@ -89,7 +92,7 @@ export async function startFakeSmtp(settings: FakeSmtpOptions = {}): Promise<Fak
 			stream.on('data', (chunk: Buffer) => chunks.push(chunk));
 			stream.on('end', async () => {
 				const raw = Buffer.concat(chunks);
-				const mail: ReceivedMail = { envelope: envelopeOf(session), raw, parsed: await simpleParser(raw) };
+				const mail: ReceivedMail = { envelope: envelopeOf(session), raw, parsed: options.parse === false ? ({} as ParsedMail) : await simpleParser(raw) };
 				if (options.hangAfterData) {
 					unanswered.push(mail);
 					return notify();

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { config } from '../config';
 import nodemailer, { type NodemailerError, type PluginFunction, type SendMailOptions, type Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { formatDocument } from '../../format/document';
@@ -52,7 +53,10 @@ function transport(url: string): Transporter {
 		t = nodemailer.createTransport({
 			url,
 			pool: true,
-			maxConnections: 3,
+			// A campaign's e-mails go side by side (SMTP takes several round trips a message); relays
+			// commonly allow 10–50 connections per client.
+			maxConnections: config().SMTP_MAX_CONNECTIONS,
+			maxMessages: 1000,
 			// The pool resends a message on its own only when not a byte of it went out (a reused
 			// connection the server had closed); our pipeline retries everything else.
 			maxRequeues: 1,
