@@ -9,6 +9,7 @@ import { closedPort } from '../support/fakes/loopback';
 import { startFakeWhatsApp, type FakeWhatsApp, whatsappEnv } from '../support/fakes/whatsapp';
 import { startFakeZenvia, type FakeZenvia } from '../support/fakes/zenvia';
 import * as factory from '../support/factory';
+import { ownDatabase } from '../support/own-database';
 import { db } from '../../src/lib/server/db/client';
 import { DEFAULT_POLICY, policySchema } from '../../src/lib/schemas/policy';
 
@@ -33,7 +34,12 @@ let browser: Browser;
 let creditor: { id: string; slug: string; displayName: string };
 let agencyId: string;
 
+let own: Awaited<ReturnType<typeof ownDatabase>>;
+
 beforeAll(async () => {
+	// A database of its own: the shared browser-test app's job runner would otherwise take this
+	// campaign's messages and send them through its own (console) account.
+	own = await ownDatabase('e2ecampaign');
 	wa = await startFakeWhatsApp(WA);
 	zv = await startFakeZenvia({ token: ZENVIA.token });
 	// Links in messages must open this very app: it gets a fixed port and knows its public address.
@@ -70,6 +76,7 @@ afterAll(async () => {
 	await browser?.close();
 	await app?.stop();
 	await Promise.all([wa?.close(), zv?.close()]);
+	await own?.drop();
 });
 
 describe('a campaign from the admin area to an agreement on the debtor’s phone', () => {

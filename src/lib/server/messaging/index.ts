@@ -164,8 +164,9 @@ async function claim(db: DbOrTx, now: Date, opts: DeliverOptions, report: Delive
 		const campaignInfo = await campaignsOf(tx, rows);
 		const facts = await factsFor(tx, rows, now);
 		const accounts = await accountsFor(tx, [...new Set(rows.map((r) => r.agency_id))]);
-		const composed = await compose(tx, rows.filter((r) => r.text === ''), now);
 		const outcomes: Outcome[] = [];
+		// Rows that passed the rules; composed (short links and all) only then.
+		const passing: Claimed[] = [];
 		const candidates: ToSend[] = [];
 		const fallbacks: { row: Claimed; reason: string }[] = [];
 		const seen = new Set<string>();
@@ -207,6 +208,11 @@ async function claim(db: DbOrTx, now: Date, opts: DeliverOptions, report: Delive
 					continue;
 				}
 			}
+			passing.push(row);
+		}
+
+		const composed = await compose(tx, passing.filter((r) => r.text === ''), now);
+		for (const row of passing) {
 			const content = composed.get(row.id);
 			if (content && 'error' in content) {
 				outcomes.push({ id: row.id, status: 'failed', reason: content.error, dead: true });
