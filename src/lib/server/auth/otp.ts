@@ -111,6 +111,8 @@ export async function requestCode(
 			messageId = await messaging.enqueue(tx, {
 				agencyId: input.agencyId,
 				creditorId: input.creditorId,
+				debtorId: debtor.id,
+				kind: 'otp',
 				channel: contact.channel,
 				to: contact.to,
 				text: `${code} é seu código de acesso ao portal de negociação ${input.creditorName}. Válido por ${OTP_TTL_MINUTES} minutos. Não compartilhe: nunca pedimos este código por telefone.`
