@@ -10,12 +10,16 @@
 //   npm run bench:campaign
 //   env: DEBTORS (100000), EMAIL_SHARE (0.1: debtors reachable only by e-mail), USERS (50),
 //        PORTAL_RPS (50: the portal's traffic meanwhile, an open loop), BENCH_DATABASE_URL
+//   to see where the time goes: ACERTO_TRACE_DELIVERY=1 (the sender's time per phase),
+//        BENCH_AUTO_EXPLAIN_MS=100 (PostgreSQL's auto_explain logs the plans of the scratch
+//        database's statements slower than that, with their timings, in the server's log),
+//        BENCH_APP_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (node flags for the app)
 import fs from 'node:fs';
 import postgres from 'postgres';
 import { runMigrations } from '../src/lib/server/db/migrate';
 import { addDebtorsWithSessions } from './fixtures';
 import { runLoad, type LoadResult } from './load';
-import { appEnv, ensureBuild, fmt, log, machine, machineLine, scratchDatabase, startServer, table, waitForQuiet, writeJson } from './lib';
+import { appEnv, ensureBuild, fmt, log, machine, machineBusySeconds, machineLine, postgresCpuSeconds, scratchDatabase, startServer, table, waitForQuiet, writeJson } from './lib';
 import { startFakeWhatsApp, whatsappEnv } from '../tests/support/fakes/whatsapp';
 import { startFakeSmtp } from '../tests/support/fakes/smtp';
 import { faketimeEnv } from '../tests/support/faketime';
@@ -29,6 +33,19 @@ const PORTAL_RPS = Math.max(1, Number(process.env.PORTAL_RPS ?? 50));
 const GOAL_MPS = 1000;
 const FAKE_NOW = '2026-12-07 13:00:00'; // UTC: Monday 10:00 in São Paulo
 const WA = { token: 'bench-wa-token', phoneNumberId: '100200300400500', appSecret: 'bench-app-secret', verifyToken: 'bench-verify' };
+
+/** CPU seconds a process has used (user + system). */
+function processCpuSeconds(pid: number): number {
+	const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** Where the machine's CPU went: the app, PostgreSQL, this process (fake providers and the portal's load), everything. */
+function cpuNow(appPid: number) {
+	const own = process.cpuUsage();
+	return { app: processCpuSeconds(appPid), postgres: postgresCpuSeconds(), bench: (own.user + own.system) / 1e6, machine: machineBusySeconds() };
+}
 
 /** Peak resident memory of a process (VmHWM), in MB. */
 function peakRssMb(pid: number): number {
@@ -70,6 +87,15 @@ async function main() {
 	let app: Awaited<ReturnType<typeof startServer>> | undefined;
 	try {
 		await runMigrations(db.url);
+		if (process.env.BENCH_AUTO_EXPLAIN_MS) {
+			const a = postgres(db.url, { max: 1 });
+			const name = new URL(db.url).pathname.slice(1);
+			await a.unsafe(`alter database "${name}" set session_preload_libraries = 'auto_explain'`);
+			await a.unsafe(`alter database "${name}" set auto_explain.log_min_duration = '${process.env.BENCH_AUTO_EXPLAIN_MS}ms'`);
+			await a.unsafe(`alter database "${name}" set auto_explain.log_analyze = on`);
+			await a.unsafe(`alter database "${name}" set auto_explain.log_buffers = on`);
+			await a.end();
+		}
 		const env = {
 			...appEnv(db.url),
 			...whatsappEnv(wa, WA),
@@ -79,7 +105,7 @@ async function main() {
 			EMAIL_RATE_PER_SECOND: '10000'
 		};
 		// First start seeds the demo (creditor "aurora"); the campaign's debtors are added to it.
-		app = await startServer('app', ['bin/acerto.js', 'serve', '--no-build'], { ...env, ...faketimeEnv(FAKE_NOW) });
+		app = await startServer('app', [...(process.env.BENCH_APP_NODE_FLAGS?.split(' ') ?? []), 'bin/acerto.js', 'serve', '--no-build'], { ...env, ...faketimeEnv(FAKE_NOW) });
 		const { creditorId } = await seed(db.url);
 		const users = await addDebtorsWithSessions(db.url, 'aurora', USERS, 3);
 		const load = () =>
@@ -120,6 +146,7 @@ async function main() {
 		const started = await campaigns.start(appDb(), { type: 'cli' }, saved.id, now);
 		if (!started.ok) throw new Error(started.message);
 		const startMs = performance.now() - t0;
+		const cpu0 = cpuNow(app.child.pid!);
 		const targets = started.targets ?? 0;
 		log(`Started: ${fmt(targets)} messages queued in ${fmt(startMs / 1000, 1)} s; sending…`);
 
@@ -133,18 +160,27 @@ async function main() {
 			loadDuring = await load();
 		})();
 		for (;;) {
-			const [r] = await sql<{ done: number; left: number }[]>`
-				select count(*) filter (where status not in ('queued', 'sending'))::int as done,
-					count(*) filter (where status in ('queued', 'sending'))::int as left
-				from outbox where campaign_id = ${saved.id}::uuid`;
+			// Progress from the fake providers (free); the database is asked only once they have
+			// everything, until the app has recorded the last message (a count over the whole queue
+			// every 250 ms cost PostgreSQL a fifth of a core).
+			const atFakes = wa.accepted.length + smtp.messages.length;
 			const t = performance.now();
-			if (Number.isNaN(first) && r.done > 0) first = t;
-			samples.push({ t, done: r.done });
-			if (r.left === 0 && r.done >= targets) break;
+			if (Number.isNaN(first) && atFakes > 0) first = t;
+			samples.push({ t, done: atFakes });
+			// (Every 5 s as well, in case some message never reaches a provider.)
+			if (atFakes >= targets || samples.length % 20 === 0) {
+				const [r] = await sql<{ left: number }[]>`
+					select count(*)::int as left from outbox where campaign_id = ${saved.id}::uuid and status in ('queued', 'sending')`;
+				if (r.left === 0) {
+					samples.push({ t: performance.now(), done: atFakes });
+					break;
+				}
+			}
 			if (t - t0 > 30 * 60_000) throw new Error('a campanha não terminou em 30 minutos');
 			await new Promise((res) => setTimeout(res, 250));
 		}
 		const last = samples.at(-1)!.t;
+		const cpu1 = cpuNow(app.child.pid!);
 		await loadPromise;
 		const [counts] = await sql<{ sent: number; skipped: number; failed: number; unknown: number }[]>`
 			select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'skipped')::int as skipped,
@@ -156,6 +192,9 @@ async function main() {
 		const mps = counts.sent / seconds;
 		const rss = peakRssMb(app.child.pid!);
 		const during = loadDuring as LoadResult | null;
+		// CPU per 1,000 messages while they were sent (the portal's load included).
+		const per1000 = (k: keyof ReturnType<typeof cpuNow>) => ((cpu1[k] - cpu0[k]) / Math.max(1, counts.sent)) * 1000;
+		const cpu = { app: per1000('app'), postgres: per1000('postgres'), bench: per1000('bench'), machine: per1000('machine') };
 		const duplicates = wa.accepted.length - new Set(wa.accepted.map((m) => m.bizOpaque)).size;
 
 		log('');
@@ -171,18 +210,28 @@ async function main() {
 					['sending', `${fmt(seconds, 1)} s`],
 					['messages/s (rules evaluated)', fmt(mps)],
 					['app peak RSS', `${fmt(rss)} MB`],
+					['CPU s per 1,000 messages: app / PostgreSQL / fakes + load / whole machine', `${fmt(cpu.app, 2)} / ${fmt(cpu.postgres, 2)} / ${fmt(cpu.bench, 2)} / ${fmt(cpu.machine, 2)}`],
 					['portal alone: req/s, p99', `${fmt(alone.rps)}, ${fmt(alone.p99, 1)} ms`],
 					['portal during the campaign: req/s, p99', during ? `${fmt(during.rps)}, ${fmt(during.p99, 1)} ms` : '—']
 				]
 			)
 		);
+		if (process.env.ACERTO_TRACE_DELIVERY === '1') {
+			// The sender's own account of its time (milliseconds per phase, summed over its runs).
+			const sums: Record<string, number> = {};
+			for (const line of app.output().split('\n')) {
+				if (!line.includes('"trace"')) continue;
+				for (const [k, v] of Object.entries(JSON.parse(line) as Record<string, unknown>)) if (typeof v === 'number') sums[k] = (sums[k] ?? 0) + v;
+			}
+			log(`Sender trace (ms): ${JSON.stringify(sums)}`);
+		}
 		log(`Goal ≥ ${fmt(GOAL_MPS)} messages/s: ${mps >= GOAL_MPS ? 'met' : 'NOT met'}`);
 		writeJson('campaign', {
 			at: new Date().toISOString(),
 			machine: machine(),
 			database: { server: db.server, version: db.serverVersion },
 			settings: { debtors: DEBTORS, emailShare: EMAIL_SHARE, users: USERS, portalRps: PORTAL_RPS, loadMs: LOAD_MS },
-			results: { targets, ...counts, whatsapp: wa.accepted.length, email: smtp.messages.length, duplicates, startS: startMs / 1000, sendS: seconds, mps, peakRssMb: rss, portalAlone: alone, portalDuring: during },
+			results: { targets, ...counts, whatsapp: wa.accepted.length, email: smtp.messages.length, duplicates, startS: startMs / 1000, sendS: seconds, mps, peakRssMb: rss, cpuSecondsPer1000: cpu, portalAlone: alone, portalDuring: during },
 			goal: { mps: GOAL_MPS, met: mps >= GOAL_MPS }
 		});
 	} finally {

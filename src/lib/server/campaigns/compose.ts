@@ -44,8 +44,10 @@ type DebtorFacts = { id: string; name: string; email: string | null; totalCents:
 async function debtorFacts(db: DbOrTx, creditorId: string, debtorIds: string[], policy: Policy | null, offer: Campaign['offer'], today: string): Promise<Map<string, DebtorFacts>> {
 	const rows = await db.execute<{ debtor_id: string; name: string; email: string | null; principal_cents: number; due_date: string; late_fee_bp: number | null; interest_monthly_bp: number | null }>(sql`
 		select d.id as debtor_id, d.name, d.email, x.principal_cents, x.due_date::text as due_date, x.late_fee_bp, x.interest_monthly_bp
-		from debtors d left join debts x on x.debtor_id = d.id and x.creditor_id = ${creditorId}::uuid and x.status = 'open'
-		where d.id = any(${`{${debtorIds.join(',')}}`}::uuid[])`);
+		from unnest(${`{${debtorIds.join(',')}}`}::uuid[]) as k(id)
+			join debtors d on d.id = k.id
+			-- Lateral: each debtor's open debts by index, whatever the size of the portfolio.
+			left join lateral (select * from debts x where x.debtor_id = d.id and x.creditor_id = ${creditorId}::uuid and x.status = 'open') x on true`);
 	const out = new Map<string, DebtorFacts>();
 	for (const r of rows) {
 		const f = out.get(r.debtor_id) ?? { id: r.debtor_id, name: r.name, email: r.email, totalCents: 0, oldestDue: null, bestDiscountPercent: 0 };

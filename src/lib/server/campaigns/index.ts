@@ -4,6 +4,7 @@ import type { DbOrTx } from '../db/client';
 import { campaigns, creditors, type CampaignStatus } from '../db/schema';
 import * as access from '../access';
 import * as audit from '../audit';
+import { queuedInBulk } from '../messaging/bulk';
 import * as tenancy from '../tenancy';
 import { todayInSaoPaulo } from '../../format/dates';
 import { campaignSchema, CHANNEL_LABELS, CHANNELS, type Campaign, type CampaignChannel } from '../../schemas/campaign';
@@ -220,6 +221,12 @@ type Transition = { ok: true } | { ok: false; status: 404 | 409; message: string
  * from the campaign's start, at its rate, under the contact rules.
  */
 export async function start(db: DbOrTx, actor: Actor, id: string, now = new Date()): Promise<Transition & { targets?: number }> {
+	const started = await queue(db, actor, id, now);
+	if (started.ok) await queuedInBulk(db, started.targets ?? 0);
+	return started;
+}
+
+async function queue(db: DbOrTx, actor: Actor, id: string, now: Date): Promise<Transition & { targets?: number }> {
 	return db.transaction(async (tx) => {
 		const row = await get(tx, actor, id);
 		if (!row) return { ok: false as const, status: 404 as const, message: 'Campanha não encontrada.' };

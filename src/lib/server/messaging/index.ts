@@ -112,6 +112,15 @@ type Outcome = {
 	template?: Claimed['template'];
 };
 
+// Where a sender's time goes (ACERTO_TRACE_DELIVERY=1): milliseconds per phase, printed per run.
+const TRACE = process.env.ACERTO_TRACE_DELIVERY === '1';
+const trace: Record<string, number> = {};
+function lap(key: string, since: number): number {
+	const t = performance.now();
+	if (TRACE) trace[key] = (trace[key] ?? 0) + (t - since);
+	return t;
+}
+
 /**
  * Sends what is due, a batch at a time, until nothing is due or the time budget is spent (the
  * `deliver-messages` job). Returns what happened.
@@ -123,14 +132,30 @@ export async function deliverDue(db: DbOrTx, opts: DeliverOptions = {}): Promise
 	// A pipeline: the next batch is claimed while this one is on the wire (claims commit their
 	// rows as `sending` first, so two batches never share a message).
 	const more = () => !opts.only && Date.now() - started <= (opts.budgetMs ?? 60_000);
-	let next: ReturnType<typeof claim> | null = claim(db, now(), opts, report);
+	// Each claim starts after the last row the previous one took (in the queue's order): the scan
+	// never walks again over the index entries of messages already taken, which stay there until
+	// vacuum. At the end of the queue it goes round once more from the start when that pass did
+	// anything, for what it passed over (a debtor busy in the same batch) or added behind itself
+	// (a fallback message due at once).
+	let next: Promise<Claim> | null = claim(db, now(), opts, report, null);
+	let progressed = false;
 	while (next) {
-		const batch = await next;
-		if (batch.count === 0) break;
-		next = more() ? claim(db, now(), opts, report) : null;
+		const batch: Claim = await next;
+		if (batch.taken === 0) {
+			if (!progressed) break;
+			progressed = false;
+			next = more() ? claim(db, now(), opts, report, null) : null;
+			continue;
+		}
+		if (batch.count > 0) progressed = true;
+		next = more() ? claim(db, now(), opts, report, batch.after) : null;
 		await sendAll(db, batch.toSend, now, opts, report);
 	}
 	const [due] = await db.execute<{ at: Date | null }>(sql`select min(next_attempt_at) as at from outbox where status = 'queued'`);
+	if (TRACE && !opts.only) {
+		console.log(JSON.stringify({ type: 'trace', where: 'deliverDue', ms: Date.now() - started, ...report, ...Object.fromEntries(Object.entries(trace).map(([k, v]) => [k, Math.round(v)])) }));
+		for (const k of Object.keys(trace)) delete trace[k];
+	}
 	return { ...report, nextDueAt: due?.at ? new Date(due.at) : null };
 }
 
@@ -146,24 +171,35 @@ type ToSend = { row: Claimed; account: Account; message: WireMessage };
  * debtors (so two senders never both pass a debtor's cap), applies the contact rules, takes each
  * account's share of this second's rate, and marks what will be sent `sending`.
  */
-async function claim(db: DbOrTx, now: Date, opts: DeliverOptions, report: DeliveryReport) {
+/** Where the previous claim stopped, in the queue's order (next_attempt_at, id). */
+type QueueKey = { at: string; id: string };
+
+type Claim = { toSend: ToSend[]; count: number; taken: number; after: QueueKey | null };
+
+async function claim(db: DbOrTx, now: Date, opts: DeliverOptions, report: DeliveryReport, after: QueueKey | null): Promise<Claim> {
 	return db.transaction(async (tx) => {
+		let t = performance.now();
 		const only = opts.only ? sql`and o.id = any(${`{${opts.only.join(',')}}`}::uuid[])` : sql``;
-		const rows = await tx.execute<Claimed>(sql`
-			select o.id, o.agency_id, o.creditor_id, o.debtor_id, o.kind, o.purpose, o.channel, o."to", o.text, o.subject,
+		const from = after ? sql`and (o.next_attempt_at, o.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``;
+		const rows = await tx.execute<Claimed & { due_key: string }>(sql`
+			select o.next_attempt_at::text as due_key, o.id, o.agency_id, o.creditor_id, o.debtor_id, o.kind, o.purpose, o.channel, o."to", o.text, o.subject,
 				o.html, o.template, o.fallback, o.group_id, o.campaign_id, o.regua_step, o.regua_subject_id, o.attempts
 			from outbox o
-			where o.status = 'queued' and o.next_attempt_at <= ${now.toISOString()}::timestamptz ${only}
+			where o.status = 'queued' and o.next_attempt_at <= ${now.toISOString()}::timestamptz ${only} ${from}
 				-- A paused campaign's messages wait where they are.
 				and (o.campaign_id is null or exists (select 1 from campaigns c where c.id = o.campaign_id and c.status = 'running'))
-			order by o.next_attempt_at
+			order by o.next_attempt_at, o.id
 			limit ${opts.batch ?? 500}
 			for update skip locked`);
-		if (rows.length === 0) return { toSend: [] as ToSend[], count: 0 };
+		t = lap('claim.select', t);
+		if (rows.length === 0) return { toSend: [] as ToSend[], count: 0, taken: 0, after };
+		const last = rows[rows.length - 1];
+		const nextAfter: QueueKey = { at: last.due_key, id: last.id };
 
 		const campaignInfo = await campaignsOf(tx, rows);
 		const facts = await factsFor(tx, rows, now);
 		const accounts = await accountsFor(tx, [...new Set(rows.map((r) => r.agency_id))]);
+		t = lap('claim.facts', t);
 		const outcomes: Outcome[] = [];
 		// Rows that passed the rules; composed (short links and all) only then.
 		const passing: Claimed[] = [];
@@ -211,7 +247,9 @@ async function claim(db: DbOrTx, now: Date, opts: DeliverOptions, report: Delive
 			passing.push(row);
 		}
 
+		t = lap('claim.rules', t);
 		const composed = await compose(tx, passing.filter((r) => r.text === ''), now);
+		t = lap('claim.compose', t);
 		for (const row of passing) {
 			const content = composed.get(row.id);
 			if (content && 'error' in content) {
@@ -268,10 +306,12 @@ async function claim(db: DbOrTx, now: Date, opts: DeliverOptions, report: Delive
 				...(content && !('error' in content) && { text: content.text, subject: content.subject ?? null, html: content.html ?? null, template: content.template ?? null })
 			});
 		}
+		t = lap('claim.pace', t);
 		await applyOutcomes(tx, outcomes, now);
 		report.fellBack += await fallBack(tx, fallbacks, now);
-		// Rows left untouched (their debtor busy elsewhere) do not count as progress.
-		return { toSend, count: outcomes.length + fallbacks.length };
+		lap('claim.apply', t);
+		// Rows left untouched (their debtor busy elsewhere) wait for the next run.
+		return { toSend, count: outcomes.length + fallbacks.length, taken: rows.length, after: nextAfter };
 	});
 }
 
@@ -312,8 +352,8 @@ async function factsFor(tx: DbOrTx, rows: Claimed[], now: Date) {
 					where o.debtor_id = d.id and o.contacted_at > ${new Date(now.getTime() - 8 * 86_400_000).toISOString()}::timestamptz
 						and o.kind in ('campaign', 'regua') and o.status in ('sending', 'sent', 'delivered', 'read', 'unknown')) as contacts,
 				array(select g.creditor_id::text from agreements g where g.debtor_id = d.id and g.status = 'active') as agreements
-			from debtors d join agencies a on a.id = d.agency_id
-			where d.id = any(${idList}) for update of d skip locked`)
+			from unnest(${idList}) as k(id) join debtors d on d.id = k.id join agencies a on a.id = d.agency_id
+			for update of d skip locked`)
 		: [];
 	const addresses = [...new Set(rows.map((r) => r.to))];
 	const optOuts = await tx.execute<{ agency_id: string; channel: Channel; address: string }>(sql`
@@ -404,8 +444,11 @@ async function sendAll(db: DbOrTx, toSend: ToSend[], now: () => Date, opts: Deli
 			results.push({ item, result });
 		}
 	};
+	let t = performance.now();
 	await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 64, toSend.length) }, worker));
+	t = lap('wire', t);
 	await record(db, results, now(), report);
+	lap('record', t);
 }
 
 function callbackUrl(base: string | undefined, item: ToSend): string | undefined {

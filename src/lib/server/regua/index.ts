@@ -2,6 +2,7 @@ import { groupBy } from '../../util/group';
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import * as audit from '../audit';
+import { queuedInBulk } from '../messaging/bulk';
 import * as access from '../access';
 import { addDays, formatDateBR, todayInSaoPaulo } from '../../format/dates';
 import { formatBRL } from '../../format/money';
@@ -146,6 +147,7 @@ export async function run(db: DbOrTx, now = new Date()): Promise<{ steps: number
 			queued += counts.queued;
 		}
 	}
+	await queuedInBulk(db, queued);
 	return { steps, fired, queued };
 }
 

@@ -71,7 +71,7 @@ export const outbox = pgTable(
 	},
 	(t) => [
 		index('outbox_agency_created').on(t.agencyId, t.createdAt),
-		index('outbox_due').on(t.nextAttemptAt).where(sql`${t.status} = 'queued'`),
+		index('outbox_due').on(t.nextAttemptAt, t.id).where(sql`${t.status} = 'queued'`),
 		index('outbox_sending').on(t.nextAttemptAt).where(sql`${t.status} = 'sending'`),
 		index('outbox_provider_id').on(t.providerId),
 		index('outbox_debtor_contacted').on(t.debtorId, t.contactedAt),
