@@ -144,8 +144,10 @@ export const BANCO_DO_BRASIL_240: Cnab240Layout = {
 	bankName: 'Banco do Brasil S.A.',
 	movements: {
 		labels: Object.fromEntries(
-			['02', '03', '04', '05', '06', '09', '11', '12', '13', '14', '15', '17', '19', '20', '23', '24', '25', '26', '27', '28', '29', '30', '44', '50']
-				.map((code) => [code, FEBRABAN_MOVEMENTS[code]])
+			[
+				...['02', '03', '04', '05', '06', '09', '11', '12', '13', '14', '15', '17', '19', '20'],
+				...['23', '24', '25', '26', '27', '28', '29', '30', '44', '50']
+			].map((code) => [code, FEBRABAN_MOVEMENTS[code]])
 		),
 		kinds: FEBRABAN_KINDS,
 		reasonTable(code) {

@@ -126,6 +126,33 @@ function orUndefined(value: string): string | undefined {
 	return value === '' ? undefined : value;
 }
 
+/** Blank or all zeros: how the layouts say "not informed" in a text field. */
+function informed(value: string): string | undefined {
+	return value === '' || /^0+$/.test(value) ? undefined : value;
+}
+
+type Identification = Pick<
+	RetornoRecord,
+	'nossoNumero' | 'nossoNumeroDigits' | 'documentNumber' | 'companyReference' | 'wallet' | 'collectedBy'
+>;
+
+/** The fields that tell which boleto a record is about, wherever a layout puts them. */
+function identify(
+	line: string,
+	p: Record<'nossoNumero' | 'documentNumber' | 'companyReference' | 'wallet' | 'collectingBank' | 'collectingAgency', Position>
+): Identification {
+	const nossoNumero = text(line, p.nossoNumero);
+	const collectingBank = informed(text(line, p.collectingBank));
+	return {
+		nossoNumero,
+		nossoNumeroDigits: onlyDigits(nossoNumero),
+		documentNumber: orUndefined(text(line, p.documentNumber)),
+		companyReference: informed(text(line, p.companyReference)),
+		wallet: orUndefined(text(line, p.wallet)),
+		collectedBy: collectingBank ? { bankCode: collectingBank, agency: text(line, p.collectingAgency) } : undefined
+	};
+}
+
 function inLine<T>(line: Line, read: () => T): T {
 	try {
 		return read();
@@ -218,7 +245,6 @@ function record240(layout: Cnab240Layout, tLine: Line, uLine: Line | undefined, 
 	const U = layout.segmentU;
 	const code = text(t, T.movement);
 	const movement = interpret(layout.movements, code, reasonCodes(raw(t, T.reasons)));
-	const nossoNumero = text(t, T.nossoNumero);
 	const where = `Linha ${tLine.number}`;
 	const u = uLine?.text;
 	if (u !== undefined && text(u, U.movement) !== code) {
@@ -227,17 +253,11 @@ function record240(layout: Cnab240Layout, tLine: Line, uLine: Line | undefined, 
 	const money = (line: string | undefined, position: Position, what: string) =>
 		line === undefined ? 0 : inLine(uLine!, () => cents(line, position, what));
 	const payerDocument = documentNumber(raw(t, T.payerDocumentType), raw(t, T.payerDocument));
-	const payerName = text(t, T.payerName);
-	const hasPayerName = payerName !== '' && !/^0+$/.test(payerName);
-	const collectingBank = text(t, T.collectingBank);
+	const payerName = informed(text(t, T.payerName));
 
 	return {
 		line: tLine.number,
-		nossoNumero,
-		nossoNumeroDigits: onlyDigits(nossoNumero),
-		documentNumber: orUndefined(text(t, T.documentNumber)),
-		companyReference: orUndefined(text(t, T.companyReference)),
-		wallet: orUndefined(text(t, T.wallet)),
+		...identify(t, T),
 		movement,
 		dueDate: dateOf(raw(t, T.dueDate), dateFromDDMMYYYY, where, warnings),
 		faceValueCents: cents(t, T.faceValue, 'valor do título'),
@@ -252,11 +272,7 @@ function record240(layout: Cnab240Layout, tLine: Line, uLine: Line | undefined, 
 		otherCreditsCents: u === undefined ? undefined : money(u, U.otherCredits, 'outros créditos'),
 		occurredOn: u === undefined ? undefined : dateOf(raw(u, U.occurredOn), dateFromDDMMYYYY, where, warnings),
 		creditedOn: u === undefined ? undefined : dateOf(raw(u, U.creditedOn), dateFromDDMMYYYY, where, warnings),
-		collectedBy:
-			collectingBank === '' || /^0+$/.test(collectingBank)
-				? undefined
-				: { bankCode: collectingBank, agency: text(t, T.collectingAgency) },
-		payer: payerDocument || hasPayerName ? { document: payerDocument, name: hasPayerName ? payerName : undefined } : undefined
+		payer: payerDocument || payerName ? { document: payerDocument, name: payerName } : undefined
 	};
 }
 
@@ -309,7 +325,6 @@ function record400(layout: Cnab400Layout, line: Line, warnings: string[]): Retor
 	const code = text(l, d.movement);
 	const r = layout.reasons(code);
 	const movement = interpret(layout.movements, code, reasonCodes(raw(l, r.position), r.size));
-	const nossoNumero = text(l, d.nossoNumero);
 	const feeCents = cents(l, d.fee, 'tarifa');
 	const creditCents = d.credit ? cents(l, d.credit, 'valor creditado') : undefined;
 	let paidCents: number;
@@ -317,16 +332,11 @@ function record400(layout: Cnab400Layout, line: Line, warnings: string[]): Retor
 	// Itaú gives only the amount credited (net of the fee); what the payer paid is credit + fee.
 	// On other movements that field carries fees or nothing, so nothing was paid.
 	else paidCents = isPayment(movement.kind) ? (creditCents ?? 0) + feeCents : 0;
-	const collectingBank = text(l, d.collectingBank);
-	const payerName = d.payerName ? text(l, d.payerName) : '';
+	const payerName = d.payerName ? informed(text(l, d.payerName)) : undefined;
 
 	return {
 		line: line.number,
-		nossoNumero,
-		nossoNumeroDigits: onlyDigits(nossoNumero),
-		documentNumber: orUndefined(text(l, d.documentNumber)),
-		companyReference: orUndefined(text(l, d.companyReference)),
-		wallet: orUndefined(text(l, d.wallet)),
+		...identify(l, d),
 		movement,
 		dueDate: dateOf(raw(l, d.dueDate), dateFromDDMMYY, where, warnings),
 		faceValueCents: cents(l, d.faceValue, 'valor do título'),
@@ -341,10 +351,6 @@ function record400(layout: Cnab400Layout, line: Line, warnings: string[]): Retor
 		otherCreditsCents: cents(l, d.otherCredits, 'outros créditos'),
 		occurredOn: dateOf(raw(l, d.occurredOn), dateFromDDMMYY, where, warnings),
 		creditedOn: dateOf(raw(l, d.creditedOn), dateFromDDMMYY, where, warnings),
-		collectedBy:
-			collectingBank === '' || /^0+$/.test(collectingBank)
-				? undefined
-				: { bankCode: collectingBank, agency: text(l, d.collectingAgency) },
 		payer: payerName ? { name: payerName } : undefined
 	};
 }
