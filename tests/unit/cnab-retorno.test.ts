@@ -306,6 +306,14 @@ describe('brcobranca CNAB400ITAU.RET (Itaú 400)', () => {
 		expect(late).toMatchObject({ faceValueCents: 4875, interestCents: 102, creditCents: 4767, paidCents: 4977 });
 	});
 
+	it('a settlement without a credit in this file (10, e.g. paid by Pix) reports no amount paid', () => {
+		const lines = fixture('brcobranca-CNAB400ITAU.RET').toString('latin1').split('\n');
+		lines[1] = lines[1].slice(0, 108) + '10' + lines[1].slice(110, 253) + '0'.repeat(13) + lines[1].slice(266);
+		const r = parseRetorno(lines.join('\n')).records[0];
+		expect(r.movement).toMatchObject({ code: '10', kind: 'paid' });
+		expect(r).toMatchObject({ creditCents: 0, feeCents: 210, paidCents: 0 });
+	});
+
 	it('the write-off (09) pays nothing and names its payer', () => {
 		const r = file.records[51];
 		expect(r.movement).toMatchObject({ code: '09', kind: 'written_off' });

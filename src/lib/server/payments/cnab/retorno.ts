@@ -330,8 +330,9 @@ function record400(layout: Cnab400Layout, line: Line, warnings: string[]): Retor
 	let paidCents: number;
 	if (d.paid) paidCents = cents(l, d.paid, 'valor pago');
 	// Itaú gives only the amount credited (net of the fee); what the payer paid is credit + fee.
-	// On other movements that field carries fees or nothing, so nothing was paid.
-	else paidCents = isPayment(movement.kind) ? (creditCents ?? 0) + feeCents : 0;
+	// On other movements that field carries fees or nothing, and a settlement credited elsewhere
+	// (a hybrid boleto paid by Pix comes back as '10') has no credit here: nothing to add up.
+	else paidCents = isPayment(movement.kind) && creditCents ? creditCents + feeCents : 0;
 	const payerName = d.payerName ? informed(text(l, d.payerName)) : undefined;
 
 	return {
