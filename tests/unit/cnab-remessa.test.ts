@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
+import { alpha, num, record } from '../../src/lib/server/payments/cnab/fixed';
 import {
 	buildRemessa,
 	cnab240Registration,
@@ -264,9 +266,11 @@ describe('CDC caps and bad input are refused in pt-BR, with no file', () => {
 	it.each([
 		['an invalid CPF', { payer: { ...title().payer, document: '123.456.789-00' } }, 'Documento do pagador: CPF ou CNPJ inválido.'],
 		['a CEP without 8 digits', { payer: { ...title().payer, address: { ...title().payer.address, cep: '0491' } } }, 'CEP do pagador: 8 dígitos.'],
+		['a name with nothing a bank can read', { payer: { ...title().payer, name: ' ¿? ' } }, 'Informe o nome do pagador.'],
 		['an unknown UF', { payer: { ...title().payer, address: { ...title().payer.address, state: 'XX' } } }, 'UF do pagador inválida.'],
 		['a due date before the issue date', { dueDate: '2026-11-30' }, 'O vencimento não pode ser anterior à emissão.'],
 		['an impossible date', { dueDate: '2026-02-30' }, 'Data inválida: use AAAA-MM-DD.'],
+		['cents sent as text', { amountCents: '123,45' }, 'Valor do título: informe um valor em centavos.'],
 		['cents that are not whole', { amountCents: 10.5 }, 'Valor do título: valor em centavos inteiros.'],
 		['a title of another account', { destination: { bankCode: '756', agency: '4321', account: '11111', wallet: '1' } }, 'é de outra conta de cobrança'],
 		['an issue date after the file', { issueDate: '2026-12-03' }, 'A data de emissão não pode ser posterior à geração do arquivo.']
@@ -437,5 +441,63 @@ describe('helpers', () => {
 		expect(dailyInterestCents(300_000, 100)).toBe(100);
 		expect(dailyInterestCents(299_999, 100)).toBe(99);
 		expect(dailyInterestCents(12_345, 0)).toBe(0);
+	});
+});
+
+describe('any valid batch of titles', () => {
+	it('gives 240-character records, consecutive sequence numbers and trailers that add up', () => {
+		const arbTitle = fc.record({
+			n: fc.integer({ min: 1, max: 99_999_999_999 }),
+			amountCents: fc.integer({ min: 1, max: 9_999_999_999 }),
+			lateFeeBp: fc.integer({ min: 0, max: 200 }),
+			interestMonthlyBp: fc.integer({ min: 0, max: 100 }),
+			name: fc.string({ minLength: 1, maxLength: 80 }).filter((s) => /[A-Za-z0-9]/.test(s)),
+			writeOff: fc.boolean()
+		});
+		fc.assert(
+			fc.property(fc.uniqueArray(arbTitle, { minLength: 1, maxLength: 12, selector: (t) => t.n }), (ts) => {
+				const r = buildRemessa(
+					input({
+						movements: ts.map((t) => ({
+							movement: t.writeOff ? ('write_off' as const) : ('entry' as const),
+							title: title({
+								nossoNumero: String(t.n),
+								amountCents: t.amountCents,
+								lateFeeBp: t.lateFeeBp,
+								interestMonthlyBp: t.interestMonthlyBp,
+								payer: { ...title().payer, name: t.name }
+							})
+						}))
+					})
+				);
+				if (!r.ok) throw new Error(r.message);
+				const lines = linesOf(r.file.content);
+				expect(lines).toHaveLength(3 * ts.length + 4);
+				for (const l of lines) expect(l).toMatch(/^[\x20-\x7e]{240}$/);
+				lines.slice(2, -2).forEach((l, i) => expect(Number(read(l, SEGMENT_P).seq)).toBe(i + 1));
+				const trailer = read(lines[lines.length - 2], BATCH_TRAILER);
+				expect(Number(trailer.records)).toBe(3 * ts.length + 2);
+				expect(Number(trailer.simpleCount)).toBe(ts.length);
+				expect(Number(trailer.simpleTotal)).toBe(ts.reduce((sum, t) => sum + t.amountCents, 0));
+				expect(Number(read(lines[lines.length - 1], FILE_TRAILER).records)).toBe(lines.length);
+			}),
+			{ numRuns: 60 }
+		);
+	});
+});
+
+describe('fixed-width fields', () => {
+	it('a record must cover 1–240 without gap or overlap', () => {
+		expect(() => record([[1, 3, '001'], [5, 240, ' '.repeat(236)]])).toThrow('esperado 4');
+		expect(() => record([[1, 3, '0010']])).toThrow('4 caracteres');
+		expect(() => record([[1, 3, '001']])).toThrow('esperado 240');
+	});
+
+	it('numbers never overflow silently; text is cut and padded', () => {
+		expect(num(42, 5)).toBe('00042');
+		expect(() => num(123_456, 5)).toThrow(RangeError);
+		expect(() => num(-1, 5)).toThrow(RangeError);
+		expect(alpha('Ação çedilha ñ', 10)).toBe('ACAO CEDIL');
+		expect(alpha('ab', 4)).toBe('AB  ');
 	});
 });

@@ -11,7 +11,7 @@ import { MAX_AMOUNT_CENTS } from '../../../format/money';
 import { addDays, isIsoDate } from '../../../format/dates';
 import { documentKind, normalizeDocument } from '../../../format/document';
 import { UFS } from '../../../format/contact';
-import { alpha, blanks, ddmmyyyy, hhmmss, num, record, zeros, type Field } from './fixed';
+import { alpha, blanks, cnabText, ddmmyyyy, hhmmss, num, record, zeros, type Field } from './fixed';
 import { bankLayout, type BankLayout } from './banks';
 
 // CDC art. 52 §1: a consumer late fee is at most 2 %.
@@ -35,6 +35,12 @@ const checkDigit = (label: string) =>
 		.toUpperCase()
 		.regex(/^[0-9X]?$/, `${label}: um dígito ou X.`)
 		.default('');
+/** Free text that still says something once reduced to CNAB's characters. */
+const text = (message: string) =>
+	z
+		.string()
+		.trim()
+		.refine((t) => cnabText(t) !== '', message);
 const bankCode = z.string().regex(/^\d{3}$/, 'Código do banco: 3 dígitos.');
 const document = (label: string) =>
 	z
@@ -43,14 +49,14 @@ const document = (label: string) =>
 		.refine((d) => documentKind(d) !== null, `${label}: CPF ou CNPJ inválido.`);
 const cents = (label: string) =>
 	z
-		.number()
+		.number({ error: `${label}: informe um valor em centavos.` })
 		.int(`${label}: valor em centavos inteiros.`)
 		.min(1, `${label}: valor deve ser positivo.`)
 		.max(MAX_AMOUNT_CENTS, `${label}: acima de R$ 99.999.999,99.`);
 
 export const bankSettingsSchema = z.object({
 	bankCode,
-	bankName: z.string().trim().min(1).max(30).optional(),
+	bankName: z.string().trim().min(1, 'Nome do banco: até 30 caracteres.').max(30, 'Nome do banco: até 30 caracteres.').optional(),
 	/** Convênio / código do beneficiário, as the bank gave it. */
 	convenio: z
 		.string()
@@ -64,10 +70,10 @@ export const bankSettingsSchema = z.object({
 	wallet: digits('Carteira', 3),
 	walletVariation: digits('Variação da carteira', 3).optional(),
 	companyDocument: document('Documento do beneficiário'),
-	companyName: z.string().trim().min(1, 'Informe o nome do beneficiário.'),
+	companyName: text('Informe o nome do beneficiário.'),
 	/** Days after the due date when the bank writes off an unpaid title (C029). */
 	writeOffAfterDays: z
-		.number()
+		.number({ error: 'Prazo de baixa: de 1 a 999 dias.' })
 		.int()
 		.min(1, 'Prazo de baixa: de 1 a 999 dias.')
 		.max(999, 'Prazo de baixa: de 1 a 999 dias.'),
@@ -81,15 +87,15 @@ export type BankSettings = z.input<typeof bankSettingsSchema>;
 
 const payerSchema = z.object({
 	document: document('Documento do pagador'),
-	name: z.string().trim().min(1, 'Informe o nome do pagador.'),
+	name: text('Informe o nome do pagador.'),
 	address: z.object({
-		street: z.string().trim().min(1, 'Informe o endereço do pagador.'),
+		street: text('Informe o endereço do pagador.'),
 		district: z.string().trim().default(''),
 		cep: z
 			.string()
 			.transform((c) => c.replace(/\D/g, ''))
 			.refine((c) => /^\d{8}$/.test(c) && c !== '00000000', 'CEP do pagador: 8 dígitos.'),
-		city: z.string().trim().min(1, 'Informe a cidade do pagador.'),
+		city: text('Informe a cidade do pagador.'),
 		state: z
 			.string()
 			.trim()
@@ -124,12 +130,12 @@ export const titleSchema = z
 		dueDate: isoDate,
 		amountCents: cents('Valor do título'),
 		lateFeeBp: z
-			.number()
+			.number({ error: 'Multa: informe em centésimos de ponto percentual (200 = 2%).' })
 			.int()
 			.min(0, 'Multa inválida.')
 			.max(MAX_LATE_FEE_BP, 'A multa por atraso não pode passar de 2% (CDC art. 52, § 1º).'),
 		interestMonthlyBp: z
-			.number()
+			.number({ error: 'Juros: informe em centésimos de ponto percentual ao mês (100 = 1%).' })
 			.int()
 			.min(0, 'Juros inválidos.')
 			.max(MAX_INTEREST_MONTHLY_BP, 'Os juros de mora não podem passar de 1% ao mês.'),
@@ -158,7 +164,7 @@ export const remessaInputSchema = z.object({
 	settings: bankSettingsSchema,
 	/** NSA (G018), also the batch's número remessa (G079): one more for every file sent. */
 	fileSequence: z
-		.number()
+		.number({ error: 'Número sequencial do arquivo: de 1 a 999999.' })
 		.int()
 		.min(1, 'Número sequencial do arquivo: de 1 a 999999.')
 		.max(999_999, 'Número sequencial do arquivo: de 1 a 999999.'),
