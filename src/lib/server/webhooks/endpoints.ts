@@ -5,6 +5,7 @@ import * as access from '../access';
 import * as audit from '../audit';
 import * as jobs from '../jobs';
 import { seal } from '../auth/secrets';
+import { config } from '../config';
 import type { WebhookEndpointInput } from '../../schemas/webhooks';
 import { newSecret } from './signature';
 import { SECRET_PURPOSE } from './deliver';
@@ -20,6 +21,11 @@ import { checkUrl, resolvesPublic } from './url';
 export type Actor = { type: 'staff'; id: string } | { type: 'api'; keyId: string; keyName: string };
 
 type Options = { production: boolean; ip?: string | null };
+
+/** The options of a request in this deployment (production is NODE_ENV's). */
+export function options(ip?: string | null): Options {
+	return { production: config().NODE_ENV === 'production', ip: ip ?? null };
+}
 
 const inReach = (r: access.Reach) => access.where.creditorId(r, webhookEndpoints.creditorId);
 
