@@ -5,6 +5,10 @@ import { checkUrl, isPrivateAddress } from '../../src/lib/server/webhooks/url';
 import { addBusinessDays, delistingDeadline } from '../../src/lib/server/webhooks/deadline';
 import { retryDelayMs } from '../../src/lib/server/webhooks/deliver';
 import { body } from '../../src/lib/server/webhooks/outbox';
+import { WEBHOOK_VERIFY_EXAMPLE } from '../../src/lib/server/api/openapi';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 // The test vector published with the Standard Webhooks reference libraries (standard-webhooks/standard-webhooks).
 const VECTOR = {
@@ -104,5 +108,21 @@ describe('retries', () => {
 
 	it('the body is { type, timestamp, data }', () => {
 		expect(JSON.parse(body('installment.paid', new Date('2026-11-20T12:00:00Z'), { x: 1 }))).toEqual({ type: 'installment.paid', timestamp: '2026-11-20T12:00:00.000Z', data: { x: 1 } });
+	});
+});
+
+describe('the reference page\'s verification example', () => {
+	it('accepts what the delivery job signs, and refuses a changed body, another secret or an old timestamp', async () => {
+		const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wh-')), 'verify.mjs');
+		fs.writeFileSync(file, WEBHOOK_VERIFY_EXAMPLE);
+		const { verify } = (await import(/* @vite-ignore */ file)) as { verify: (s: string, h: Record<string, string>, b: string) => boolean };
+		const secret = newSecret();
+		const payload = body('installment.paid', new Date(), { agreement: { code: 'AC-2345-6789' } });
+		const h = headers(secret, 'evt_abc', payload, new Date());
+		expect(verify(secret, h, payload)).toBe(true);
+		expect(verify(secret, h, payload.replace('2345', '2346'))).toBe(false);
+		expect(verify(newSecret(), h, payload)).toBe(false);
+		const old = headers(secret, 'evt_abc', payload, new Date(Date.now() - 10 * 60_000));
+		expect(verify(secret, old, payload)).toBe(false);
 	});
 });
