@@ -206,7 +206,7 @@ ENDPOINTS.push(
 		write: true,
 		params: [idempotencyHeader],
 		body: { schema: s.webhookEndpointRequestSchema, required: true, example: { url: 'https://erp.exemplo.com.br/webhooks/acerto', description: 'ERP produção', events: ['installment.paid', 'debtor.delisting_due'] } },
-		ok: { status: 201, schema: s.webhookEndpointCreatedSchema, description: 'O endpoint criado, com o segredo.' },
+		ok: { status: 200, schema: s.webhookEndpointCreatedSchema, description: 'O endpoint criado, com o segredo.' },
 		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'requisicao-invalida', 'tipo-de-conteudo', 'validacao', 'chave-de-idempotencia'],
 		example: { path: '/api/v1/webhooks' }
 	},
@@ -284,7 +284,7 @@ ENDPOINTS.push(
 		description: 'Põe a entrega de novo na fila, com o mesmo webhook-id e o mesmo corpo, assinada na hora do envio, e um novo prazo de 3 dias de tentativas.',
 		write: true,
 		params: [webhookIdParam, { name: 'delivery_id', in: 'path', required: true, schema: s.deliveryIdParamSchema, example: '5d2c7b1a-9e8f-4a3b-8c6d-1f2e3a4b5c6d' }, idempotencyHeader],
-		ok: { status: 202, schema: s.webhookReplaySchema, description: 'Na fila.' },
+		ok: { status: 200, schema: s.webhookReplaySchema, description: 'Na fila.' },
 		problems: whWrite,
 		example: { path: `${WH}/deliveries/5d2c7b1a-9e8f-4a3b-8c6d-1f2e3a4b5c6d/replay` }
 	}

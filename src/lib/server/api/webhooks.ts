@@ -36,7 +36,7 @@ export const create = api.write(async (tx: Tx, { key, url, body }): Promise<ApiR
 	}
 	const r = await webhooks.endpoints.create(tx, key, actorOf(key), { ...parsed.data, creditorId: key.creditorId }, webhooks.endpoints.options());
 	if (!r.ok) return problem(url, 'validacao', r.message, [{ field: r.field === 'creditorId' ? null : r.field, message: r.message }]);
-	return { status: 201, body: { ...endpointJson(r.endpoint), secret: r.secret } };
+	return { status: 200, body: { ...endpointJson(r.endpoint), secret: r.secret } };
 });
 
 export const remove = api.write(async (tx, { key, url, params }) => {
@@ -78,5 +78,5 @@ export const deliveries = api.read(async (db, { key, url, params }) => {
 
 export const replay = api.write(async (tx, { key, url, params }) => {
 	const r = await webhooks.endpoints.replay(tx, key, actorOf(key), params.id, params.delivery_id, webhooks.endpoints.options());
-	return r.ok ? { status: 202, body: { id: params.delivery_id, status: 'pending' } } : problem(url, 'nao-encontrado', 'Entrega não encontrada neste endpoint.');
+	return r.ok ? { status: 200, body: { id: params.delivery_id, status: 'pending' } } : problem(url, 'nao-encontrado', 'Entrega não encontrada neste endpoint.');
 });
