@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_AMOUNT_CENTS, MAX_AMOUNT_TEXT } from '../format/money';
+import { WEBHOOK_EVENT_TYPES, webhookEndpointSchema } from './webhooks';
 
 /**
  * The JSON API v1: every request and response body, as zod schemas. The server parses requests
@@ -278,6 +279,81 @@ export const debtorSchema = named(
 		})
 		.describe('Um devedor e tudo o que ele tem com este credor (e só com este credor).')
 );
+
+// ---------------------------------------------------------------- webhooks
+
+export const webhookEndpointRequestSchema = named('WebhookEndpointRequest', webhookEndpointSchema.describe('Um endpoint novo: o endereço https do ERP e os eventos que ele recebe.'));
+
+const webhookEndpointFields = {
+	id: z.uuid(),
+	url: z.string().describe('Endereço que recebe os eventos por POST.'),
+	description: z.string(),
+	events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).describe('Os eventos que este endpoint recebe.'),
+	status: z.enum(['active', 'disabled']).describe('disabled: não recebe eventos novos; as entregas pendentes esperam a reativação.'),
+	created_at: instant(),
+	updated_at: instant()
+};
+
+export const webhookEndpointApiSchema = named('WebhookEndpoint', z.object(webhookEndpointFields).describe('Um endpoint de webhook do credor.'));
+
+export const webhookEndpointCreatedSchema = named(
+	'WebhookEndpointWithSecret',
+	z
+		.object({ ...webhookEndpointFields, secret: z.string().describe('Segredo de assinatura (whsec_ e base64). Mostrado só nesta resposta: guarde-o.') })
+		.describe('O endpoint e o seu segredo de assinatura, mostrado uma única vez.')
+);
+
+export const webhookEndpointListSchema = named('WebhookEndpointList', z.object({ data: z.array(webhookEndpointApiSchema) }).describe('Os endpoints do credor.'));
+
+export const webhookDeliverySchema = named(
+	'WebhookDelivery',
+	z
+		.object({
+			id: z.uuid(),
+			event_id: z.string().describe('O webhook-id do evento: o mesmo em todas as tentativas e em todos os endpoints (use-o para não processar um evento duas vezes).'),
+			type: z.enum(WEBHOOK_EVENT_TYPES),
+			status: z.enum(['pending', 'delivered', 'failed']).describe('pending: aguardando envio ou nova tentativa; delivered: o ERP respondeu 2xx; failed: 3 dias sem sucesso.'),
+			attempts: z.int().min(0),
+			next_attempt_at: instant().nullable().describe('Próxima tentativa, quando pending.'),
+			created_at: instant(),
+			payload: z.unknown().describe('O corpo enviado: { type, timestamp, data }.'),
+			tries: z
+				.array(
+					z.object({
+						at: instant(),
+						status_code: z.int().nullable().describe('Status HTTP da resposta; null quando não houve resposta.'),
+						latency_ms: z.int().min(0),
+						error: z.string().nullable(),
+						response_body: z.string().nullable().describe('Início da resposta (até 1.000 caracteres).')
+					})
+				)
+				.describe('Cada tentativa, da mais antiga à mais recente.')
+		})
+		.describe('Uma entrega de um evento a um endpoint, com as tentativas.')
+);
+
+export const webhookDeliveryListSchema = named('WebhookDeliveryList', z.object({ data: z.array(webhookDeliverySchema) }).describe('As 50 entregas mais recentes do endpoint.'));
+
+export const webhookEventSchema = named(
+	'WebhookEvent',
+	z
+		.object({
+			type: z.enum(WEBHOOK_EVENT_TYPES),
+			timestamp: instant().describe('Quando o evento aconteceu.'),
+			data: z
+				.record(z.string(), z.unknown())
+				.describe(
+					'Sempre: agreement { id, code, status }, debtor_document, debt_ids. Conforme o tipo: installments (agreement.created); installment { id, seq, due_date, amount_cents, paid_cents } e payment { id, amount_cents, paid_at, paid_date, method, source } (installment.paid); payment, deadline (AAAA-MM-DD) e rule (debtor.delisting_due).'
+				)
+		})
+		.describe('O corpo de cada webhook. Cabeçalhos: webhook-id, webhook-timestamp e webhook-signature (Standard Webhooks).')
+);
+
+export const webhookDeletedSchema = named('WebhookEndpointDeleted', z.object({ id: z.uuid(), deleted: z.literal(true) }).describe('O endpoint foi excluído com o seu histórico de entregas.'));
+export const webhookReplaySchema = named('WebhookReplayQueued', z.object({ id: z.uuid(), status: z.literal('pending') }).describe('A entrega voltou para a fila e sai nos próximos segundos, com o mesmo webhook-id.'));
+
+export const webhookIdParamSchema = z.string().describe('O id do endpoint.');
+export const deliveryIdParamSchema = z.string().describe('O id da entrega.');
 
 export type DebtItem = z.infer<typeof debtItemSchema>;
 export type CloseDebtRequest = z.infer<typeof closeDebtRequestSchema>;

@@ -8,6 +8,7 @@ export const load = async ({ locals }) => {
 			? {
 					audit: can(s, 'read_audit'),
 					apiKeys: can(s, 'manage_api_keys'),
+					webhooks: can(s, 'manage_webhooks'),
 					staff: can(s, 'manage_staff')
 				}
 			: null

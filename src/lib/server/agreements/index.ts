@@ -5,6 +5,7 @@ import * as tenancy from '../tenancy';
 import { activeOffer, withOffer } from '../campaigns/offer';
 import * as audit from '../audit';
 import * as funnel from '../funnel';
+import * as webhooks from '../webhooks';
 import { validateChoice, type Offer } from '../offers/engine';
 import { newTxid } from '../payments/pix/brcode';
 import { destinationOf } from '../payments/instruments';
@@ -179,6 +180,7 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 		data: { code: agreement.code, debts: ids, kind: offer.kind, count: offer.installments.length, totalCents: offer.totalCents }
 	});
 	await funnel.record(tx, { agencyId: input.debtor.agencyId, creditorId, debtorId: input.debtor.id, step: 'agreement', channel: input.channel ?? 'portal' });
+	await webhooks.agreementCreated(tx, agreement.id);
 	return { ok: true, agreement, created: true };
 }
 

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import * as s from '../../schemas/api';
 import { PROBLEM_TYPES, type ProblemType } from './problem';
+import { WEBHOOK_EVENT_TYPES as WEBHOOK_TYPES } from '../../schemas/webhooks';
+
+const WEBHOOK_SUMMARIES: Record<(typeof WEBHOOK_TYPES)[number], string> = {
+	'agreement.created': 'Acordo feito: termos e parcelas.',
+	'installment.paid': 'Parcela paga: a parcela e o pagamento.',
+	'agreement.settled': 'Acordo quitado: todas as parcelas pagas.',
+	'agreement.broken': 'Acordo desfeito: parcela vencida além da tolerância.',
+	'agreement.cancelled': 'Acordo cancelado pela equipe.',
+	'debtor.delisting_due': 'Primeiro pagamento do acordo: tire o nome do devedor dos cadastros de inadimplentes até deadline (5 dias úteis, Súmula 548 do STJ).'
+};
 
 /**
  * The OpenAPI 3.1 document of the API, generated from the zod schemas the server parses with
@@ -11,7 +21,7 @@ import { PROBLEM_TYPES, type ProblemType } from './problem';
 type Param = { name: string; in: 'path' | 'query' | 'header'; schema: z.ZodType; required?: boolean; example?: string };
 
 export type Endpoint = {
-	method: 'get' | 'post';
+	method: 'get' | 'post' | 'delete';
 	path: string;
 	operationId: string;
 	tag: string;
@@ -167,6 +177,144 @@ export const ENDPOINTS: Endpoint[] = [
 	}
 ];
 
+const webhookIdParam: Param = { name: 'id', in: 'path', required: true, schema: s.webhookIdParamSchema, example: '0b6f1c9e-4f3a-4c8e-9d2b-7a1e5f3c2d10' };
+const WH = '/api/v1/webhooks/0b6f1c9e-4f3a-4c8e-9d2b-7a1e5f3c2d10';
+const whWrite: ProblemType[] = [...AUTH_PROBLEMS, 'sem-permissao', 'nao-encontrado', 'chave-de-idempotencia'];
+
+ENDPOINTS.push(
+	{
+		method: 'get',
+		path: '/api/v1/webhooks',
+		operationId: 'listWebhookEndpoints',
+		tag: 'Webhooks',
+		summary: 'Listar endpoints de webhook',
+		description: 'Os endpoints de webhook do credor da chave (nunca os de outros credores).',
+		write: false,
+		ok: { status: 200, schema: s.webhookEndpointListSchema, description: 'Os endpoints.' },
+		problems: [...AUTH_PROBLEMS],
+		example: { path: '/api/v1/webhooks' }
+	},
+	{
+		method: 'post',
+		path: '/api/v1/webhooks',
+		operationId: 'createWebhookEndpoint',
+		tag: 'Webhooks',
+		summary: 'Criar um endpoint de webhook',
+		description:
+			'Cadastra um endereço do ERP para receber eventos. Em produção o endereço precisa ser https e público (endereços de redes internas são recusados). ' +
+			'A resposta traz o segredo de assinatura (whsec_…) uma única vez.',
+		write: true,
+		params: [idempotencyHeader],
+		body: { schema: s.webhookEndpointRequestSchema, required: true, example: { url: 'https://erp.exemplo.com.br/webhooks/acerto', description: 'ERP produção', events: ['installment.paid', 'debtor.delisting_due'] } },
+		ok: { status: 200, schema: s.webhookEndpointCreatedSchema, description: 'O endpoint criado, com o segredo.' },
+		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'requisicao-invalida', 'tipo-de-conteudo', 'validacao', 'chave-de-idempotencia'],
+		example: { path: '/api/v1/webhooks' }
+	},
+	{
+		method: 'delete',
+		path: '/api/v1/webhooks/{id}',
+		operationId: 'deleteWebhookEndpoint',
+		tag: 'Webhooks',
+		summary: 'Excluir um endpoint',
+		description: 'Exclui o endpoint e o histórico de entregas dele; nada mais é enviado para ele.',
+		write: true,
+		params: [webhookIdParam, idempotencyHeader],
+		ok: { status: 200, schema: s.webhookDeletedSchema, description: 'Excluído.' },
+		problems: whWrite,
+		example: { path: WH }
+	},
+	{
+		method: 'post',
+		path: '/api/v1/webhooks/{id}/disable',
+		operationId: 'disableWebhookEndpoint',
+		tag: 'Webhooks',
+		summary: 'Desativar um endpoint',
+		description: 'O endpoint deixa de receber eventos novos; o que estava pendente espera a reativação.',
+		write: true,
+		params: [webhookIdParam, idempotencyHeader],
+		ok: { status: 200, schema: s.webhookEndpointApiSchema, description: 'O endpoint, desativado.' },
+		problems: whWrite,
+		example: { path: `${WH}/disable` }
+	},
+	{
+		method: 'post',
+		path: '/api/v1/webhooks/{id}/enable',
+		operationId: 'enableWebhookEndpoint',
+		tag: 'Webhooks',
+		summary: 'Reativar um endpoint',
+		description: 'O endpoint volta a receber eventos, e as entregas pendentes seguem.',
+		write: true,
+		params: [webhookIdParam, idempotencyHeader],
+		ok: { status: 200, schema: s.webhookEndpointApiSchema, description: 'O endpoint, ativo.' },
+		problems: whWrite,
+		example: { path: `${WH}/enable` }
+	},
+	{
+		method: 'post',
+		path: '/api/v1/webhooks/{id}/rotate-secret',
+		operationId: 'rotateWebhookSecret',
+		tag: 'Webhooks',
+		summary: 'Gerar um novo segredo de assinatura',
+		description: 'O segredo anterior deixa de assinar na hora. A resposta traz o novo segredo uma única vez.',
+		write: true,
+		params: [webhookIdParam, idempotencyHeader],
+		ok: { status: 200, schema: s.webhookEndpointCreatedSchema, description: 'O endpoint e o novo segredo.' },
+		problems: whWrite,
+		example: { path: `${WH}/rotate-secret` }
+	},
+	{
+		method: 'get',
+		path: '/api/v1/webhooks/{id}/deliveries',
+		operationId: 'listWebhookDeliveries',
+		tag: 'Webhooks',
+		summary: 'Histórico de entregas',
+		description: 'As 50 entregas mais recentes do endpoint, com cada tentativa: status HTTP, tempo de resposta, erro e o início da resposta.',
+		write: false,
+		params: [webhookIdParam],
+		ok: { status: 200, schema: s.webhookDeliveryListSchema, description: 'As entregas.' },
+		problems: [...AUTH_PROBLEMS, 'nao-encontrado'],
+		example: { path: `${WH}/deliveries` }
+	},
+	{
+		method: 'post',
+		path: '/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay',
+		operationId: 'replayWebhookDelivery',
+		tag: 'Webhooks',
+		summary: 'Reenviar uma entrega',
+		description: 'Põe a entrega de novo na fila, com o mesmo webhook-id e o mesmo corpo, assinada na hora do envio, e um novo prazo de 3 dias de tentativas.',
+		write: true,
+		params: [webhookIdParam, { name: 'delivery_id', in: 'path', required: true, schema: s.deliveryIdParamSchema, example: '5d2c7b1a-9e8f-4a3b-8c6d-1f2e3a4b5c6d' }, idempotencyHeader],
+		ok: { status: 200, schema: s.webhookReplaySchema, description: 'Na fila.' },
+		problems: whWrite,
+		example: { path: `${WH}/deliveries/5d2c7b1a-9e8f-4a3b-8c6d-1f2e3a4b5c6d/replay` }
+	}
+);
+
+/** How a receiver checks a webhook: the text of the reference's Webhooks section and of the tag. */
+export const WEBHOOK_SIGNATURE_DOC =
+	'Cada evento chega por POST em JSON, no padrão Standard Webhooks (standardwebhooks.com), com três cabeçalhos: webhook-id (o id do evento, ' +
+	'o mesmo em todas as tentativas: use-o para não processar um evento duas vezes), webhook-timestamp (segundos desde 1970, o instante do envio) e ' +
+	'webhook-signature ("v1," e o HMAC-SHA256 em base64). A assinatura é calculada sobre o texto "{webhook-id}.{webhook-timestamp}.{corpo}", com a ' +
+	'chave que é o base64 depois de "whsec_" no segredo, decodificado. Confira a assinatura com o corpo exato recebido (antes de interpretar o JSON), ' +
+	'compare em tempo constante e recuse timestamps a mais de 5 minutos do seu relógio. Responda 2xx em até 10 segundos; qualquer outra resposta, ' +
+	'ou nenhuma, é repetida com intervalos crescentes (30 s, 1 min, 2 min… até 6 h) durante 3 dias. As bibliotecas oficiais do Standard Webhooks ' +
+	'(npm standardwebhooks, PyPI standardwebhooks e outras) fazem a verificação.';
+
+export const WEBHOOK_VERIFY_EXAMPLE = `import { createHmac, timingSafeEqual } from 'node:crypto';
+
+// secret: "whsec_…" mostrado ao criar o endpoint; body: o corpo cru (string), antes do JSON.parse
+export function verify(secret, headers, body) {
+  const id = headers['webhook-id'];
+  const ts = headers['webhook-timestamp'];
+  if (Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const expected = Buffer.from(createHmac('sha256', key).update(\`\${id}.\${ts}.\${body}\`).digest('base64'));
+  return headers['webhook-signature'].split(' ').some((s) => {
+    const given = Buffer.from(s.slice(s.indexOf(',') + 1));
+    return s.startsWith('v1,') && given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}`;
+
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
 function idOf(schema: z.ZodType): string {
@@ -266,10 +414,25 @@ export function document(): Record<string, unknown> {
 		tags: [
 			{ name: 'Dívidas', description: 'A carteira: enviar, quitar e baixar dívidas.' },
 			{ name: 'Acordos e pagamentos', description: 'O que os devedores negociaram e pagaram no portal.' },
-			{ name: 'Devedores', description: 'Um devedor com tudo o que tem com o credor.' }
+			{ name: 'Devedores', description: 'Um devedor com tudo o que tem com o credor.' },
+			{ name: 'Webhooks', description: 'Avisos ao ERP na hora em que algo acontece. ' + WEBHOOK_SIGNATURE_DOC }
 		],
 		security: [{ chaveDeApi: [] }],
 		paths,
+		webhooks: Object.fromEntries(
+			WEBHOOK_TYPES.map((type) => [
+				type,
+				{
+					post: {
+						summary: WEBHOOK_SUMMARIES[type],
+						description: WEBHOOK_SIGNATURE_DOC,
+						parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
+						requestBody: { required: true, content: { 'application/json': { schema: ref('WebhookEvent') } } },
+						responses: { '200': { description: 'Recebido (qualquer 2xx). Outra resposta, ou nenhuma em 10 s, é repetida com intervalos crescentes por 3 dias.' } }
+					}
+				}
+			])
+		),
 		components: {
 			securitySchemes: {
 				chaveDeApi: {

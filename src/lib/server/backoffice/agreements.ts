@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { DbOrTx, Tx } from '../db/client';
 import { agreementDebts, agreements, debtors, debts, installments, nossoNumeroSeq, payments, policies, staff } from '../db/schema';
 import * as audit from '../audit';
+import * as webhooks from '../webhooks';
 import * as paymentsRecord from '../payments/record';
 import { newTxid } from '../payments/pix/brcode';
 import { destinationOf } from '../payments/instruments';
@@ -222,6 +223,7 @@ export async function cancel(tx: Tx, who: Who, code: string, input: z.infer<type
 			after: { status: 'cancelled', cancelReason: input.motivo, cancelledInstallments: cancelled.map((i) => i.seq), debts: reopened.map((d) => ({ id: d.id, status: 'open' })) }
 		}
 	});
+	await webhooks.agreementCancelled(tx, a.id);
 	return { ok: true, message: `Acordo ${a.code} cancelado. ${cancelled.length} ${cancelled.length === 1 ? 'parcela em aberto foi cancelada' : 'parcelas em aberto foram canceladas'} e as dívidas voltaram a ficar em aberto.` };
 }
 

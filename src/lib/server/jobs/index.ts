@@ -6,6 +6,7 @@ import * as housekeeping from '../housekeeping';
 import * as messaging from '../messaging';
 import * as regua from '../regua';
 import * as campaigns from '../campaigns';
+import * as webhooks from '../webhooks';
 
 /**
  * Scheduled and retried work, in PostgreSQL, on graphile-worker (README: "Jobs"). Every app
@@ -45,6 +46,13 @@ const handlers: Record<string, Handler> = {
 		const r = await messaging.deliverDue(db(), { baseUrl: config().baseUrl });
 		const wait = r.nextDueAt ? r.nextDueAt.getTime() - Date.now() : Infinity;
 		if (wait < 60_000) await enqueue(db(), 'deliver-messages', {}, { jobKey: 'deliver-messages', inMs: wait });
+	},
+	/** Posts due webhooks to the creditors' ERPs (queued by `webhooks.emit`, retries with backoff); also every minute. */
+	'deliver-webhooks': async () => {
+		const r = await webhooks.deliverDue(db(), { production: config().NODE_ENV === 'production' });
+		if (r.delivered + r.retrying + r.failed > 0) console.log(JSON.stringify({ type: 'webhooks', ...r }));
+		const wait = r.nextDueAt ? r.nextDueAt.getTime() - Date.now() : Infinity;
+		if (wait < 60_000) await enqueue(db(), 'deliver-webhooks', {}, { jobKey: 'deliver-webhooks', inMs: wait });
 	}
 };
 
@@ -54,6 +62,7 @@ export type TaskName = keyof typeof handlers;
 export const CRONTAB = [
 	'*/15 * * * * housekeeping ?max=3',
 	'* * * * * deliver-messages ?max=1&jobKey=deliver-messages',
+	'* * * * * deliver-webhooks ?max=1&jobKey=deliver-webhooks',
 	'0 9 * * * regua ?fill=1d&max=1'
 ].join('\n');
 
@@ -97,6 +106,7 @@ export function start(): Promise<void> {
 		});
 		// Whatever a stopped (or killed) process left queued is picked up now, not at the next tick.
 		await enqueue(db(), 'deliver-messages', {}, { jobKey: 'deliver-messages' });
+		await enqueue(db(), 'deliver-webhooks', {}, { jobKey: 'deliver-webhooks' });
 	})();
 	return state.starting;
 }

@@ -26,7 +26,12 @@ const agents = { http: new http.Agent(AGENT_OPTIONS), https: new https.Agent(AGE
  * kept-alive socket the provider had already closed, failing before any of the request was taken,
  * is `retry` too.
  */
-export function post(url: string, init: { headers: Record<string, string>; body: string }, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Answer | NoAnswer> {
+export function post(
+	url: string,
+	init: { headers: Record<string, string>; body: string },
+	timeoutMs = DEFAULT_TIMEOUT_MS,
+	pool: { http: http.Agent; https: https.Agent } = agents
+): Promise<Answer | NoAnswer> {
 	return new Promise((resolve) => {
 		let target: URL;
 		try {
@@ -47,7 +52,7 @@ export function post(url: string, init: { headers: Record<string, string>; body:
 		};
 		const req = (secure ? https : http).request(
 			target,
-			{ method: 'POST', agent: secure ? agents.https : agents.http, headers: { ...init.headers, 'content-length': String(body.length) } },
+			{ method: 'POST', agent: secure ? pool.https : pool.http, headers: { ...init.headers, 'content-length': String(body.length) } },
 			(res) => {
 				const chunks: Buffer[] = [];
 				res.on('data', (c: Buffer) => chunks.push(c));

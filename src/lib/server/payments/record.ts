@@ -3,6 +3,7 @@ import type { Tx } from '../db/client';
 import { agreementDebts, agreements, creditors, debts, installments, payments } from '../db/schema';
 import * as audit from '../audit';
 import * as funnel from '../funnel';
+import * as webhooks from '../webhooks';
 
 export type Payment = typeof payments.$inferSelect;
 
@@ -139,5 +140,6 @@ export async function record(tx: Tx, input: RecordPaymentInput): Promise<RecordP
 			after: { installment: { id: inst.id, seq: inst.seq, status: 'paid' }, agreement: { status: settled ? 'settled' : agreement.status } }
 		}
 	});
+	await webhooks.paymentRecorded(tx, { paymentId: payment.id, firstPayment, settled });
 	return { ok: true, duplicate: false, payment, firstPayment, settled, agreementId };
 }

@@ -20,7 +20,9 @@ export type Permission =
 	/** Publish a template the lint refuses (CDC art. 42): audited. */
 	| 'override_template_lint'
 	/** Enter the agency's WhatsApp, SMS and e-mail provider accounts. */
-	| 'manage_messaging';
+	| 'manage_messaging'
+	/** Point a creditor's events at its ERP (webhook endpoints, secrets, replays). */
+	| 'manage_webhooks';
 
 const GRANTS: Record<StaffRole, readonly Permission[]> = {
 	agency_admin: [
@@ -38,9 +40,10 @@ const GRANTS: Record<StaffRole, readonly Permission[]> = {
 		'edit_debtor',
 		'manage_campaigns',
 		'override_template_lint',
-		'manage_messaging'
+		'manage_messaging',
+		'manage_webhooks'
 	],
-	creditor_manager: ['read', 'act_on_agreements', 'manage_creditor', 'publish_policy', 'upload_portfolio', 'manage_api_keys', 'lgpd', 'edit_debtor', 'manage_campaigns'],
+	creditor_manager: ['read', 'act_on_agreements', 'manage_creditor', 'publish_policy', 'upload_portfolio', 'manage_api_keys', 'lgpd', 'edit_debtor', 'manage_campaigns', 'manage_webhooks'],
 	operator: ['read', 'act_on_agreements', 'edit_debtor'],
 	viewer: ['read']
 };

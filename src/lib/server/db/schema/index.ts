@@ -7,3 +7,4 @@ export * from './staff';
 export * from './integration';
 export * from './payments';
 export * from './messaging';
+export * from './webhooks';

@@ -6,5 +6,5 @@ export const csr = false;
 
 export const load = async ({ url }) => {
 	const examples = Object.fromEntries(openapi.ENDPOINTS.map((e) => [e.operationId, e.example]));
-	return { ref: reference.view(openapi.documentFor(url.origin), examples) };
+	return { ref: reference.view(openapi.documentFor(url.origin), examples), webhooks: { about: openapi.WEBHOOK_SIGNATURE_DOC, example: openapi.WEBHOOK_VERIFY_EXAMPLE } };
 };
