@@ -8,14 +8,14 @@ export type Tone = 'ok' | 'warn' | 'err' | 'neutral';
 
 export const AGREEMENT_STATUSES = {
 	/** Accepted, installments being paid. */
-	active: { portal: 'Em dia', staff: 'Ativo', tone: 'ok' },
+	active: { portal: 'Em dia', staff: 'Ativo', many: 'Em dia', tone: 'ok' },
 	/** Every installment paid: the agreement and its debts are settled. */
-	settled: { portal: 'Quitado', staff: 'Quitado', tone: 'ok' },
+	settled: { portal: 'Quitado', staff: 'Quitado', many: 'Quitados', tone: 'ok' },
 	/** An installment stayed unpaid past the tolerance: what was paid became a credit on the debts. */
-	broken: { portal: 'Quebrado', staff: 'Quebrado', tone: 'err' },
+	broken: { portal: 'Quebrado', staff: 'Quebrado', many: 'Quebrados', tone: 'err' },
 	/** Cancelled by staff: what was paid became a credit on the debts. */
-	cancelled: { portal: 'Cancelado', staff: 'Cancelado', tone: 'err' }
-} as const satisfies Record<string, { portal: string; staff: string; tone: Tone }>;
+	cancelled: { portal: 'Cancelado', staff: 'Cancelado', many: 'Cancelados', tone: 'err' }
+} as const satisfies Record<string, { portal: string; staff: string; many: string; tone: Tone }>;
 
 export const INSTALLMENT_STATUSES = {
 	/** Nothing paid yet. */
@@ -50,6 +50,11 @@ export function agreementTone(status: string): Tone {
 
 export function installmentLabel(status: string): string {
 	return (INSTALLMENT_STATUSES as Record<string, { label: string }>)[status]?.label ?? status;
+}
+
+/** The CSS class of a status badge (`badge ok`, `badge err`…). */
+export function badgeClass(tone: Tone): string {
+	return tone === 'neutral' ? '' : tone;
 }
 
 export function installmentTone(status: string): Tone {

@@ -6,9 +6,9 @@ import { debtors, debts } from './debts';
 /** Boleto nosso número: one sequence for the deployment keeps it unique per creditor too. */
 export const nossoNumeroSeq = pgSequence('nosso_numero_seq', { startWith: 1000 });
 
-export type AgreementStatus = 'active' | 'settled' | 'broken' | 'cancelled';
+import type { AgreementStatus, InstallmentStatus } from '../../../agreements/status';
+export type { AgreementStatus, InstallmentStatus };
 /** See `$lib/agreements/status` for what each means and its label; changes go through `agreements/lifecycle`. */
-export type InstallmentStatus = 'pending' | 'partially_paid' | 'paid' | 'cancelled';
 /** 'payoff': the one installment that replaced the open ones when the debtor paid early (CDC art. 52 §2). */
 export type InstallmentKind = 'regular' | 'payoff';
 
