@@ -51,6 +51,19 @@ export const manualPaymentSchema = z.object({
 		.max(1000, 'A descrição do comprovante pode ter no máximo 1.000 caracteres.')
 });
 
+export const refundSchema = z.object({
+	divida: z.string().refine(isUuid, 'Dívida inválida.'),
+	valor: z
+		.string({ error: 'Informe o valor a devolver.' })
+		.transform((v) => parseAmountToCents(v))
+		.refine((v): v is number => v !== null && v > 0, 'Valor inválido. Use o formato 1.234,56.'),
+	motivo: z
+		.string({ error: 'Descreva a devolução.' })
+		.trim()
+		.min(5, 'Descreva a devolução (ex.: "TED para a conta do devedor em 10/05"), ao menos 5 caracteres.')
+		.max(500, 'A descrição pode ter no máximo 500 caracteres.')
+});
+
 // ----------------------------------------------------------------------------------------------
 // Due-date rule (pure)
 
@@ -138,6 +151,7 @@ export async function view(db: DbOrTx, who: Who, code: string, today = todayInSa
 			.where(eq(installments.agreementId, a.id))
 	]);
 	const live = rows.filter((i) => !i.supersededBy);
+	const [credits, balance] = await Promise.all([lifecycle.creditsOf(db, a.id), lifecycle.balanceOf(db, a.id)]);
 	const windows = a.status === 'active' ? await windowsFor(db, a, live.filter((i) => i.status !== 'cancelled'), today) : new Map();
 	return {
 		agreement: {
@@ -154,8 +168,11 @@ export async function view(db: DbOrTx, who: Who, code: string, today = todayInSa
 			createdOn: todayInSaoPaulo(a.createdAt),
 			cancelReason: a.cancelReason,
 			cancelledAt: a.cancelledAt?.toISOString() ?? null,
-			settledAt: a.settledAt?.toISOString() ?? null
+			settledAt: a.settledAt?.toISOString() ?? null,
+			brokenAt: a.brokenAt?.toISOString() ?? null
 		},
+		balance,
+		credits,
 		creditor: { displayName: found.creditor.displayName, legalName: found.creditor.legalName },
 		debtor: { id: debtor.id, name: debtor.name, documentMasked: debtor.anonymizedAt ? 'anonimizado' : maskDocument(debtor.document) },
 		debts: debtRows,
@@ -298,4 +315,15 @@ export async function recordManualPayment(tx: Tx, who: Who, code: string, input:
 		return { ok: true, message: `Pagamento de ${formatBRL(result.appliedCents)} registrado na parcela ${inst.seq}: ela está paga em parte, faltam ${formatBRL(result.installment.openCents)}.` };
 	}
 	return { ok: true, message: `Pagamento da parcela ${inst.seq} registrado.${extra}` };
+}
+
+/** Gives back part of a debt's credit to the debtor (staff decision, audited; see lifecycle.refund). */
+export async function refund(tx: Tx, who: Who, code: string, input: z.infer<typeof refundSchema>, ctx: Ctx = {}): Promise<ActionResult> {
+	const found = await agreementInReach(tx, who, code, true);
+	if (!found) return notFound;
+	const [link] = await tx.select().from(agreementDebts).where(and(eq(agreementDebts.agreementId, found.agreement.id), eq(agreementDebts.debtId, input.divida)));
+	if (!link) return { ok: false, status: 404, field: 'divida', message: 'Dívida não encontrada neste acordo.' };
+	const r = await lifecycle.refund(tx, { debtId: input.divida, amountCents: input.valor, note: input.motivo, staff: { id: who.id, agencyId: who.agencyId }, ip: ctx.ip });
+	if (!r.ok) return { ok: false, status: 400, field: 'valor', message: r.message };
+	return { ok: true, message: `Devolução de ${formatBRL(input.valor)} registrada. Crédito restante nesta dívida: ${formatBRL(r.balanceCents)}.` };
 }
