@@ -181,6 +181,7 @@ export async function view(db: DbOrTx, who: Who, code: string, today = todayInSa
 			return {
 				id: i.id,
 				seq: i.seq,
+				kind: i.kind,
 				dueDate: i.dueDate,
 				amountCents: i.amountCents,
 				status: i.status,
@@ -267,7 +268,7 @@ export async function changeDueDate(tx: Tx, who: Who, code: string, input: z.inf
 		data: {
 			code: a.code,
 			seq: inst.seq,
-			before: { id: inst.id, dueDate: inst.dueDate, status: 'pending', txid: inst.txid, nossoNumero: inst.nossoNumero },
+			before: { id: inst.id, dueDate: inst.dueDate, status: inst.status, paidCents: inst.paidCents ?? 0, txid: inst.txid, nossoNumero: inst.nossoNumero },
 			after: { id: created.id, dueDate: created.dueDate, status: 'pending', txid: created.txid, nossoNumero: created.nossoNumero, replaced: { id: inst.id, status: 'cancelled' } }
 		}
 	});
