@@ -311,7 +311,7 @@ describe('agreement actions', () => {
 		expect(await tx((x) => backoffice.agreements.changeDueDate(x, viewerB, a.code, { parcela: fresh.id, vencimento: addDays(newDue, 1) }))).toMatchObject({ ok: false, status: 404 });
 	});
 
-	it('a manual payment needs the exact amount and a past date, is recorded once, and the last one settles the agreement', async () => {
+	it('a manual payment needs a past date, is recorded once, and the last one settles the agreement', async () => {
 		const d = await factory.debtor(agency.id);
 		const t = await factory.debt(credA.id, d.id);
 		const a = await acceptPlan(d, [t.id], 2);
@@ -319,13 +319,6 @@ describe('agreement actions', () => {
 		const pay = (parcela: string, valor: number, data = today, referencia = `PIX-${parcela.slice(0, 6)}`) =>
 			tx((x) => backoffice.agreements.recordManualPayment(x, operatorA, a.code, { parcela, valor, data, referencia, comprovante: 'Comprovante anexado ao chamado 42' }));
 
-		const wrong = await pay(first.id, first.amountCents - 1);
-		expect(wrong).toEqual({
-			ok: false,
-			status: 400,
-			field: 'valor',
-			message: `O valor informado (${formatBRL(first.amountCents - 1)}) é diferente do valor da parcela (${formatBRL(first.amountCents)}). Registre o valor exato da parcela.`
-		});
 		expect(await pay(first.id, first.amountCents, addDays(today, 1))).toMatchObject({ ok: false, field: 'data', message: 'A data do pagamento não pode estar no futuro.' });
 		expect(backoffice.agreements.manualPaymentSchema.safeParse({ parcela: first.id, valor: 'mil', data: today, referencia: 'abc', comprovante: 'abc' }).success).toBe(false);
 
@@ -360,7 +353,7 @@ describe('agreement actions', () => {
 		expect(entries.map((e) => (e.data as { after: { agreement: { status: string } } }).after.agreement.status).sort()).toEqual(['active', 'settled']);
 	});
 
-	it('payments.record is idempotent by (source, external id), counts superseded rows out, and refuses a withdrawn slip', async () => {
+	it('payments.record is idempotent by (source, external id), counts superseded rows out, records partial payments and credits a withdrawn slip and an overpayment', async () => {
 		const d = await factory.debtor(agency.id);
 		const t = await factory.debt(credA.id, d.id);
 		const a = await acceptPlan(d, [t.id], 2);
@@ -372,12 +365,14 @@ describe('agreement actions', () => {
 		const webhook = (installmentId: string, externalId: string, amountCents: number) =>
 			tx((x) => paymentsRecord.record(x, { installmentId, amountCents, paidAt: new Date(), method: 'pix', source: 'webhook', externalId, actor: { type: 'system' } }));
 
-		// The superseded slip: money for it is not recorded here (reconciliation decides).
-		expect(await webhook(second.id, `${e2e}X`, second.amountCents)).toMatchObject({ ok: false, reason: 'not_payable' });
-		expect(await webhook(first.id, `${e2e}Y`, first.amountCents - 1)).toMatchObject({ ok: false, reason: 'underpaid' });
+		// The superseded slip: money for it is kept as a credit on the debt, never applied to the agreement.
+		expect(await webhook(second.id, `${e2e}X`, second.amountCents)).toMatchObject({ ok: true, appliedCents: 0, creditedCents: second.amountCents, creditReason: 'not_payable', firstPayment: false });
+		// Less than the installment: applied, the installment partially paid with its open remainder.
+		expect(await webhook(first.id, `${e2e}Y`, first.amountCents - 1)).toMatchObject({ ok: true, appliedCents: first.amountCents - 1, creditedCents: 0, firstPayment: true, installment: { status: 'partially_paid', openCents: 1 } });
 
 		const once = await webhook(first.id, e2e, first.amountCents);
-		expect(once).toMatchObject({ ok: true, duplicate: false, firstPayment: true, settled: false });
+		// The remainder (1 cent) paid, the rest an overpayment credit.
+		expect(once).toMatchObject({ ok: true, duplicate: false, firstPayment: false, settled: false, appliedCents: 1, creditedCents: first.amountCents - 1, creditReason: 'overpayment', installment: { status: 'paid', openCents: 0 } });
 		const twice = await webhook(first.id, e2e, first.amountCents);
 		expect(twice).toMatchObject({ ok: true, duplicate: true });
 		expect(await webhook(live2.id, e2e, live2.amountCents)).toMatchObject({ ok: false, reason: 'conflict' });

@@ -6,7 +6,9 @@ import zlib from 'node:zlib';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
 import { startApp, type App } from '../support/app-server';
-import { agreements, outbox } from '../../src/lib/server/db/schema';
+import { agreements, installments, outbox } from '../../src/lib/server/db/schema';
+import * as lifecycle from '../../src/lib/server/agreements/lifecycle';
+import { formatBRL } from '../../src/lib/format/money';
 import * as offers from '../../src/lib/server/offers';
 import { todayInSaoPaulo } from '../../src/lib/format/dates';
 import { formatDocument, generateCnpj, generateCpf } from '../../src/lib/format/document';
@@ -303,6 +305,36 @@ describe('the portal over HTTP', () => {
 		expect(after.headers.get('content-type')).not.toBe('application/pdf');
 		// The other installments are untouched.
 		expect((await get(`/c/${A.creditor.slug}/acordos/${agreementCode}/parcelas/3/boleto.pdf`, session)).status).toBe(200);
+	});
+
+	it('the agreement page shows the amount to pay off today before confirming; a stale amount changes nothing; confirming twice makes one payoff', async () => {
+		const url = `/c/${A.creditor.slug}/acordos/${agreementCode}`;
+		const [a] = await db().select().from(agreements).where(eq(agreements.code, agreementCode));
+		const preview = await lifecycle.previewPayoff(db(), a.id, today);
+		if (!preview.ok) throw new Error(preview.message);
+		const amount = preview.quote.amountCents;
+		expect(preview.quote.rebateCents).toBeGreaterThan(0);
+		const page = await (await get(url, session)).text();
+		expect(page).toContain('Quitar o acordo hoje');
+		expect(page).toContain(`Quitar por ${formatBRL(amount)}`);
+		expect(page).toContain(`name="valor" value="${amount}"`);
+
+		const stale = await post(`${url}?/quitar`, { valor: String(amount + 1) }, session);
+		expect(stale.status).toBe(409);
+		expect(await stale.text()).toContain('O valor para quitar mudou');
+		const payoffRows = () => db().select().from(installments).where(and(eq(installments.agreementId, a.id), eq(installments.kind, 'payoff')));
+		expect(await payoffRows()).toEqual([]);
+
+		for (let k = 0; k < 2; k++) {
+			const done = await post(`${url}?/quitar`, { valor: String(amount) }, session);
+			expect(done.status).toBe(303);
+			expect(done.headers.get('location')).toBe(`${url}?quitacao`);
+		}
+		const rows = await payoffRows();
+		expect(rows.map((r) => [r.dueDate, r.amountCents, r.status])).toEqual([[today, amount, 'pending']]);
+		const after = await (await get(`${url}?quitacao`, session)).text();
+		expect(after).toContain('Quitação antecipada');
+		expect(after).not.toContain('Quitar por');
 	});
 
 	it('logging out ends the session on the server', async () => {

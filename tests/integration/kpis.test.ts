@@ -178,7 +178,7 @@ describe('KPIs', () => {
 			'Taxa de recuperação (%)': '37,03',
 			'Acordos feitos no período': '3',
 			'Acordos cumpridos (em dia + quitados)': '2',
-			'Acordos rompidos': '1',
+			'Acordos quebrados': '1',
 			'Acordos cancelados': '0',
 			'Dias médios até o acordo': '20,0',
 			'Acordos pelo portal': '2',

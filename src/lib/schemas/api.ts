@@ -1,3 +1,4 @@
+import { AGREEMENT_STATUS_VALUES, INSTALLMENT_STATUS_VALUES } from '../agreements/status';
 import { z } from 'zod';
 import { MAX_AMOUNT_CENTS, MAX_AMOUNT_TEXT } from '../format/money';
 import { WEBHOOK_EVENT_TYPES, webhookEndpointSchema } from './webhooks';
@@ -196,7 +197,7 @@ export const agreementSchema = named(
 		code: z.string().describe('Código do acordo mostrado ao devedor, por exemplo AC-7K3M-9QXF.'),
 		debtor_document: z.string(),
 		debt_ids: z.array(z.string()).describe('As dívidas (debt_id) negociadas neste acordo.'),
-		status: z.enum(['active', 'settled', 'broken', 'cancelled']),
+		status: z.enum(AGREEMENT_STATUS_VALUES).describe('active: em dia; settled: quitado; broken: quebrado (parcela sem pagamento além da tolerância; o que foi pago virou crédito nas dívidas); cancelled: cancelado.'),
 		kind: z.enum(['cash', 'installments']).describe('cash: à vista; installments: parcelado.'),
 		policy_version: z.int().describe('Versão da política de ofertas em que o acordo foi feito.'),
 		updated_total_cents: cents('Valor atualizado das dívidas na aceitação.'),
@@ -222,10 +223,10 @@ export const installmentSchema = named(
 		seq: z.int().min(1).describe('Número da parcela (1 é a entrada ou o pagamento à vista).'),
 		due_date: z.iso.date(),
 		amount_cents: cents('Valor da parcela.'),
-		status: z.enum(['pending', 'paid', 'cancelled']),
+		status: z.enum(INSTALLMENT_STATUS_VALUES).describe('pending: em aberto; partially_paid: paga em parte (paid_cents < amount_cents, o restante em aberto); paid: paga; cancelled: cancelada (substituída ou encerrada com o acordo).'),
 		paid_at: instant().nullable(),
-		paid_cents: z.int().nullable(),
-		superseded_by: z.uuid().nullable().describe('Parcela que substituiu esta (mudança de vencimento); esta fica cancelada.'),
+		paid_cents: z.int().nullable().describe('Quanto dos pagamentos ficou nesta parcela (no máximo amount_cents; o excedente vira crédito nas dívidas).'),
+		superseded_by: z.uuid().nullable().describe('Parcela que substituiu esta (mudança de vencimento, novos dados de pagamento ou quitação antecipada); esta fica cancelada.'),
 		updated_at: instant()
 	})
 );

@@ -88,6 +88,14 @@ export const policySchema = strict({
 	breakToleranceDays: wholeNumber('Tolerância para quebra do acordo')
 		.min(0, 'A tolerância para quebra do acordo não pode ser negativa.')
 		.max(60, 'A tolerância para quebra do acordo deve ser de até 60 dias.'),
+	/** Whether breakToleranceDays counts calendar days (the default, also for older policies) or business days (no weekends, no national holidays). */
+	breakToleranceUnit: z
+		.enum(['calendar', 'business'], { error: 'Unidade da tolerância (breakToleranceUnit): use "calendar" (dias corridos) ou "business" (dias úteis).' })
+		.optional(),
+	/** After an agreement on a debt broke, a new one may ask for a larger entry (none: the bands' own). */
+	afterBreak: strict({
+		minEntryPercent: percent('Entrada mínima após quebra de acordo')
+	}).optional(),
 	bands: z
 		.array(bandSchema, { error: 'Informe as faixas de atraso (bands) como uma lista.' })
 		.min(1, 'Cadastre ao menos uma faixa de atraso.'),
@@ -158,6 +166,16 @@ export const policySchema = strict({
 export type Policy = z.infer<typeof policySchema>;
 export type PolicyBand = Policy['bands'][number];
 
+/**
+ * The policy for debts that were in an agreement that broke: each band's entry at least
+ * `afterBreak.minEntryPercent` (the cash offer is a whole payment anyway). Unchanged without it.
+ */
+export function policyAfterBreak(policy: Policy, brokenBefore: boolean): Policy {
+	const min = policy.afterBreak?.minEntryPercent;
+	if (!brokenBefore || min === undefined) return policy;
+	return { ...policy, bands: policy.bands.map((b) => ({ ...b, minEntryPercent: Math.max(b.minEntryPercent, min) })) };
+}
+
 /** `1.5` (%) → `150` bp. Exact because the schema allows at most two decimals. */
 export function percentToBp(percent: number): number {
 	return Math.round(percent * 100);
@@ -170,6 +188,8 @@ export const policyToJsonExample: Policy = {
 	interestMonthlyPercent: 1,
 	firstDueDays: { min: 1, max: 10 },
 	breakToleranceDays: 5,
+	breakToleranceUnit: 'calendar',
+	afterBreak: { minEntryPercent: 20 },
 	bands: [
 		{
 			minDaysPastDue: 0,
@@ -216,6 +236,7 @@ export const DEFAULT_POLICY: Policy = {
 	interestMonthlyPercent: 1,
 	firstDueDays: { min: 1, max: 10 },
 	breakToleranceDays: 5,
+	breakToleranceUnit: 'calendar',
 	bands: [
 		{
 			minDaysPastDue: 0,

@@ -1,3 +1,5 @@
+import { isOpenInstallment } from '../../agreements/status';
+import { openSlip } from '../payments/view';
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { agencies } from '../db/schema';
@@ -53,10 +55,12 @@ export async function termoPdf(db: DbOrTx, found: Found, debtor: Debtor): Promis
 	return renderTermoPdf(data);
 }
 
-/** A boleto (with its Pix QR: boleto híbrido) for one pending installment. */
+/** A boleto (with its Pix QR: boleto híbrido) for one open installment. */
 export async function boletoPdf(found: Found, seq: number, debtor: Debtor): Promise<Buffer | null> {
-	const inst = found.installments.find((i) => i.seq === seq);
-	if (!inst || inst.status !== 'pending') return null;
+	const found1 = found.installments.find((i) => i.seq === seq);
+	if (!found1 || !isOpenInstallment(found1.status)) return null;
+	// A partly paid installment: the slip is for what is still open.
+	const inst = openSlip(found1);
 	const c = found.creditor;
 	const { barcode, linha } = boletoFor(inst);
 	const nn = inst.boletoBankCode === '237' ? `${inst.boletoWallet}/${inst.nossoNumero}-${bradescoNossoNumeroDigit(inst.boletoWallet, inst.nossoNumero)}` : inst.nossoNumero;

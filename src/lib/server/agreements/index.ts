@@ -7,10 +7,12 @@ import * as audit from '../audit';
 import * as funnel from '../funnel';
 import * as webhooks from '../webhooks';
 import { validateChoice, type Offer } from '../offers/engine';
+import { policyAfterBreak } from '../../schemas/policy';
 import { newTxid } from '../payments/pix/brcode';
 import { destinationOf } from '../payments/instruments';
 
 export * as reissue from './reissue';
+export * as lifecycle from './lifecycle';
 
 export type Agreement = typeof agreements.$inferSelect;
 export type Installment = typeof installments.$inferSelect;
@@ -41,6 +43,17 @@ export function newAgreementCode(): string {
 	crypto.getRandomValues(b);
 	const c = Array.from(b, (x) => ALPHABET[x % ALPHABET.length]).join('');
 	return `AC-${c.slice(0, 4)}-${c.slice(4)}`;
+}
+
+/** Whether any of these debts was in an agreement that broke (the policy may then ask a larger entry). */
+export async function brokenBefore(tx: DbOrTx, debtIds: string[]): Promise<boolean> {
+	const rows = await tx
+		.select({ id: agreements.id })
+		.from(agreementDebts)
+		.innerJoin(agreements, eq(agreements.id, agreementDebts.agreementId))
+		.where(and(inArray(agreementDebts.debtId, debtIds), eq(agreements.status, 'broken')))
+		.limit(1);
+	return rows.length > 0;
 }
 
 async function existingAgreementCode(tx: DbOrTx, debtIds: string[]): Promise<string | null> {
@@ -97,7 +110,7 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 	if (!current) return { ok: false, reason: 'invalid', message: 'Este credor ainda não publicou condições de negociação.' };
 	// A running campaign's special offer for this debtor counts as the portal showed it (recomputed here).
 	const campaign = await activeOffer(tx, input.debtor.id, creditorId, input.today);
-	const pv = { version: current.version, policy: withOffer(current.policy, campaign?.offer) };
+	const pv = { version: current.version, policy: policyAfterBreak(withOffer(current.policy, campaign?.offer), await brokenBefore(tx, ids)) };
 	const debtInputs = locked.map((d) => ({
 		id: d.id,
 		principalCents: Number(d.principal_cents),
@@ -134,6 +147,7 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 			interestMonthlyBp: offer.interestMonthlyBp,
 			cetMonthlyPpm: offer.cetMonthly === null ? null : Math.round(offer.cetMonthly * 1_000_000),
 			breakToleranceDays: pv.policy.breakToleranceDays,
+			breakToleranceBusinessDays: pv.policy.breakToleranceUnit === 'business',
 			terms: { offer, band, breakdown: checked.set.breakdown, today: input.today, ...(campaign && { campaignId: campaign.campaignId }) },
 			acceptedIp: input.ip ?? null
 		})

@@ -1,11 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client';
-import { nossoNumeroSeq } from '../db/schema';
 import * as audit from '../audit';
 import * as jobs from '../jobs';
 import * as access from '../access';
 import { config } from '../config';
-import { newTxid } from '../payments/pix/brcode';
+import * as lifecycle from './lifecycle';
 import { DESTINATION_FIELDS, destinationOf, type Destination } from '../payments/instruments';
 import { textArray } from '../import';
 import { MOBILE_E164_PATTERN } from '../../format/contact';
@@ -26,7 +25,7 @@ function outdated(creditorId: string, current: Destination) {
 	const stored = sql.raw(`(${DESTINATION_FIELDS.map((f) => `i.${COLUMNS[f]}`).join(', ')})`);
 	const now = sql.join(DESTINATION_FIELDS.map((f) => sql`${current[f]}::text`), sql`, `);
 	return sql`from installments i join agreements a on a.id = i.agreement_id
-		where a.creditor_id = ${creditorId}::uuid and a.status = 'active' and i.status = 'pending' and i.superseded_by is null
+		where a.creditor_id = ${creditorId}::uuid and a.status = 'active' and i.status in ('pending', 'partially_paid') and i.superseded_by is null
 			and ${stored} is distinct from (${now})`;
 }
 
@@ -57,28 +56,17 @@ export async function reissue(tx: Tx, who: access.Reach & { id: string }, credit
 	const destination = destinationOf(creditor);
 	// Locked, agreement first then installments, the order every agreement change takes.
 	const old = await tx.execute<{ id: string; agreement_id: string; seq: number; due_date: string; amount_cents: string; txid: string; nosso_numero: string }>(sql`
-		select i.id, i.agreement_id, i.seq, to_char(i.due_date, 'YYYY-MM-DD') as due_date, i.amount_cents, i.txid, i.nosso_numero
+		select i.id, i.agreement_id, i.seq, to_char(i.due_date, 'YYYY-MM-DD') as due_date, i.amount_cents - coalesce(i.paid_cents, 0) as amount_cents, i.txid, i.nosso_numero
 		${outdated(creditorId, destination)}
 		order by i.agreement_id, i.seq
 		for update of a, i`);
 	if (old.length === 0) return { ok: true, installments: 0, agreements: 0 };
-	const ids = old.map(() => crypto.randomUUID());
-	const numbers = await tx.execute<{ n: string }>(sql`select nextval(${nossoNumeroSeq.seqName}::regclass) as n from generate_series(1, ${old.length})`);
-	// Cancel first: the partial unique index allows one live row per (agreement, seq).
-	await tx.execute(sql`update installments i set status = 'cancelled', superseded_by = v.new_id, updated_at = now()
-		from unnest(${textArray(old.map((o) => o.id))}::uuid[], ${textArray(ids)}::uuid[]) as v(old_id, new_id)
-		where i.id = v.old_id`);
-	await tx.execute(sql`insert into installments (id, agreement_id, seq, due_date, amount_cents, status, txid, nosso_numero,
-			pix_key, pix_merchant_name, pix_merchant_city, boleto_bank_code, boleto_agency, boleto_account, boleto_wallet)
-		select v.id, v.agreement_id, v.seq, v.due_date, v.amount_cents, 'pending', v.txid, v.nosso_numero,
-			${destination.pixKey}, ${destination.pixMerchantName}, ${destination.pixMerchantCity}, ${destination.boletoBankCode},
-			${destination.boletoAgency}, ${destination.boletoAccount}, ${destination.boletoWallet}
-		from unnest(${textArray(ids)}::uuid[], ${textArray(old.map((o) => o.agreement_id))}::uuid[], ${textArray(old.map((o) => String(o.seq)))}::int[],
-			${textArray(old.map((o) => o.due_date))}::date[], ${textArray(old.map((o) => String(o.amount_cents)))}::int8[],
-			${textArray(old.map(() => newTxid()))}::text[], ${textArray(numbers.map((r) => String(r.n).padStart(11, '0')))}::text[])
-			as v(id, agreement_id, seq, due_date, amount_cents, txid, nosso_numero)`);
+	// Same due date, the open amount (a part paid stays with the old row), the new destination.
+	const ids = await lifecycle.supersede(
+		tx,
+		old.map((o) => ({ oldIds: [o.id], agreementId: o.agreement_id, seq: o.seq, dueDate: o.due_date, amountCents: Number(o.amount_cents), destination }))
+	);
 	const agreementIds = [...new Set(old.map((o) => o.agreement_id))];
-	await tx.execute(sql`update agreements set updated_at = now() where id = any(${textArray(agreementIds)}::uuid[])`);
 
 	// Each debtor is told once per agreement, on the channel their codes go to, without amounts.
 	const base = config().baseUrl;

@@ -139,8 +139,9 @@ export const ENDPOINTS: Endpoint[] = [
 		tag: 'Acordos e pagamentos',
 		summary: 'Listar parcelas',
 		description:
-			'As parcelas dos acordos do credor em ordem de alteração. Uma parcela cujo vencimento mudou fica cancelled, com superseded_by ' +
-			'apontando a que a substituiu.',
+			'As parcelas dos acordos do credor em ordem de alteração. Uma parcela cujo vencimento mudou (ou que foi substituída por novos dados de ' +
+			'pagamento ou pela quitação antecipada) fica cancelled, com superseded_by apontando a que a substituiu. Um pagamento menor que a parcela ' +
+			'a deixa partially_paid (paid_cents mostra quanto foi pago); o que passar do valor vira crédito nas dívidas, nunca é perdido.',
 		write: false,
 		query: s.listQuerySchema,
 		ok: { status: 200, schema: s.installmentPageSchema, description: 'Uma página de parcelas.' },

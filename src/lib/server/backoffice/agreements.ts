@@ -1,11 +1,10 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx, Tx } from '../db/client';
-import { agreementDebts, agreements, debtors, debts, installments, nossoNumeroSeq, payments, policies, staff } from '../db/schema';
+import { agreementDebts, agreements, debtors, debts, installments, payments, policies, staff } from '../db/schema';
 import * as audit from '../audit';
-import * as webhooks from '../webhooks';
-import * as paymentsRecord from '../payments/record';
-import { newTxid } from '../payments/pix/brcode';
+import * as lifecycle from '../agreements/lifecycle';
+import { agreementLabel, isOpenInstallment } from '../../agreements/status';
 import { destinationOf } from '../payments/instruments';
 import { policySchema } from '../../schemas/policy';
 import { addDays, formatDateBR, isIsoDate, todayInSaoPaulo } from '../../format/dates';
@@ -50,6 +49,19 @@ export const manualPaymentSchema = z.object({
 		.trim()
 		.min(3, 'Descreva o comprovante recebido (ex.: "comprovante de TED enviado por e-mail em 10/05").')
 		.max(1000, 'A descrição do comprovante pode ter no máximo 1.000 caracteres.')
+});
+
+export const refundSchema = z.object({
+	divida: z.string().refine(isUuid, 'Dívida inválida.'),
+	valor: z
+		.string({ error: 'Informe o valor a devolver.' })
+		.transform((v) => parseAmountToCents(v))
+		.refine((v): v is number => v !== null && v > 0, 'Valor inválido. Use o formato 1.234,56.'),
+	motivo: z
+		.string({ error: 'Descreva a devolução.' })
+		.trim()
+		.min(5, 'Descreva a devolução (ex.: "TED para a conta do devedor em 10/05"), ao menos 5 caracteres.')
+		.max(500, 'A descrição pode ter no máximo 500 caracteres.')
 });
 
 // ----------------------------------------------------------------------------------------------
@@ -117,7 +129,6 @@ async function windowsFor(db: DbOrTx, a: typeof agreements.$inferSelect, live: (
 // ----------------------------------------------------------------------------------------------
 // The agreement page
 
-const STATUS: Record<string, string> = { active: 'Ativo', settled: 'Quitado', broken: 'Desfeito', cancelled: 'Cancelado' };
 
 /** One agreement as staff see it, with every installment row (superseded ones too) and payments. */
 export async function view(db: DbOrTx, who: Who, code: string, today = todayInSaoPaulo()) {
@@ -140,13 +151,14 @@ export async function view(db: DbOrTx, who: Who, code: string, today = todayInSa
 			.where(eq(installments.agreementId, a.id))
 	]);
 	const live = rows.filter((i) => !i.supersededBy);
+	const [credits, balance] = await Promise.all([lifecycle.creditsOf(db, a.id), lifecycle.balanceOf(db, a.id)]);
 	const windows = a.status === 'active' ? await windowsFor(db, a, live.filter((i) => i.status !== 'cancelled'), today) : new Map();
 	return {
 		agreement: {
 			id: a.id,
 			code: a.code,
 			status: a.status,
-			statusLabel: STATUS[a.status] ?? a.status,
+			statusLabel: agreementLabel(a.status, 'staff'),
 			kind: a.kind,
 			totalCents: a.totalCents,
 			updatedTotalCents: a.updatedTotalCents,
@@ -156,8 +168,11 @@ export async function view(db: DbOrTx, who: Who, code: string, today = todayInSa
 			createdOn: todayInSaoPaulo(a.createdAt),
 			cancelReason: a.cancelReason,
 			cancelledAt: a.cancelledAt?.toISOString() ?? null,
-			settledAt: a.settledAt?.toISOString() ?? null
+			settledAt: a.settledAt?.toISOString() ?? null,
+			brokenAt: a.brokenAt?.toISOString() ?? null
 		},
+		balance,
+		credits,
 		creditor: { displayName: found.creditor.displayName, legalName: found.creditor.legalName },
 		debtor: { id: debtor.id, name: debtor.name, documentMasked: debtor.anonymizedAt ? 'anonimizado' : maskDocument(debtor.document) },
 		debts: debtRows,
@@ -166,11 +181,13 @@ export async function view(db: DbOrTx, who: Who, code: string, today = todayInSa
 			return {
 				id: i.id,
 				seq: i.seq,
+				kind: i.kind,
 				dueDate: i.dueDate,
 				amountCents: i.amountCents,
 				status: i.status,
 				paidAt: i.paidAt?.toISOString() ?? null,
-				window: i.status === 'pending' ? w : null,
+				window: isOpenInstallment(i.status) ? w : null,
+				paidCents: i.paidCents ?? 0,
 				payments: paid.filter((p) => p.payment.installmentId === i.id).map((p) => ({ amountCents: p.payment.amountCents, method: p.payment.method, paidAt: p.payment.paidAt.toISOString(), by: p.email }))
 			};
 		}),
@@ -185,46 +202,18 @@ export async function view(db: DbOrTx, who: Who, code: string, today = todayInSa
 
 type Ctx = { ip?: string | null; today?: string };
 
-/** Cancels an active agreement: pending installments cancelled (Pix/boleto withdrawn), its debts open again. */
+/** Cancels an active agreement (see `lifecycle.cancel`): open slips withdrawn, what was paid credited, debts reopened. */
 export async function cancel(tx: Tx, who: Who, code: string, input: z.infer<typeof cancelSchema>, ctx: Ctx = {}): Promise<ActionResult> {
 	const found = await agreementInReach(tx, who, code, true);
 	if (!found) return notFound;
-	const a = found.agreement;
-	if (a.status === 'cancelled') {
-		return { ok: false, status: 409, message: `Este acordo já foi cancelado${a.cancelledAt ? ` em ${formatDateBR(todayInSaoPaulo(a.cancelledAt))}` : ''}. Nada foi alterado.` };
+	const r = await lifecycle.cancel(tx, found.agreement, { reason: input.motivo, actor: { type: 'staff', id: who.id }, agencyId: who.agencyId, ip: ctx.ip });
+	if (!r.ok && r.reason === 'already_cancelled') {
+		return { ok: false, status: 409, message: `Este acordo já foi cancelado${r.cancelledAt ? ` em ${formatDateBR(todayInSaoPaulo(r.cancelledAt))}` : ''}. Nada foi alterado.` };
 	}
-	if (a.status !== 'active') {
-		return { ok: false, status: 409, message: `Este acordo está ${STATUS[a.status]?.toLowerCase() ?? a.status} e não pode ser cancelado. Nada foi alterado.` };
-	}
-	const now = new Date();
-	const cancelled = await tx
-		.update(installments)
-		.set({ status: 'cancelled', updatedAt: now })
-		.where(and(eq(installments.agreementId, a.id), eq(installments.status, 'pending')))
-		.returning({ id: installments.id, seq: installments.seq });
-	const linked = tx.select({ id: agreementDebts.debtId }).from(agreementDebts).where(eq(agreementDebts.agreementId, a.id));
-	const reopened = await tx
-		.update(debts)
-		.set({ status: 'open', updatedAt: now })
-		.where(and(sql`${debts.id} in (${linked})`, eq(debts.status, 'in_agreement')))
-		.returning({ id: debts.id, externalId: debts.externalId });
-	await tx.update(agreements).set({ status: 'cancelled', cancelReason: input.motivo, cancelledAt: now, updatedAt: now }).where(eq(agreements.id, a.id));
-	await audit.record(tx, {
-		agencyId: who.agencyId,
-		actorType: 'staff',
-		actorId: who.id,
-		action: 'agreement.cancel',
-		entity: 'agreement',
-		entityId: a.id,
-		ip: ctx.ip ?? null,
-		data: {
-			code: a.code,
-			before: { status: a.status, pendingInstallments: cancelled.map((i) => i.seq), debts: reopened.map((d) => ({ id: d.id, status: 'in_agreement' })) },
-			after: { status: 'cancelled', cancelReason: input.motivo, cancelledInstallments: cancelled.map((i) => i.seq), debts: reopened.map((d) => ({ id: d.id, status: 'open' })) }
-		}
-	});
-	await webhooks.agreementCancelled(tx, a.id);
-	return { ok: true, message: `Acordo ${a.code} cancelado. ${cancelled.length} ${cancelled.length === 1 ? 'parcela em aberto foi cancelada' : 'parcelas em aberto foram canceladas'} e as dívidas voltaram a ficar em aberto.` };
+	if (!r.ok) return { ok: false, status: 409, message: `Este acordo está ${agreementLabel(r.status, 'staff').toLowerCase()} e não pode ser cancelado. Nada foi alterado.` };
+	const n = r.withdrawn.length;
+	const credited = r.creditedCents > 0 ? ` O valor já pago (${formatBRL(r.creditedCents)}) ficou como crédito nas dívidas.` : '';
+	return { ok: true, message: `Acordo ${r.code} cancelado. ${n} ${n === 1 ? 'parcela em aberto foi cancelada' : 'parcelas em aberto foram canceladas'} e as dívidas voltaram a ficar em aberto.${credited}` };
 }
 
 /**
@@ -246,9 +235,9 @@ export async function changeDueDate(tx: Tx, who: Who, code: string, input: z.inf
 		if (next && next.dueDate === input.vencimento) return { ok: true, message: `O vencimento da parcela ${inst.seq} já estava alterado para ${formatDateBR(next.dueDate)}. Nada foi feito em dobro.` };
 		return { ok: false, status: 409, message: `Esta parcela já foi alterada${next ? ` (novo vencimento ${formatDateBR(next.dueDate)})` : ''}. Recarregue a página e confira antes de alterar de novo.` };
 	}
-	if (a.status !== 'active') return { ok: false, status: 409, message: `Este acordo está ${STATUS[a.status]?.toLowerCase()}: o vencimento não pode ser alterado.` };
+	if (a.status !== 'active') return { ok: false, status: 409, message: `Este acordo está ${agreementLabel(a.status, 'staff').toLowerCase()}: o vencimento não pode ser alterado.` };
 	if (inst.status === 'paid') return { ok: false, status: 409, message: `A parcela ${inst.seq} já está paga: o vencimento não pode ser alterado.` };
-	if (inst.status !== 'pending') return { ok: false, status: 409, message: `A parcela ${inst.seq} está cancelada.` };
+	if (!isOpenInstallment(inst.status)) return { ok: false, status: 409, message: `A parcela ${inst.seq} está cancelada.` };
 	if (input.vencimento === inst.dueDate) return { ok: false, status: 400, field: 'vencimento', message: `A parcela ${inst.seq} já vence em ${formatDateBR(inst.dueDate)}. Escolha outra data.` };
 
 	const live = rows.filter((r) => r.status !== 'cancelled');
@@ -263,28 +252,11 @@ export async function changeDueDate(tx: Tx, who: Who, code: string, input: z.inf
 		};
 	}
 
-	const newId = crypto.randomUUID();
-	const now = new Date();
-	const [{ n }] = await tx.execute<{ n: string }>(sql`select nextval(${nossoNumeroSeq.seqName}::regclass) as n`);
-	// Cancel first: the partial unique index allows one live row per (agreement, seq).
-	await tx.update(installments).set({ status: 'cancelled', supersededBy: newId, updatedAt: now }).where(eq(installments.id, inst.id));
-	const [created] = await tx
-		.insert(installments)
-		.values({
-			id: newId,
-			agreementId: a.id,
-			seq: inst.seq,
-			dueDate: input.vencimento,
-			amountCents: inst.amountCents,
-			status: 'pending',
-			txid: newTxid(),
-			nossoNumero: String(n).padStart(11, '0'),
-			// A new date, the same destination: only an explicit re-issue moves a slip to new settings.
-			...destinationOf(inst),
-			updatedAt: now
-		})
-		.returning();
-	await tx.update(agreements).set({ updatedAt: now }).where(eq(agreements.id, a.id));
+	// A new date, the same destination: only an explicit re-issue moves a slip to new settings.
+	const [newId] = await lifecycle.supersede(tx, [
+		{ oldIds: [inst.id], agreementId: a.id, seq: inst.seq, dueDate: input.vencimento, amountCents: inst.amountCents - (inst.paidCents ?? 0), destination: destinationOf(inst) }
+	]);
+	const [created] = await tx.select().from(installments).where(eq(installments.id, newId));
 	await audit.record(tx, {
 		agencyId: who.agencyId,
 		actorType: 'staff',
@@ -296,7 +268,7 @@ export async function changeDueDate(tx: Tx, who: Who, code: string, input: z.inf
 		data: {
 			code: a.code,
 			seq: inst.seq,
-			before: { id: inst.id, dueDate: inst.dueDate, status: 'pending', txid: inst.txid, nossoNumero: inst.nossoNumero },
+			before: { id: inst.id, dueDate: inst.dueDate, status: inst.status, paidCents: inst.paidCents ?? 0, txid: inst.txid, nossoNumero: inst.nossoNumero },
 			after: { id: created.id, dueDate: created.dueDate, status: 'pending', txid: created.txid, nossoNumero: created.nossoNumero, replaced: { id: inst.id, status: 'cancelled' } }
 		}
 	});
@@ -311,14 +283,16 @@ export async function recordManualPayment(tx: Tx, who: Who, code: string, input:
 	const a = found.agreement;
 	const [inst] = await tx.select().from(installments).where(and(eq(installments.id, input.parcela), eq(installments.agreementId, a.id)));
 	if (!inst) return { ok: false, status: 404, field: 'parcela', message: 'Parcela não encontrada neste acordo.' };
-	if (input.valor !== inst.amountCents) {
-		return { ok: false, status: 400, field: 'valor', message: `O valor informado (${formatBRL(input.valor)}) é diferente do valor da parcela (${formatBRL(inst.amountCents)}). Registre o valor exato da parcela.` };
+	const externalId = `${inst.id}:${input.referencia}`;
+	// Staff see the installment is paid; a second payment for it is refused (a retried form is not a second payment).
+	if (inst.status === 'paid' && !(await tx.select({ id: payments.id }).from(payments).where(and(eq(payments.source, 'manual'), eq(payments.externalId, externalId)))).length) {
+		return { ok: false, status: 409, message: 'Esta parcela já está paga.' };
 	}
 	if (input.data > today) return { ok: false, status: 400, field: 'data', message: 'A data do pagamento não pode estar no futuro.' };
 	const createdOn = todayInSaoPaulo(a.createdAt);
 	if (input.data < createdOn) return { ok: false, status: 400, field: 'data', message: `A data do pagamento não pode ser anterior ao acordo (${formatDateBR(createdOn)}).` };
 
-	const result = await paymentsRecord.record(tx, {
+	const result = await lifecycle.recordPayment(tx, {
 		installmentId: inst.id,
 		amountCents: input.valor,
 		// A calendar date in São Paulo; noon keeps it on that date in any time zone that reads it.
@@ -326,7 +300,7 @@ export async function recordManualPayment(tx: Tx, who: Who, code: string, input:
 		method: 'manual',
 		source: 'manual',
 		// Namespaced by installment: a retried form is recognised; the same bank reference may recur elsewhere.
-		externalId: `${inst.id}:${input.referencia}`,
+		externalId,
 		proof: input.comprovante,
 		actor: { type: 'staff', id: who.id },
 		ip: ctx.ip ?? null,
@@ -334,11 +308,23 @@ export async function recordManualPayment(tx: Tx, who: Who, code: string, input:
 	});
 	if (!result.ok) return { ok: false, status: 409, message: result.message };
 	if (result.duplicate) return { ok: true, message: `Este pagamento (ref. ${input.referencia}) já estava registrado. Nada foi registrado em dobro.` };
-	return {
-		ok: true,
-		message: result.settled
-			? `Pagamento da parcela ${inst.seq} registrado. Todas as parcelas estão pagas: o acordo ${a.code} foi quitado.`
-			: `Pagamento da parcela ${inst.seq} registrado.`
-	};
+	const credit = (cents: number) => `${formatBRL(cents)} ficou como crédito nas dívidas do devedor`;
+	if (result.appliedCents === 0) return { ok: true, message: `A parcela ${inst.seq} não está mais em aberto: o pagamento foi registrado e ${credit(result.creditedCents)}.` };
+	const extra = result.creditedCents > 0 ? ` O excedente de ${credit(result.creditedCents)}.` : '';
+	if (result.settled) return { ok: true, message: `Pagamento da parcela ${inst.seq} registrado. Todas as parcelas estão pagas: o acordo ${a.code} foi quitado.${extra}` };
+	if (result.installment.status === 'partially_paid') {
+		return { ok: true, message: `Pagamento de ${formatBRL(result.appliedCents)} registrado na parcela ${inst.seq}: ela está paga em parte, faltam ${formatBRL(result.installment.openCents)}.` };
+	}
+	return { ok: true, message: `Pagamento da parcela ${inst.seq} registrado.${extra}` };
 }
 
+/** Gives back part of a debt's credit to the debtor (staff decision, audited; see lifecycle.refund). */
+export async function refund(tx: Tx, who: Who, code: string, input: z.infer<typeof refundSchema>, ctx: Ctx = {}): Promise<ActionResult> {
+	const found = await agreementInReach(tx, who, code, true);
+	if (!found) return notFound;
+	const [link] = await tx.select().from(agreementDebts).where(and(eq(agreementDebts.agreementId, found.agreement.id), eq(agreementDebts.debtId, input.divida)));
+	if (!link) return { ok: false, status: 404, field: 'divida', message: 'Dívida não encontrada neste acordo.' };
+	const r = await lifecycle.refund(tx, { debtId: input.divida, amountCents: input.valor, note: input.motivo, staff: { id: who.id, agencyId: who.agencyId }, ip: ctx.ip });
+	if (!r.ok) return { ok: false, status: 400, field: 'valor', message: r.message };
+	return { ok: true, message: `Devolução de ${formatBRL(input.valor)} registrada. Crédito restante nesta dívida: ${formatBRL(r.balanceCents)}.` };
+}

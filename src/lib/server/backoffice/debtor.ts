@@ -226,7 +226,7 @@ export function timeline(g: Gathered): TimelineEvent[] {
 			events.push({ at: a.settledAt.toISOString(), kind: 'agreement', code: a.code, title: `Acordo ${a.code} quitado`, detail: `${creditor.displayName} · todas as parcelas pagas` });
 		}
 		if (a.status === 'broken') {
-			events.push({ at: a.updatedAt.toISOString(), kind: 'agreement', code: a.code, title: `Acordo ${a.code} desfeito`, detail: 'Parcela sem pagamento além da tolerância' });
+			events.push({ at: (a.brokenAt ?? a.updatedAt).toISOString(), kind: 'agreement', code: a.code, title: `Acordo ${a.code} quebrado`, detail: 'Parcela sem pagamento além da tolerância' });
 		}
 	}
 	const instById = new Map(g.instRows.map((i) => [i.id, i]));

@@ -7,6 +7,8 @@ import * as messaging from '../messaging';
 import * as regua from '../regua';
 import * as campaigns from '../campaigns';
 import * as webhooks from '../webhooks';
+import * as lifecycle from '../agreements/lifecycle';
+import { todayInSaoPaulo } from '../../format/dates';
 
 /**
  * Scheduled and retried work, in PostgreSQL, on graphile-worker (README: "Jobs"). Every app
@@ -42,6 +44,11 @@ const handlers: Record<string, Handler> = {
 		if (r.queued > 0) await enqueue(db(), 'deliver-messages', {}, { jobKey: 'deliver-messages' });
 		console.log(JSON.stringify({ type: 'regua', ...r }));
 	},
+	/** Daily: agreements with an installment unpaid past the tolerance break (lifecycle.breakOverdue). */
+	'break-agreements': async () => {
+		const r = await lifecycle.breakOverdue(db(), todayInSaoPaulo());
+		console.log(JSON.stringify({ type: 'break-agreements', broken: r.broken.length }));
+	},
 	'deliver-messages': async () => {
 		const r = await messaging.deliverDue(db(), { baseUrl: config().baseUrl });
 		const wait = r.nextDueAt ? r.nextDueAt.getTime() - Date.now() : Infinity;
@@ -63,7 +70,9 @@ export const CRONTAB = [
 	'*/15 * * * * housekeeping ?max=3',
 	'* * * * * deliver-messages ?max=1&jobKey=deliver-messages',
 	'* * * * * deliver-webhooks ?max=1&jobKey=deliver-webhooks',
-	'0 9 * * * regua ?fill=1d&max=1'
+	'0 9 * * * regua ?fill=1d&max=1',
+	// 03:30 UTC is 00:30 in São Paulo: the day after a tolerance ends.
+	'30 3 * * * break-agreements ?fill=1d&max=1'
 ].join('\n');
 
 /**

@@ -1,3 +1,4 @@
+import { AGREEMENT_STATUS_VALUES, type AgreementStatus } from '../../agreements/status';
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import type { FunnelStep } from '../db/schema';
@@ -104,7 +105,7 @@ export async function compute(db: DbOrTx, scope: Scope, period: Period): Promise
 			where c.agency_id = ${scope.agencyId}::uuid and ${creditorIs(sql`a.creditor_id`, scope)} and ${within(sql`a.created_at`, period)}`)
 	]);
 	const byStep = new Map(funnelRows.map((r) => [r.step, r.debtors]));
-	const byStatus = new Map(agreementRows.map((r) => [r.status, r.n]));
+	const byStatus = new Map<AgreementStatus, number>(AGREEMENT_STATUS_VALUES.map((s) => [s, agreementRows.find((r) => r.status === s)?.n ?? 0]));
 	const collectedCents = Number(collectedRows[0].cents);
 	const placedCents = Number(placedRows[0].cents);
 	const active = byStatus.get('active') ?? 0;
@@ -153,7 +154,7 @@ export function toCsv(k: Kpis, creditorName: string): string {
 		['Acordos em dia', String(k.agreements.active)],
 		['Acordos quitados', String(k.agreements.settled)],
 		['Acordos cumpridos (em dia + quitados)', String(k.agreements.kept)],
-		['Acordos rompidos', String(k.agreements.broken)],
+		['Acordos quebrados', String(k.agreements.broken)],
 		['Acordos cancelados', String(k.agreements.cancelled)],
 		['Dias médios até o acordo', k.daysToAgreement.average === null ? '' : decimalBR(k.daysToAgreement.average, 1)],
 		['Acordos pelo portal', String(k.digital.portal)],

@@ -4,6 +4,7 @@ import { creditors, debts, policies } from '../db/schema';
 import * as tenancy from '../tenancy';
 import { fits, offersFor, type OfferSet } from './engine';
 import { MAX_AMOUNT_TEXT } from '../../format/money';
+import { policyAfterBreak } from '../../schemas/policy';
 import { activeOfferSql, withOffer, type ActiveOffer } from '../campaigns/offer';
 
 export type Selection =
@@ -22,6 +23,8 @@ const selectedDebts = preparedQuery((db) =>
 			policyId: sql<string | null>`(select p.id from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
 			policyVersion: sql<number | null>`(select p.version from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
 			// A running campaign's special offer for this debtor, in the same statement.
+			// Whether the debt was in an agreement that broke (policy.afterBreak may ask a larger entry).
+			brokenBefore: sql<boolean>`exists (select 1 from agreement_debts ad join agreements a on a.id = ad.agreement_id where ad.debt_id = ${debts.id} and a.status = 'broken')`,
 			campaign: sql<ActiveOffer | null>`${activeOfferSql(sql`${sql.placeholder('debtorId')}::uuid`, sql`${creditors.id}`, sql`${sql.placeholder('today')}::date`)}`
 		})
 		.from(debts)
@@ -58,7 +61,7 @@ export async function forSelection(
 	const { policyId, policyVersion } = rows[0];
 	if (!policyId || policyVersion === null) return { ok: false, message: 'Este credor ainda não publicou condições de negociação.' };
 	const campaign = rows[0].campaign;
-	const pv = { version: policyVersion, policy: withOffer(await tenancy.policyById(db, policyId), campaign?.offer) };
+	const pv = { version: policyVersion, policy: policyAfterBreak(withOffer(await tenancy.policyById(db, policyId), campaign?.offer), rows.some((r) => r.brokenBefore)) };
 	const base = {
 		debts: rows.map(({ debt }) => ({
 			id: debt.id,

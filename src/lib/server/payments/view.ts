@@ -1,31 +1,43 @@
 import type { Installment } from '../agreements';
 import { pixFor, boletoFor } from './instruments';
 import { pixQrSvg } from './pix/brcode';
+import { isOpenInstallment } from '../../agreements/status';
 
 export type PaymentView = {
 	seq: number;
 	dueDate: string;
 	amountCents: number;
+	/** What is still to pay (the installment less any part paid). */
+	openCents: number;
 	status: Installment['status'];
+	kind: Installment['kind'];
 	pix: string | null;
 	qrSvg: string | null;
 	linha: string | null;
 };
+
+/** The installment as a slip for what is still open: a partly paid installment is paid by its remainder. */
+export function openSlip<T extends Pick<Installment, 'amountCents' | 'paidCents'>>(inst: T): T {
+	return { ...inst, amountCents: inst.amountCents - (inst.paidCents ?? 0) };
+}
 
 /**
  * What the portal shows to pay one installment. A cancelled or paid installment shows no codes:
  * a superseded slip must never be offered.
  */
 export async function paymentView(inst: Installment, withQr: boolean): Promise<PaymentView> {
-	const payable = inst.status === 'pending';
-	const pix = payable ? pixFor(inst) : null;
+	const payable = isOpenInstallment(inst.status);
+	const slip = openSlip(inst);
+	const pix = payable ? pixFor(slip) : null;
 	return {
 		seq: inst.seq,
 		dueDate: inst.dueDate,
 		amountCents: inst.amountCents,
+		openCents: payable ? slip.amountCents : 0,
 		status: inst.status,
+		kind: inst.kind,
 		pix,
 		qrSvg: pix && withQr ? await pixQrSvg(pix) : null,
-		linha: payable ? boletoFor(inst).linha : null
+		linha: payable ? boletoFor(slip).linha : null
 	};
 }

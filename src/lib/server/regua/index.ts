@@ -93,10 +93,10 @@ function candidates(creditorId: string, step: ReguaStep, today: string): SQL {
 		case 'installment_due':
 			// Only while it is still to be paid: a paid installment is not reminded, a late one only if unpaid.
 			return sql`select i.id as subject_id, a.debtor_id from installments i join agreements a on a.id = i.agreement_id
-				where a.creditor_id = ${creditorId}::uuid and a.status = 'active' and i.status = 'pending' and ${within(sql`i.due_date`)}`;
+				where a.creditor_id = ${creditorId}::uuid and a.status = 'active' and i.superseded_by is null and i.status in ('pending', 'partially_paid') and ${within(sql`i.due_date`)}`;
 		case 'agreement_broken':
 			return sql`select a.id as subject_id, a.debtor_id from agreements a where a.creditor_id = ${creditorId}::uuid and a.status = 'broken'
-				and ${within(sql`(a.updated_at at time zone 'America/Sao_Paulo')::date`)}`;
+				and ${within(sql`(coalesce(a.broken_at, a.updated_at) at time zone 'America/Sao_Paulo')::date`)}`;
 	}
 }
 

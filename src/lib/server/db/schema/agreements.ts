@@ -1,13 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { pgSequence, pgTable, uuid, text, timestamp, integer, bigint, date, jsonb, uniqueIndex, index, primaryKey, check } from 'drizzle-orm/pg-core';
+import { pgSequence, pgTable, uuid, text, timestamp, integer, bigint, date, jsonb, uniqueIndex, index, primaryKey, check, boolean } from 'drizzle-orm/pg-core';
 import { creditors } from './tenancy';
 import { debtors, debts } from './debts';
 
 /** Boleto nosso número: one sequence for the deployment keeps it unique per creditor too. */
 export const nossoNumeroSeq = pgSequence('nosso_numero_seq', { startWith: 1000 });
 
-export type AgreementStatus = 'active' | 'settled' | 'broken' | 'cancelled';
-export type InstallmentStatus = 'pending' | 'paid' | 'cancelled';
+import type { AgreementStatus, InstallmentStatus } from '../../../agreements/status';
+export type { AgreementStatus, InstallmentStatus };
+/** See `$lib/agreements/status` for what each means and its label; changes go through `agreements/lifecycle`. */
+/** 'payoff': the one installment that replaced the open ones when the debtor paid early (CDC art. 52 §2). */
+export type InstallmentKind = 'regular' | 'payoff';
 
 export const agreements = pgTable(
 	'agreements',
@@ -34,6 +37,11 @@ export const agreements = pgTable(
 		/** Effective monthly rate (CET) in millionths, e.g. 15000 = 1.5 %. */
 		cetMonthlyPpm: integer('cet_monthly_ppm'),
 		breakToleranceDays: integer('break_tolerance_days').notNull(),
+		/** Whether the tolerance counts business days (no weekends, no national holidays) or calendar days. */
+		breakToleranceBusinessDays: boolean('break_tolerance_business_days').notNull().default(false),
+		/** Interest waived by an early payoff (CDC art. 52 §2): paid + credited + open + this = total. */
+		payoffRebateCents: bigint('payoff_rebate_cents', { mode: 'number' }).notNull().default(0),
+		brokenAt: timestamp('broken_at', { withTimezone: true }),
 		/** The whole offer as computed by the server when accepted. */
 		terms: jsonb('terms').notNull(),
 		acceptedIp: text('accepted_ip'),
@@ -46,6 +54,7 @@ export const agreements = pgTable(
 	(t) => [
 		index('agreements_debtor').on(t.debtorId),
 		index('agreements_creditor_updated').on(t.creditorId, t.updatedAt),
+		index('agreements_active_status').on(t.status).where(sql`${t.status} = 'active'`),
 		// Every agreement total fits one boleto and one Pix amount (see MAX_AMOUNT_CENTS).
 		check('agreements_total_range', sql`${t.totalCents} between 1 and 9999999999`)
 	]
@@ -79,6 +88,7 @@ export const installments = pgTable(
 		dueDate: date('due_date', { mode: 'string' }).notNull(),
 		amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
 		status: text('status').$type<InstallmentStatus>().notNull().default('pending'),
+		kind: text('kind').$type<InstallmentKind>().notNull().default('regular'),
 		/** Pix txid: 25 alphanumerics (static BR Code field 62-05 limit), unique per installment. */
 		txid: text('txid').notNull().unique(),
 		/** Boleto nosso número, unique per creditor. */
@@ -93,6 +103,7 @@ export const installments = pgTable(
 		boletoAccount: text('boleto_account').notNull(),
 		boletoWallet: text('boleto_wallet').notNull(),
 		paidAt: timestamp('paid_at', { withTimezone: true }),
+		/** What payments applied to this installment (at most its amount; any excess is a credit). */
 		paidCents: bigint('paid_cents', { mode: 'number' }),
 		/** When a due date changes, the old slip is cancelled and points to its replacement. */
 		supersededBy: uuid('superseded_by'),

@@ -40,5 +40,6 @@ function action<S extends z.ZodType>(name: string, schema: S, run: Run<z.infer<S
 export const actions = {
 	cancelar: action('cancelar', backoffice.agreements.cancelSchema, backoffice.agreements.cancel),
 	vencimento: action('vencimento', backoffice.agreements.dueDateSchema, backoffice.agreements.changeDueDate),
-	pagamento: action('pagamento', backoffice.agreements.manualPaymentSchema, backoffice.agreements.recordManualPayment)
+	pagamento: action('pagamento', backoffice.agreements.manualPaymentSchema, backoffice.agreements.recordManualPayment),
+	devolver: action('devolver', backoffice.agreements.refundSchema, backoffice.agreements.refund)
 };
