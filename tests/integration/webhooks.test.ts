@@ -10,8 +10,9 @@ import * as offers from '../../src/lib/server/offers';
 import * as paymentsRecord from '../../src/lib/server/payments/record';
 import * as backoffice from '../../src/lib/server/backoffice';
 import * as webhooks from '../../src/lib/server/webhooks';
+import * as lifecycle from '../../src/lib/server/agreements/lifecycle';
 import type { StaffPrincipal, StaffRole } from '../../src/lib/server/staff';
-import { todayInSaoPaulo } from '../../src/lib/format/dates';
+import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { ownDatabase } from '../support/own-database';
 import * as factory from '../support/factory';
 
@@ -221,6 +222,22 @@ describe('webhooks to the ERP', () => {
 		const ids = received.filter((x) => JSON.parse(x.body).type === 'agreement.cancelled').map((x) => x.headers['webhook-id']);
 		expect(ids).toHaveLength(2);
 		expect(ids[0]).toBe(ids[1]);
+	});
+
+	it('the daily break job tells the ERP the agreement broke, with the late installment', async () => {
+		received.length = 0;
+		const debtor = await factory.debtor(agency.id);
+		const debt = await factory.debt(credA.id, debtor.id);
+		const a = await acceptPlan(debtor, [debt.id], 3);
+		const [first] = await db().select().from(installments).where(and(eq(installments.agreementId, a.id), eq(installments.seq, 1)));
+		// Well past any tolerance of the first installment.
+		const r = await lifecycle.breakOverdue(db(), addDays(first.dueDate, 40));
+		expect(r.broken.map((b) => b.agreementId)).toContain(a.id);
+		await webhooks.deliverDue(db());
+		const broken = bodies('/erp').filter((b) => b.type === 'agreement.broken');
+		expect(broken.map((b) => [b.data.agreement.id, b.data.agreement.code])).toEqual([[a.id, a.code]]);
+		expect(broken[0].data.agreement.overdue_installment_seq).toBe(1);
+		expect(received.every((x) => x.validWith)).toBe(true);
 	});
 
 	it('replay sends the same event again (same id and body), freshly signed, and is audited', async () => {
