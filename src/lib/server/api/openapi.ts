@@ -7,7 +7,7 @@ const WEBHOOK_SUMMARIES: Record<(typeof WEBHOOK_TYPES)[number], string> = {
 	'agreement.created': 'Acordo feito: termos e parcelas.',
 	'installment.paid': 'Parcela paga: a parcela e o pagamento.',
 	'agreement.settled': 'Acordo quitado: todas as parcelas pagas.',
-	'agreement.broken': 'Acordo desfeito: parcela vencida além da tolerância.',
+	'agreement.broken': 'Acordo quebrado: parcela vencida além da tolerância.',
 	'agreement.cancelled': 'Acordo cancelado pela equipe.',
 	'debtor.delisting_due': 'Primeiro pagamento do acordo: tire o nome do devedor dos cadastros de inadimplentes até deadline (5 dias úteis, Súmula 548 do STJ).'
 };

@@ -10,7 +10,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
 	'agreement.created': 'Acordo feito',
 	'installment.paid': 'Parcela paga',
 	'agreement.settled': 'Acordo quitado',
-	'agreement.broken': 'Acordo desfeito (quebra)',
+	'agreement.broken': 'Acordo quebrado',
 	'agreement.cancelled': 'Acordo cancelado',
 	'debtor.delisting_due': 'Baixa da negativação devida (Súmula 548)'
 };
