@@ -1,6 +1,6 @@
 import type { Creditor } from '../tenancy';
 import type { Installment } from '../agreements';
-import { buildPixBrCode } from './pix/brcode';
+import { buildDynamicPixBrCode, buildPixBrCode } from './pix/brcode';
 import { buildBarcode, freeField, linhaDigitavel } from './boleto/barcode';
 
 /**
@@ -32,8 +32,15 @@ export function sameDestination(a: Destination, b: Destination): boolean {
 	return DESTINATION_FIELDS.every((f) => a[f] === b[f]);
 }
 
-/** The Pix copia-e-cola for one installment: amount equals the installment, txid unique to it. */
-export function pixFor(installment: Pick<Installment, 'amountCents' | 'txid'> & Destination): string {
+/**
+ * The Pix copia-e-cola for one installment: the dynamic code of its PSP charge while that charge is
+ * open (the PSP charges exactly the installment's amount), else the static code with the amount
+ * equal to the installment and a txid unique to it.
+ */
+export function pixFor(installment: Pick<Installment, 'amountCents' | 'txid'> & Partial<Pick<Installment, 'pspLocation' | 'pspStatus'>> & Destination): string {
+	if (installment.pspLocation && installment.pspStatus === 'ATIVA') {
+		return buildDynamicPixBrCode({ location: installment.pspLocation, merchantName: installment.pixMerchantName, merchantCity: installment.pixMerchantCity });
+	}
 	return buildPixBrCode({
 		key: installment.pixKey,
 		merchantName: installment.pixMerchantName,

@@ -1,7 +1,11 @@
 import type { Installment } from '../agreements';
+import type { Db } from '../db/client';
+import { config } from '../config';
+import { todayInSaoPaulo } from '../../format/dates';
 import { pixFor, boletoFor } from './instruments';
 import { pixQrSvg } from './pix/brcode';
 import { isOpenInstallment } from '../../agreements/status';
+import { ensureCharge } from './psp';
 
 export type PaymentView = {
 	seq: number;
@@ -12,6 +16,8 @@ export type PaymentView = {
 	status: Installment['status'];
 	kind: Installment['kind'];
 	pix: string | null;
+	/** The code points at a charge the PSP keeps (the bank app reads the amount from it). */
+	pixDynamic: boolean;
 	qrSvg: string | null;
 	linha: string | null;
 };
@@ -37,7 +43,18 @@ export async function paymentView(inst: Installment, withQr: boolean): Promise<P
 		status: inst.status,
 		kind: inst.kind,
 		pix,
+		pixDynamic: payable && !!inst.pspLocation && inst.pspStatus === 'ATIVA',
 		qrSvg: pix && withQr ? await pixQrSvg(pix) : null,
 		linha: payable ? boletoFor(slip).linha : null
 	};
+}
+
+/**
+ * `paymentView` for the installment the debtor is about to pay: its PSP charge is created first when
+ * its creditor has a PSP (once; later views reuse it). Without one, or with the PSP unreachable, the
+ * static code is shown.
+ */
+export async function payableView(db: Db, inst: Installment, withQr: boolean): Promise<PaymentView> {
+	const charged = inst.status === 'pending' ? await ensureCharge(db, inst.id, { baseUrl: config().baseUrl, today: todayInSaoPaulo() }) : null;
+	return paymentView(charged ?? inst, withQr);
 }

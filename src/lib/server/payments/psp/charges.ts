@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client';
+import { agreements, creditors, debtors, installments, pspWebhooks } from '../../db/schema';
+import type { Installment } from '../../agreements';
+import { addDays } from '../../../format/dates';
+import { accountById, accountFor, webhookUrl, type PspAccount } from './accounts';
+import { locationOf, putCobv, putWebhook } from './client';
+import { cobvBody, newPspTxid } from './cobv';
+
+export type EnsureOptions = { baseUrl: string; today: string };
+
+function log(type: 'warning' | 'error', installmentId: string, message: string): void {
+	console.error(JSON.stringify({ type, where: 'psp.charges', installment: installmentId, message }));
+}
+
+/**
+ * The installment's dynamic Pix charge (cobv), created at the PSP the first time someone asks: the
+ * portal calls it when the debtor opens an installment to pay it. Never inside a transaction (it
+ * talks to the PSP). Idempotent: the txid is fixed in the database before the PUT, so a retry, or
+ * two pages opened at once, send the same PUT for the same charge.
+ *
+ * Returns the installment as it now is. When the creditor has no PSP, the installment is not open,
+ * or the PSP cannot be reached, it comes back without a charge and the static BR Code is shown
+ * (same amount, same key): the debtor can always pay.
+ */
+export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOptions): Promise<Installment | null> {
+	const [row] = await db
+		.select({
+			inst: installments,
+			agreementStatus: agreements.status,
+			tolerance: agreements.breakToleranceDays,
+			creditor: { id: creditors.id, agencyId: creditors.agencyId, displayName: creditors.displayName },
+			debtor: { document: debtors.document, name: debtors.name }
+		})
+		.from(installments)
+		.innerJoin(agreements, eq(agreements.id, installments.agreementId))
+		.innerJoin(creditors, eq(creditors.id, agreements.creditorId))
+		.innerJoin(debtors, eq(debtors.id, agreements.debtorId))
+		.where(eq(installments.id, installmentId));
+	if (!row) return null;
+	const { inst } = row;
+	if (inst.status !== 'pending' || row.agreementStatus !== 'active') return inst;
+	if (inst.pspLocation && inst.pspStatus === 'ATIVA') return inst;
+	// A charge past its last payable day would be refused: the static code (and the break rules) apply.
+	if (addDays(inst.dueDate, row.tolerance) < opts.today) return inst;
+
+	const account = inst.pspAccount ? await accountById(db, inst.pspAccount) : await accountFor(db, row.creditor);
+	if (!account) return inst;
+
+	const body = cobvBody({
+		dueDate: inst.dueDate,
+		daysAfterDue: row.tolerance,
+		debtor: row.debtor,
+		amountCents: inst.amountCents,
+		key: inst.pixKey,
+		fineBp: account.credentials.fineBp,
+		interestMonthlyBp: account.credentials.interestMonthlyBp,
+		message: `Parcela ${inst.seq} do acordo com ${row.creditor.displayName}`
+	});
+	if (!body.ok) {
+		log('error', inst.id, body.message);
+		return inst;
+	}
+
+	const [fixed] = await db
+		.update(installments)
+		.set({ pspTxid: sql`coalesce(${installments.pspTxid}, ${newPspTxid()})`, pspAccount: sql`coalesce(${installments.pspAccount}, ${account.id})` })
+		.where(eq(installments.id, inst.id))
+		.returning({ pspTxid: installments.pspTxid });
+	const txid = fixed.pspTxid!;
+
+	const put = await putCobv(account.credentials, txid, body.value);
+	if (!put.ok) {
+		log('warning', inst.id, put.message);
+		return { ...inst, pspTxid: txid, pspAccount: account.id };
+	}
+	const location = locationOf(put.data);
+	if (!location) {
+		log('error', inst.id, 'o PSP criou a cobrança sem location');
+		return { ...inst, pspTxid: txid, pspAccount: account.id };
+	}
+	const [updated] = await db
+		.update(installments)
+		.set({ pspLocation: location, pspStatus: put.data.status, updatedAt: new Date() })
+		.where(and(eq(installments.id, inst.id), eq(installments.pspTxid, txid)))
+		.returning();
+	await ensureWebhook(db, account, inst.pixKey, opts.baseUrl);
+	return updated ?? inst;
+}
+
+/** Registers our webhook for a Pix key once per URL; a failure is retried at the next charge. */
+async function ensureWebhook(db: DbOrTx, account: PspAccount, chave: string, baseUrl: string): Promise<void> {
+	const url = webhookUrl(account, baseUrl);
+	const urlHash = createHash('sha256').update(url).digest('hex');
+	const [known] = await db
+		.select({ urlHash: pspWebhooks.urlHash })
+		.from(pspWebhooks)
+		.where(and(eq(pspWebhooks.accountId, account.id), eq(pspWebhooks.chave, chave)));
+	if (known?.urlHash === urlHash) return;
+	const r = await putWebhook(account.credentials, chave, url);
+	if (!r.ok) {
+		console.error(JSON.stringify({ type: 'warning', where: 'psp.webhook', account: account.id, message: r.message }));
+		return;
+	}
+	await db
+		.insert(pspWebhooks)
+		.values({ accountId: account.id, chave, urlHash })
+		.onConflictDoUpdate({ target: [pspWebhooks.accountId, pspWebhooks.chave], set: { urlHash, registeredAt: new Date() } });
+}
