@@ -333,6 +333,38 @@ describe('sweep', () => {
 	});
 });
 
+describe('withdrawal', () => {
+	it('the charge of a superseded installment is withdrawn at the PSP and cannot be paid', async () => {
+		const p = await planOf(2);
+		await payableView(db(), p.installments[0], false);
+		const inst = await reload(p.installments[0].id);
+		// What a due-date change or a re-issue does to the old installment.
+		await db().update(installments).set({ status: 'cancelled' }).where(eq(installments.id, inst.id));
+		expect(await psp.withdrawStale(db())).toBe(1);
+		expect(fake.charges.get(inst.pspTxid!)!.status).toBe('REMOVIDA_PELO_USUARIO_RECEBEDOR');
+		expect((await reload(inst.id)).pspStatus).toBe('REMOVIDA_PELO_USUARIO_RECEBEDOR');
+		expect(() => fake.pay(inst.pspTxid!)).toThrow(/não aceita pagamento/);
+		expect(await psp.withdrawStale(db())).toBe(0);
+	});
+});
+
+describe('the fake PSP has teeth', () => {
+	it('refuses, and notes, what the yaml refuses: a 25-character txid, a charge without debtor', async () => {
+		const env = (await psp.accounts.accountById(db(), 'env'))!;
+		const before = fake.violations.length;
+		const body = psp.cobvBody({ dueDate: '2026-12-20', daysAfterDue: 5, debtor: { document: '52998224725', name: 'Ana' }, amountCents: 1000, key: 'pix@example.com', fineBp: 0, interestMonthlyBp: 0 });
+		if (!body.ok) throw new Error(body.message);
+		const short = await psp.client.putCobv(env.credentials, 'A'.repeat(25), body.value);
+		expect(!short.ok && short.status).toBe(400);
+		const { devedor: _d, ...noDebtor } = body.value;
+		const missing = await psp.client.putCobv(env.credentials, psp.newPspTxid(), noDebtor as psp.CobvBody);
+		expect(!missing.ok && missing.status).toBe(400);
+		const noted = fake.violations.splice(before);
+		expect(noted.some((v) => v.includes('parâmetro txid'))).toBe(true);
+		expect(noted.some((v) => v.includes("must have required property 'devedor'"))).toBe(true);
+	});
+});
+
 describe('the wire', () => {
 	it('one OAuth token per process (this one and the app) served every call', () => {
 		expect(fake.tokensIssued).toBe(2);

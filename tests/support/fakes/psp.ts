@@ -368,6 +368,15 @@ export async function startFakePsp(opts: FakePspOptions) {
 				const { pix: _pix, ...answer } = charge;
 				return reply(201, answer);
 			}
+			case 'PATCH /cobv/{txid}': {
+				const c = charges.get(params.txid);
+				if (!c) return notFound();
+				if (c.status !== 'ATIVA') return reply(400, problem(400, 'CobVOperacaoInvalida', 'Cobrança não está ativa', `status ${c.status}`));
+				if (body.status) c.status = body.status as string;
+				c.revisao = (c.revisao as number) + 1;
+				const { pix: _p, ...answer } = c;
+				return reply(200, answer);
+			}
 			case 'GET /cobv/{txid}': {
 				const c = charges.get(params.txid);
 				if (!c) return notFound();
@@ -452,6 +461,7 @@ export async function startFakePsp(opts: FakePspOptions) {
 		pay(txid: string, o: { valor?: string; at?: Date } = {}): FakePix {
 			const c = charges.get(txid);
 			if (!c) throw new Error(`cobrança ${txid} não existe`);
+			if (c.status !== 'ATIVA') throw new Error(`cobrança ${txid} não aceita pagamento (${c.status})`);
 			const at = o.at ?? new Date();
 			const pix: FakePix = { endToEndId: newEndToEndId(at), txid, valor: o.valor ?? c.valor.original, horario: at.toISOString(), chave: c.chave };
 			c.status = 'CONCLUIDA';

@@ -50,10 +50,14 @@ const handlers: Record<string, Handler> = {
 		const r = await lifecycle.breakOverdue(db(), todayInSaoPaulo());
 		console.log(JSON.stringify({ type: 'break-agreements', broken: r.broken.length }));
 	},
-	/** Every 10 minutes: Pix each PSP received since the last sweep (overlapping it), for webhooks that never came. */
+	/**
+	 * Every 10 minutes: PSP charges of installments no longer payable are withdrawn, then the Pix each
+	 * PSP received since the last sweep (overlapping it) are recorded, for webhooks that never came.
+	 */
 	'pix-sweep': async () => {
+		const withdrawn = await psp.withdrawStale(db());
 		const r = await psp.sweep(db());
-		if (r.recorded > 0 || r.review > 0 || r.failed > 0) console.log(JSON.stringify({ type: 'pix-sweep', ...r }));
+		if (withdrawn > 0 || r.recorded > 0 || r.review > 0 || r.failed > 0) console.log(JSON.stringify({ type: 'pix-sweep', withdrawn, ...r }));
 	},
 	'deliver-messages': async () => {
 		const r = await messaging.deliverDue(db(), { baseUrl: config().baseUrl });

@@ -5,7 +5,7 @@ import { agreements, creditors, debtors, installments, pspWebhooks } from '../..
 import type { Installment } from '../../agreements';
 import { addDays } from '../../../format/dates';
 import { accountById, accountFor, webhookUrl, type PspAccount } from './accounts';
-import { locationOf, putCobv, putWebhook } from './client';
+import { getCobv, locationOf, putCobv, putWebhook, withdrawCobv } from './client';
 import { cobvBody, newPspTxid } from './cobv';
 
 export type EnsureOptions = { baseUrl: string; today: string };
@@ -107,4 +107,34 @@ async function ensureWebhook(db: DbOrTx, account: PspAccount, chave: string, bas
 		.insert(pspWebhooks)
 		.values({ accountId: account.id, chave, urlHash })
 		.onConflictDoUpdate({ target: [pspWebhooks.accountId, pspWebhooks.chave], set: { urlHash, registeredAt: new Date() } });
+}
+
+/**
+ * Withdraws at the PSP the charges of installments that can no longer be paid (cancelled or
+ * superseded, or of an agreement no longer active): a debtor must not be able to pay a superseded
+ * charge. Runs with the sweep, so the agreement's own transitions never wait on the network; a Pix
+ * that lands in between is refused by `record()` and kept for review. Returns how many were withdrawn.
+ */
+export async function withdrawStale(db: Db, limit = 200): Promise<number> {
+	const stale = await db
+		.select({ id: installments.id, account: installments.pspAccount, txid: installments.pspTxid })
+		.from(installments)
+		.innerJoin(agreements, eq(agreements.id, installments.agreementId))
+		.where(and(eq(installments.pspStatus, 'ATIVA'), sql`(${installments.status} = 'cancelled' or ${agreements.status} <> 'active')`))
+		.limit(limit);
+	let withdrawn = 0;
+	for (const s of stale) {
+		const account = s.account ? await accountById(db, s.account) : null;
+		if (!account || !s.txid) continue;
+		// Refused (already paid, say): the PSP's own status is what we keep.
+		const r = (await withdrawCobv(account.credentials, s.txid)).ok ? null : await getCobv(account.credentials, s.txid);
+		const status = r === null ? 'REMOVIDA_PELO_USUARIO_RECEBEDOR' : r.ok ? r.data.status : null;
+		if (!status) {
+			log('warning', s.id, r && !r.ok ? r.message : 'cobrança não retirada');
+			continue;
+		}
+		await db.update(installments).set({ pspStatus: status }).where(eq(installments.id, s.id));
+		if (status === 'REMOVIDA_PELO_USUARIO_RECEBEDOR') withdrawn++;
+	}
+	return withdrawn;
 }

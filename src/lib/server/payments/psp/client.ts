@@ -151,6 +151,11 @@ export async function putCobv(c: PspCredentials, txid: string, body: CobvBody): 
 	return existing;
 }
 
+/** Withdraws a charge (`PATCH /cobv/{txid}`, status REMOVIDA_PELO_USUARIO_RECEBEDOR): it can no longer be paid. */
+export function withdrawCobv(c: PspCredentials, txid: string): Promise<PspResult<CobvAnswer>> {
+	return call<CobvAnswer>(c, 'PATCH', `/cobv/${encodeURIComponent(txid)}`, 'Retirar cobrança Pix', { status: 'REMOVIDA_PELO_USUARIO_RECEBEDOR' });
+}
+
 export function getCobv(c: PspCredentials, txid: string): Promise<PspResult<CobvAnswer>> {
 	return call<CobvAnswer>(c, 'GET', `/cobv/${encodeURIComponent(txid)}`, 'Consultar cobrança Pix');
 }
