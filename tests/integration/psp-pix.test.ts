@@ -3,8 +3,6 @@ import { asc, eq } from 'drizzle-orm';
 import { db } from '../../src/lib/server/db/client';
 import { resetConfig } from '../../src/lib/server/config';
 import { agreements as agreementsTable, installments, payments, pixReview, pspAccounts } from '../../src/lib/server/db/schema';
-import * as agreements from '../../src/lib/server/agreements';
-import * as offers from '../../src/lib/server/offers';
 import * as psp from '../../src/lib/server/payments/psp';
 import { payableView } from '../../src/lib/server/payments/view';
 import { centsToAmount, parseBrCode } from '../../src/lib/server/payments/pix/brcode';
@@ -53,22 +51,7 @@ async function planOf(count: number, creditor: { pixKey?: string } = {}) {
 	const c = await factory.creditor(a.id, creditor, POLICY);
 	const d = await factory.debtor(a.id);
 	const t = await factory.debt(c.id, d.id);
-	const sel = await offers.forSelection(db(), { agencyId: a.id, debtorId: d.id, debtIds: [t.id], today });
-	if (!sel.ok) throw new Error(sel.message);
-	const offer = sel.set.plans.find((p) => p.count === count)!;
-	const r = await db().transaction((tx) =>
-		agreements.accept(tx, {
-			debtor: { id: d.id, agencyId: a.id },
-			debtIds: [t.id],
-			kind: 'installments',
-			count,
-			firstDueDate: sel.set.firstDueDate,
-			expected: { totalCents: offer.totalCents, installments: offer.installments.map((i) => i.amountCents) },
-			ip: '203.0.113.7',
-			today
-		})
-	);
-	if (!r.ok) throw new Error(r.message);
+	await factory.acceptPlan(d, [t.id], count, today);
 	const [agreement] = await db().select().from(agreementsTable).where(eq(agreementsTable.debtorId, d.id));
 	const list = await db().select().from(installments).where(eq(installments.agreementId, agreement.id)).orderBy(asc(installments.seq));
 	return { agency: a, creditor: c, debtor: d, agreement, installments: list };
