@@ -2,13 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
 import { db } from '../../src/lib/server/db/client';
 import { resetConfig } from '../../src/lib/server/config';
-import { agreements as agreementsTable, installments, payments, pixReview, pspAccounts } from '../../src/lib/server/db/schema';
+import { agreements as agreementsTable, auditLog, installments, payments, pixReview, pspAccounts } from '../../src/lib/server/db/schema';
 import * as psp from '../../src/lib/server/payments/psp';
 import { payableView } from '../../src/lib/server/payments/view';
 import { centsToAmount, parseBrCode } from '../../src/lib/server/payments/pix/brcode';
 import { policyToJsonExample, type Policy } from '../../src/lib/schemas/policy';
 import { todayInSaoPaulo } from '../../src/lib/format/dates';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startApp, type App } from '../support/app-server';
+import { runAcerto } from '../support/cli';
 import { closedPort } from '../support/fakes/loopback';
 import { startFakePsp, pixSpec, type FakePsp } from '../support/fakes/psp';
 import * as factory from '../support/factory';
@@ -146,6 +150,7 @@ describe('charges', () => {
 			agencyId: p.agency.id,
 			creditorId: p.creditor.id,
 			label: 'PSP de teste',
+			actor: { type: 'cli' },
 			credentials: { apiUrl: fake.apiUrl, oauthUrl: fake.oauthUrl, clientId: CLIENT.id, clientSecret: CLIENT.secret, cert: fake.certs.clientCert, key: fake.certs.clientKey, ca: fake.certs.caCert, webhookSecret: 'segredo-do-credor-1234', fineBp: 200, interestMonthlyBp: 100 }
 		});
 		if (!saved.ok) throw new Error(saved.message);
@@ -159,7 +164,7 @@ describe('charges', () => {
 		expect(fake.webhooks.get(inst.pixKey)).toBe(hook(saved.id, 'segredo-do-credor-1234'));
 
 		// A fine above the cap cannot even be entered.
-		const bad = await psp.accounts.save(db(), { agencyId: p.agency.id, creditorId: p.creditor.id, label: 'x', credentials: { apiUrl: fake.apiUrl, oauthUrl: fake.oauthUrl, clientId: 'a', clientSecret: 'b', cert: 'c', key: 'd', webhookSecret: 'segredo-do-credor-1234', fineBp: 1500 } });
+		const bad = await psp.accounts.save(db(), { agencyId: p.agency.id, creditorId: p.creditor.id, label: 'x', actor: { type: 'cli' }, credentials: { apiUrl: fake.apiUrl, oauthUrl: fake.oauthUrl, clientId: 'a', clientSecret: 'b', cert: 'c', key: 'd', webhookSecret: 'segredo-do-credor-1234', fineBp: 1500 } });
 		expect(bad.ok).toBe(false);
 	});
 
@@ -262,6 +267,14 @@ describe('webhook', () => {
 		expect(count('GET', `/api/v2/pix/${stray.endToEndId}`)).toBe(1);
 	});
 
+	it('a Pix paid with the static code (its 25-character txid) is recorded on its installment too', async () => {
+		const p = await planOf(2);
+		const inst = p.installments[1];
+		const pix = fake.receive(inst.pixKey, inst.txid, centsToAmount(inst.amountCents));
+		expect(await fake.deliver([pix], { bare: true })).toBe(200);
+		expect((await paymentsOf(inst.id)).map((x) => [x.externalId, x.amountCents])).toEqual([[pix.endToEndId, inst.amountCents]]);
+	});
+
 	it('a forged notification records nothing; a wrong secret or account is 404; a body of another shape is 400', async () => {
 		const p = await planOf(2);
 		await payableView(db(), p.installments[0], false);
@@ -348,9 +361,56 @@ describe('the fake PSP has teeth', () => {
 	});
 });
 
+describe('operations', () => {
+	it('`acerto psp set` enters a creditor\'s account sealed and audited, and refuses a 15 % fine', async () => {
+		const p = await planOf(2);
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'psp-cli-'));
+		const file = path.join(dir, 'conta.json');
+		const creds = { apiUrl: fake.apiUrl, oauthUrl: fake.oauthUrl, clientId: 'cliente-cli', clientSecret: 'segredo-cli-nao-aparece', cert: fake.certs.clientCert, key: fake.certs.clientKey, webhookSecret: 'segredo-webhook-cli-0000', fineBp: 200 };
+		const env = { DATABASE_URL: own.url, APP_SECRET: process.env.APP_SECRET, PUBLIC_BASE_URL: base };
+		try {
+			fs.writeFileSync(file, JSON.stringify({ ...creds, fineBp: 1500 }));
+			const refused = await runAcerto(['psp', 'set', p.creditor.slug, file], env);
+			expect(refused.code).toBe(1);
+			expect(refused.stderr).toContain('fineBp');
+			expect(await db().select().from(pspAccounts).where(eq(pspAccounts.creditorId, p.creditor.id))).toEqual([]);
+
+			fs.writeFileSync(file, JSON.stringify(creds));
+			const ok = await runAcerto(['psp', 'set', p.creditor.slug, file, '--label', 'Banco X'], env);
+			expect(ok.code, ok.stderr).toBe(0);
+			const [row] = await db().select().from(pspAccounts).where(eq(pspAccounts.creditorId, p.creditor.id));
+			expect(row).toMatchObject({ agencyId: p.agency.id, label: 'Banco X' });
+			expect(row.sealed).not.toContain('segredo-cli');
+			expect((await psp.accounts.accountById(db(), row.id))!.credentials).toMatchObject({ clientId: 'cliente-cli', clientSecret: 'segredo-cli-nao-aparece', fineBp: 200, interestMonthlyBp: 0 });
+			const [entry] = await db().select().from(auditLog).where(eq(auditLog.entityId, row.id));
+			expect(entry).toMatchObject({ action: 'psp_account.save', actorType: 'cli' });
+			expect(JSON.stringify(entry.data)).not.toContain('segredo');
+			expect(ok.stdout + ok.stderr).not.toContain('segredo');
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
+	});
+});
+
 describe('the wire', () => {
 	it('one OAuth token per process (this one and the app) served every call', () => {
 		expect(fake.tokensIssued).toBe(2);
+	});
+
+	it('a token the PSP revoked early is replaced once, and the call goes through', async () => {
+		const env = (await psp.accounts.accountById(db(), 'env'))!;
+		const p = await planOf(2);
+		await payableView(db(), p.installments[0], false);
+		const txid = (await reload(p.installments[0].id)).pspTxid!;
+		fake.revokeTokens();
+		const before = fake.tokensIssued;
+		const r = await psp.client.getCobv(env.credentials, txid);
+		expect(r.ok && r.data.txid).toBe(txid);
+		expect(fake.tokensIssued).toBe(before + 1);
+		// The refused attempt was noted by the fake as a violation: it is the case under test.
+		const noted = fake.violations.findIndex((v) => v.includes(`GET /cobv/${txid}: token ausente`));
+		expect(noted).toBeGreaterThanOrEqual(0);
+		fake.violations.splice(noted, 1);
 	});
 
 	it('every request and every answer matched the Pix API yaml', () => {

@@ -48,6 +48,9 @@ function applyErrata(spec: Spec): void {
 	delete s.DadosRecebedor.required;
 	// 4. `loc.location` is `format: uri`, but every example (and the BR Code manual) has no scheme.
 	delete s.PayloadLocation.properties!.location.format;
+	// 5. A Pix's txid is `allOf: [TxId (26–35), 1–35]`: the second meant to widen the first, since a
+	//    Pix paid from a static code carries its txid of up to 25; an allOf can only narrow.
+	s.Pix.properties!.txid = { type: 'string', pattern: '^[a-zA-Z0-9]{1,35}$' };
 }
 
 /** Every `#/…` reference made absolute to the document, so an inline schema compiles on its own. */
@@ -452,6 +455,10 @@ export async function startFakePsp(opts: FakePspOptions) {
 		seen,
 		get tokensIssued() {
 			return state.tokensIssued;
+		},
+		/** Forgets every token it issued (a PSP that revoked them early): the next calls get 401. */
+		revokeTokens() {
+			tokens.clear();
 		},
 		/** Down: every call answers 503 and no webhook goes out (what is paid meanwhile is only in `GET /pix`). */
 		setDown(down: boolean) {

@@ -4,6 +4,7 @@ import { config } from '../../config';
 import type { DbOrTx } from '../../db/client';
 import { pspAccounts } from '../../db/schema';
 import { sealJson, unsealJson } from '../../auth/secrets';
+import * as audit from '../../audit';
 import type { PspCredentials } from './client';
 import { FINE_CAP_BP, INTEREST_CAP_MONTHLY_BP } from './cobv';
 
@@ -89,24 +90,43 @@ export async function allAccounts(db: DbOrTx): Promise<PspAccount[]> {
 	return [...(env ? [env] : []), ...rows.map(open).filter((a): a is PspAccount => a !== null)];
 }
 
-export type SaveInput = { agencyId: string; creditorId: string | null; label: string; credentials: z.input<typeof credentialsSchema>; staffId?: string | null };
+export type SaveInput = {
+	agencyId: string;
+	creditorId: string | null;
+	label: string;
+	credentials: z.input<typeof credentialsSchema>;
+	actor: { type: 'staff' | 'cli'; id?: string | null };
+};
 
-/** Enters (or replaces) an agency's or a creditor's account, sealed. Bad credentials change nothing. */
+/** Enters (or replaces) an agency's or a creditor's account, sealed and audited (never its secrets). Bad credentials change nothing. */
 export async function save(tx: DbOrTx, input: SaveInput): Promise<{ ok: true; id: string } | { ok: false; message: string }> {
 	const parsed = credentialsSchema.safeParse(input.credentials);
 	if (!parsed.success) return { ok: false, message: 'Dados da conta do PSP inválidos: ' + z.prettifyError(parsed.error) };
 	const sealed = sealJson(SEAL_PURPOSE, parsed.data);
 	const where = input.creditorId ? eq(pspAccounts.creditorId, input.creditorId) : and(eq(pspAccounts.agencyId, input.agencyId), isNull(pspAccounts.creditorId));
 	const [existing] = await tx.select({ id: pspAccounts.id }).from(pspAccounts).where(where);
+	let id: string;
 	if (existing) {
 		await tx.update(pspAccounts).set({ sealed, label: input.label, updatedAt: new Date() }).where(eq(pspAccounts.id, existing.id));
-		return { ok: true, id: existing.id };
+		id = existing.id;
+	} else {
+		const createdBy = input.actor.type === 'staff' ? (input.actor.id ?? null) : null;
+		const [row] = await tx
+			.insert(pspAccounts)
+			.values({ agencyId: input.agencyId, creditorId: input.creditorId, sealed, label: input.label, createdBy })
+			.returning({ id: pspAccounts.id });
+		id = row.id;
 	}
-	const [row] = await tx
-		.insert(pspAccounts)
-		.values({ agencyId: input.agencyId, creditorId: input.creditorId, sealed, label: input.label, createdBy: input.staffId ?? null })
-		.returning({ id: pspAccounts.id });
-	return { ok: true, id: row.id };
+	await audit.record(tx, {
+		agencyId: input.agencyId,
+		actorType: input.actor.type,
+		actorId: input.actor.id ?? null,
+		action: 'psp_account.save',
+		entity: 'psp_account',
+		entityId: id,
+		data: { label: input.label, creditorId: input.creditorId, apiUrl: parsed.data.apiUrl, clientId: parsed.data.clientId, fineBp: parsed.data.fineBp, interestMonthlyBp: parsed.data.interestMonthlyBp, replaced: !!existing }
+	});
+	return { ok: true, id };
 }
 
 /** The URL we give the PSP; it appends `/pix` when it calls. */

@@ -25,7 +25,8 @@ export type PspCredentials = {
 };
 
 export const SCOPES = 'cobv.write cobv.read pix.read webhook.write';
-const TIMEOUT_MS = 8_000;
+// The debtor waits on the first charge of an installment: a PSP that hangs falls back to the static code soon.
+const TIMEOUT_MS = 5_000;
 // A token is renewed this long before the PSP said it expires.
 const TOKEN_MARGIN_MS = 60_000;
 
