@@ -2,6 +2,7 @@ ALTER TABLE "installments" ADD COLUMN "psp_account" text;--> statement-breakpoin
 ALTER TABLE "installments" ADD COLUMN "psp_txid" text;--> statement-breakpoint
 ALTER TABLE "installments" ADD COLUMN "psp_location" text;--> statement-breakpoint
 ALTER TABLE "installments" ADD COLUMN "psp_status" text;--> statement-breakpoint
+ALTER TABLE "installments" ADD COLUMN "psp_amount_cents" bigint;--> statement-breakpoint
 ALTER TABLE "installments" ADD CONSTRAINT "installments_psp_txid_unique" UNIQUE("psp_txid");--> statement-breakpoint
 CREATE TABLE "psp_accounts" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,

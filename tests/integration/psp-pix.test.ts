@@ -5,6 +5,7 @@ import { resetConfig } from '../../src/lib/server/config';
 import { agreements as agreementsTable, auditLog, installments, payments, pixReview, pspAccounts } from '../../src/lib/server/db/schema';
 import * as psp from '../../src/lib/server/payments/psp';
 import { payableView } from '../../src/lib/server/payments/view';
+import { record } from '../../src/lib/server/payments/record';
 import { centsToAmount, parseBrCode } from '../../src/lib/server/payments/pix/brcode';
 import { policyToJsonExample, type Policy } from '../../src/lib/schemas/policy';
 import { todayInSaoPaulo } from '../../src/lib/format/dates';
@@ -326,6 +327,35 @@ describe('sweep', () => {
 		const all = await psp.client.listPix(env.credentials, new Date(Date.now() - 3_600_000), new Date(), 2);
 		expect(all.ok && all.data.filter((x) => x.txid?.startsWith('PAGINADO'))).toHaveLength(5);
 		expect(count('GET', '/api/v2/pix') - before).toBe(Math.ceil(fake.received.length / 2));
+	});
+});
+
+describe('partial payments', () => {
+	it('a part paid by other means: the charge is revised to the remainder, the code shown asks it, and paying it settles the installment', async () => {
+		const p = await planOf(2);
+		await payableView(db(), p.installments[0], false);
+		const first = await reload(p.installments[0].id);
+		const r = await db().transaction((tx) =>
+			record(tx, { installmentId: first.id, amountCents: 1000, paidAt: new Date(), method: 'manual', source: 'manual', externalId: `TED-${first.id}`, actor: { type: 'cli' } })
+		);
+		expect(r.ok).toBe(true);
+		const part = await reload(first.id);
+		expect(part.status).toBe('partially_paid');
+
+		const view = await payableView(db(), part, true);
+		const remainder = first.amountCents - 1000;
+		expect(view.openCents).toBe(remainder);
+		expect(view.pixDynamic).toBe(true);
+		expect(count('PATCH', `/api/v2/cobv/${first.pspTxid}`)).toBe(1);
+		const charge = fake.charges.get(first.pspTxid!)!;
+		expect(charge.valor.original).toBe(centsToAmount(remainder));
+		expect(view.pix).toBe(charge.pixCopiaECola);
+		expect((await reload(first.id)).pspAmountCents).toBe(remainder);
+
+		const pix = fake.pay(first.pspTxid!);
+		expect(pix.valor).toBe(centsToAmount(remainder));
+		expect(await fake.deliver([pix])).toBe(200);
+		expect(await reload(first.id)).toMatchObject({ status: 'paid', pspStatus: 'CONCLUIDA' });
 	});
 });
 

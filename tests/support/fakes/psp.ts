@@ -376,6 +376,7 @@ export async function startFakePsp(opts: FakePspOptions) {
 				if (!c) return notFound();
 				if (c.status !== 'ATIVA') return reply(400, problem(400, 'CobVOperacaoInvalida', 'Cobrança não está ativa', `status ${c.status}`));
 				if (body.status) c.status = body.status as string;
+				if (body.valor) c.valor = body.valor as FakeCharge['valor'];
 				c.revisao = (c.revisao as number) + 1;
 				const { pix: _p, ...answer } = c;
 				return reply(200, answer);

@@ -32,13 +32,23 @@ export function sameDestination(a: Destination, b: Destination): boolean {
 	return DESTINATION_FIELDS.every((f) => a[f] === b[f]);
 }
 
+/** The installment as a slip for what is still open: a partly paid installment is paid by its remainder. */
+export function openSlip<T extends Pick<Installment, 'amountCents' | 'paidCents'>>(inst: T): T {
+	return { ...inst, amountCents: inst.amountCents - (inst.paidCents ?? 0) };
+}
+
+/** The installment's PSP charge is open and asks exactly `amountCents` (the slip's open amount). */
+export function chargeMatches(i: Pick<Installment, 'amountCents'> & Partial<Pick<Installment, 'pspLocation' | 'pspStatus' | 'pspAmountCents'>>): i is typeof i & { pspLocation: string } {
+	return !!i.pspLocation && i.pspStatus === 'ATIVA' && i.pspAmountCents === i.amountCents;
+}
+
 /**
  * The Pix copia-e-cola for one installment: the dynamic code of its PSP charge while that charge is
- * open (the PSP charges exactly the installment's amount), else the static code with the amount
+ * open and asks the open amount (the PSP charges exactly that), else the static code with the amount
  * equal to the installment and a txid unique to it.
  */
-export function pixFor(installment: Pick<Installment, 'amountCents' | 'txid'> & Partial<Pick<Installment, 'pspLocation' | 'pspStatus'>> & Destination): string {
-	if (installment.pspLocation && installment.pspStatus === 'ATIVA') {
+export function pixFor(installment: Pick<Installment, 'amountCents' | 'txid'> & Partial<Pick<Installment, 'pspLocation' | 'pspStatus' | 'pspAmountCents'>> & Destination): string {
+	if (chargeMatches(installment)) {
 		return buildDynamicPixBrCode({ location: installment.pspLocation, merchantName: installment.pixMerchantName, merchantCity: installment.pixMerchantCity });
 	}
 	return buildPixBrCode({

@@ -2,7 +2,9 @@ import type { Installment } from '../agreements';
 import type { Db } from '../db/client';
 import { config } from '../config';
 import { todayInSaoPaulo } from '../../format/dates';
-import { pixFor, boletoFor } from './instruments';
+import { chargeMatches, openSlip, pixFor, boletoFor } from './instruments';
+
+export { openSlip };
 import { pixQrSvg } from './pix/brcode';
 import { isOpenInstallment } from '../../agreements/status';
 import { ensureCharge } from './psp';
@@ -22,10 +24,6 @@ export type PaymentView = {
 	linha: string | null;
 };
 
-/** The installment as a slip for what is still open: a partly paid installment is paid by its remainder. */
-export function openSlip<T extends Pick<Installment, 'amountCents' | 'paidCents'>>(inst: T): T {
-	return { ...inst, amountCents: inst.amountCents - (inst.paidCents ?? 0) };
-}
 
 /**
  * What the portal shows to pay one installment. A cancelled or paid installment shows no codes:
@@ -43,7 +41,7 @@ export async function paymentView(inst: Installment, withQr: boolean): Promise<P
 		status: inst.status,
 		kind: inst.kind,
 		pix,
-		pixDynamic: payable && !!inst.pspLocation && inst.pspStatus === 'ATIVA',
+		pixDynamic: payable && chargeMatches(slip),
 		qrSvg: pix && withQr ? await pixQrSvg(pix) : null,
 		linha: payable ? boletoFor(slip).linha : null
 	};
@@ -55,6 +53,6 @@ export async function paymentView(inst: Installment, withQr: boolean): Promise<P
  * static code is shown.
  */
 export async function payableView(db: Db, inst: Installment, withQr: boolean): Promise<PaymentView> {
-	const charged = inst.status === 'pending' ? await ensureCharge(db, inst.id, { baseUrl: config().baseUrl, today: todayInSaoPaulo() }) : null;
+	const charged = isOpenInstallment(inst.status) ? await ensureCharge(db, inst.id, { baseUrl: config().baseUrl, today: todayInSaoPaulo() }) : null;
 	return paymentView(charged ?? inst, withQr);
 }

@@ -109,6 +109,8 @@ export const installments = pgTable(
 		/** The charge's payload URL (`loc.location`): the dynamic BR Code points at it. */
 		pspLocation: text('psp_location'),
 		pspStatus: text('psp_status').$type<'ATIVA' | 'CONCLUIDA' | 'REMOVIDA_PELO_USUARIO_RECEBEDOR' | 'REMOVIDA_PELO_PSP'>(),
+		/** What the charge asks (`valor.original`): the code is shown only while it equals the open amount. */
+		pspAmountCents: bigint('psp_amount_cents', { mode: 'number' }),
 		paidAt: timestamp('paid_at', { withTimezone: true }),
 		/** What payments applied to this installment (at most its amount; any excess is a credit). */
 		paidCents: bigint('paid_cents', { mode: 'number' }),

@@ -51,11 +51,11 @@ export const pspSweeps = pgTable('psp_sweeps', {
 	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 });
 
-export type PixReviewReason = 'unknown_txid' | 'not_found' | 'already_paid' | 'not_payable' | 'underpaid' | 'conflict';
+export type PixReviewReason = 'unknown_txid' | 'not_found' | 'conflict';
 
 /**
- * Pix the PSP confirmed but no open installment could take (an unknown txid, a superseded or paid
- * installment, less than due): kept for a person to reconcile (refund or reallocate), never lost.
+ * Pix the PSP confirmed that no installment of ours could take (an unknown txid, or a reference
+ * already used on another installment): kept for a person to reconcile, never lost.
  */
 export const pixReview = pgTable(
 	'pix_review',

@@ -4,8 +4,11 @@ import type { Db, DbOrTx } from '../../db/client';
 import { agreements, creditors, debtors, installments, pspWebhooks } from '../../db/schema';
 import type { Installment } from '../../agreements';
 import { addDays } from '../../../format/dates';
+import { isOpenInstallment } from '../../../agreements/status';
+import { amountToCents } from '../pix/brcode';
+import { chargeMatches, openSlip } from '../instruments';
 import { accountById, accountFor, webhookUrl, type PspAccount } from './accounts';
-import { getCobv, locationOf, putCobv, putWebhook, withdrawCobv } from './client';
+import { getCobv, locationOf, putCobv, putWebhook, reviseCobv, withdrawCobv, type CobvAnswer } from './client';
 import { cobvBody, newPspTxid } from './cobv';
 
 export type EnsureOptions = { baseUrl: string; today: string };
@@ -18,11 +21,14 @@ function log(type: 'warning' | 'error', installmentId: string, message: string):
  * The installment's dynamic Pix charge (cobv), created at the PSP the first time someone asks: the
  * portal calls it when the debtor opens an installment to pay it. Never inside a transaction (it
  * talks to the PSP). Idempotent: the txid is fixed in the database before the PUT, so a retry, or
- * two pages opened at once, send the same PUT for the same charge.
+ * two pages opened at once, send the same PUT for the same charge. The charge asks the open amount
+ * (the installment less what was paid); when that changes (a partial payment by other means) the
+ * charge is revised (`PATCH`), and an installment still open after its charge was concluded or
+ * withdrawn gets a new one.
  *
  * Returns the installment as it now is. When the creditor has no PSP, the installment is not open,
- * or the PSP cannot be reached, it comes back without a charge and the static BR Code is shown
- * (same amount, same key): the debtor can always pay.
+ * or the PSP cannot be reached, it comes back without a matching charge and the static BR Code is
+ * shown (same key, same amount): the debtor can always pay.
  */
 export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOptions): Promise<Installment | null> {
 	const [row] = await db
@@ -39,9 +45,10 @@ export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOp
 		.innerJoin(debtors, eq(debtors.id, agreements.debtorId))
 		.where(eq(installments.id, installmentId));
 	if (!row) return null;
-	const { inst } = row;
-	if (inst.status !== 'pending' || row.agreementStatus !== 'active') return inst;
-	if (inst.pspLocation && inst.pspStatus === 'ATIVA') return inst;
+	let inst = row.inst;
+	if (!isOpenInstallment(inst.status) || inst.supersededBy || row.agreementStatus !== 'active') return inst;
+	const open = openSlip(inst).amountCents;
+	if (open <= 0 || chargeMatches({ ...inst, amountCents: open })) return inst;
 	// A charge past its last payable day would be refused: the static code (and the break rules) apply.
 	if (addDays(inst.dueDate, row.tolerance) < opts.today) return inst;
 
@@ -52,7 +59,7 @@ export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOp
 		dueDate: inst.dueDate,
 		daysAfterDue: row.tolerance,
 		debtor: row.debtor,
-		amountCents: inst.amountCents,
+		amountCents: open,
 		key: inst.pixKey,
 		fineBp: account.credentials.fineBp,
 		interestMonthlyBp: account.credentials.interestMonthlyBp,
@@ -63,29 +70,58 @@ export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOp
 		return inst;
 	}
 
+	// A charge the PSP concluded or withdrew takes no more money: the open remainder needs a new txid.
+	if (inst.pspTxid && inst.pspStatus && inst.pspStatus !== 'ATIVA') {
+		const [renewed] = await db
+			.update(installments)
+			.set({ pspTxid: newPspTxid(), pspLocation: null, pspStatus: null, pspAmountCents: null, updatedAt: new Date() })
+			.where(and(eq(installments.id, inst.id), eq(installments.pspTxid, inst.pspTxid)))
+			.returning();
+		inst = renewed ?? (await db.select().from(installments).where(eq(installments.id, inst.id)))[0];
+	}
+
+	// An open charge asking another amount (part was paid by other means): revised, same txid and location.
+	if (inst.pspTxid && inst.pspStatus === 'ATIVA' && inst.pspLocation) {
+		const revised = await reviseCobv(account.credentials, inst.pspTxid, body.value.valor);
+		if (!revised.ok) {
+			log('warning', inst.id, revised.message);
+			return inst;
+		}
+		return store(db, inst, inst.pspTxid, revised.data, open);
+	}
+
 	const [fixed] = await db
 		.update(installments)
 		.set({ pspTxid: sql`coalesce(${installments.pspTxid}, ${newPspTxid()})`, pspAccount: sql`coalesce(${installments.pspAccount}, ${account.id})` })
 		.where(eq(installments.id, inst.id))
 		.returning({ pspTxid: installments.pspTxid });
 	const txid = fixed.pspTxid!;
+	inst = { ...inst, pspTxid: txid, pspAccount: inst.pspAccount ?? account.id };
 
 	const put = await putCobv(account.credentials, txid, body.value);
 	if (!put.ok) {
 		log('warning', inst.id, put.message);
-		return { ...inst, pspTxid: txid, pspAccount: account.id };
+		return inst;
 	}
-	const location = locationOf(put.data);
+	const updated = await store(db, inst, txid, put.data, open);
+	await ensureWebhook(db, account, inst.pixKey, opts.baseUrl);
+	return updated;
+}
+
+/** Keeps what the PSP answered about the charge `txid` on the installment (if it still has that txid). */
+async function store(db: Db, inst: Installment, txid: string, charge: CobvAnswer, amountCents: number): Promise<Installment> {
+	const location = locationOf(charge);
 	if (!location) {
-		log('error', inst.id, 'o PSP criou a cobrança sem location');
-		return { ...inst, pspTxid: txid, pspAccount: account.id };
+		log('error', inst.id, 'o PSP respondeu a cobrança sem location');
+		return inst;
 	}
+	const charged = amountToCents(charge.valor.original);
 	const [updated] = await db
 		.update(installments)
-		.set({ pspLocation: location, pspStatus: put.data.status, updatedAt: new Date() })
+		.set({ pspLocation: location, pspStatus: charge.status, pspAmountCents: charged, updatedAt: new Date() })
 		.where(and(eq(installments.id, inst.id), eq(installments.pspTxid, txid)))
 		.returning();
-	await ensureWebhook(db, account, inst.pixKey, opts.baseUrl);
+	if (charged !== amountCents) log('error', inst.id, `a cobrança ${txid} pede ${charge.valor.original}, não o valor em aberto`);
 	return updated ?? inst;
 }
 
@@ -120,7 +156,7 @@ export async function withdrawStale(db: Db, limit = 200): Promise<number> {
 		.select({ id: installments.id, account: installments.pspAccount, txid: installments.pspTxid })
 		.from(installments)
 		.innerJoin(agreements, eq(agreements.id, installments.agreementId))
-		.where(and(eq(installments.pspStatus, 'ATIVA'), sql`(${installments.status} = 'cancelled' or ${agreements.status} <> 'active')`))
+		.where(and(eq(installments.pspStatus, 'ATIVA'), sql`(${installments.status} = 'cancelled' or ${installments.supersededBy} is not null or ${agreements.status} <> 'active')`))
 		.limit(limit);
 	let withdrawn = 0;
 	for (const s of stale) {

@@ -157,6 +157,13 @@ export function withdrawCobv(c: PspCredentials, txid: string): Promise<PspResult
 	return call<CobvAnswer>(c, 'PATCH', `/cobv/${encodeURIComponent(txid)}`, 'Retirar cobrança Pix', { status: 'REMOVIDA_PELO_USUARIO_RECEBEDOR' });
 }
 
+/** Revises a charge's amounts (`PATCH /cobv/{txid}` with `valor`); txid and location stay. */
+export async function reviseCobv(c: PspCredentials, txid: string, valor: CobvBody['valor']): Promise<PspResult<CobvAnswer>> {
+	const problem = lateChargesProblem(valor);
+	if (problem) return { ok: false, status: null, message: problem };
+	return call<CobvAnswer>(c, 'PATCH', `/cobv/${encodeURIComponent(txid)}`, 'Revisar cobrança Pix', { valor });
+}
+
 export function getCobv(c: PspCredentials, txid: string): Promise<PspResult<CobvAnswer>> {
 	return call<CobvAnswer>(c, 'GET', `/cobv/${encodeURIComponent(txid)}`, 'Consultar cobrança Pix');
 }

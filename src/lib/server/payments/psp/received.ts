@@ -30,8 +30,9 @@ async function known(db: Db, endToEndId: string): Promise<boolean> {
 }
 
 /**
- * Records one Pix the PSP itself reported (never a webhook's word alone). A txid no open installment
- * of this account knows, or money `record()` refuses (paid, superseded, short), is kept for review.
+ * Records one Pix the PSP itself reported (never a webhook's word alone). `record()` keeps every cent
+ * (a remainder or money for a withdrawn slip becomes a credit on the debts); a txid no installment of
+ * this account knows is kept for review.
  */
 export async function apply(db: Db, account: PspAccount, pix: ReceivedPix): Promise<Outcome> {
 	const cents = amountToCents(pix.valor);
@@ -42,7 +43,7 @@ export async function apply(db: Db, account: PspAccount, pix: ReceivedPix): Prom
 		// A dynamic charge of this account, or the static code's txid (a debtor who paid the static code).
 		const [inst] = txid
 			? await tx
-					.select({ id: installments.id })
+					.select({ id: installments.id, pspTxid: installments.pspTxid })
 					.from(installments)
 					.where(or(and(eq(installments.pspTxid, txid), eq(installments.pspAccount, account.id)), eq(installments.txid, txid)))
 					.limit(1)
@@ -67,7 +68,8 @@ export async function apply(db: Db, account: PspAccount, pix: ReceivedPix): Prom
 		});
 		if (!r.ok) return keep(r.reason);
 		if (r.duplicate) return 'duplicate';
-		await tx.update(installments).set({ pspStatus: 'CONCLUIDA' }).where(and(eq(installments.id, inst.id), sql`${installments.pspTxid} is not null`));
+		// The PSP concludes a charge once paid; a Pix of the static code leaves the charge as it is.
+		if (txid === inst.pspTxid) await tx.update(installments).set({ pspStatus: 'CONCLUIDA' }).where(and(eq(installments.id, inst.id), eq(installments.pspTxid, txid)));
 		return 'recorded';
 	});
 }
