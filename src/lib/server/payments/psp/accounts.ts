@@ -27,12 +27,24 @@ export const credentialsSchema = z.object({
 
 const SEAL_PURPOSE = 'psp-account';
 
+let warned = false;
+
 /** The environment's account, or null when PIX_PSP_* is not (fully) set. */
 export function envAccount(): PspAccount | null {
 	const env = config();
 	const { PIX_PSP_API_URL: apiUrl, PIX_PSP_OAUTH_URL: oauthUrl, PIX_PSP_CLIENT_ID: clientId, PIX_PSP_CLIENT_SECRET: clientSecret } = env;
 	const { PIX_PSP_CERT: cert, PIX_PSP_KEY: key, PIX_PSP_WEBHOOK_SECRET: webhookSecret } = env;
-	if (!apiUrl || !oauthUrl || !clientId || !clientSecret || !cert || !key || !webhookSecret) return null;
+	const given = { PIX_PSP_API_URL: apiUrl, PIX_PSP_OAUTH_URL: oauthUrl, PIX_PSP_CLIENT_ID: clientId, PIX_PSP_CLIENT_SECRET: clientSecret, PIX_PSP_CERT: cert, PIX_PSP_KEY: key, PIX_PSP_WEBHOOK_SECRET: webhookSecret };
+	const missing = Object.entries(given).filter(([, v]) => !v).map(([k]) => k);
+	if (missing.length > 0) {
+		// Half a configuration is a mistake to say out loud (once), not a reason to charge through a PSP.
+		if (missing.length < Object.keys(given).length && !warned) {
+			warned = true;
+			console.error(JSON.stringify({ type: 'warning', where: 'psp.accounts', message: `PSP Pix do ambiente desativado: faltam ${missing.join(', ')}` }));
+		}
+		return null;
+	}
+	if (!apiUrl || !oauthUrl || !clientId || !clientSecret || !cert || !key || !webhookSecret) return null; // narrows the types
 	return {
 		id: 'env',
 		credentials: {
