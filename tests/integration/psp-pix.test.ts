@@ -443,6 +443,27 @@ describe('the wire', () => {
 		fake.violations.splice(noted, 1);
 	});
 
+	it('a token is used until shortly before it expires, then renewed without a refused call', async () => {
+		const env = (await psp.accounts.accountById(db(), 'env'))!;
+		const p = await planOf(2);
+		await payableView(db(), p.installments[0], false);
+		const txid = (await reload(p.installments[0].id)).pspTxid!;
+		// A token of 2 s is renewed at half its life (shorter than the one-minute margin).
+		fake.setTokenSeconds(2);
+		fake.revokeTokens();
+		const before = fake.violations.length;
+		expect((await psp.client.getCobv(env.credentials, txid)).ok).toBe(true);
+		fake.violations.splice(before);
+		const issued = fake.tokensIssued;
+		expect((await psp.client.getCobv(env.credentials, txid)).ok).toBe(true);
+		expect(fake.tokensIssued).toBe(issued);
+		await new Promise((r) => setTimeout(r, 1100));
+		expect((await psp.client.getCobv(env.credentials, txid)).ok).toBe(true);
+		expect(fake.tokensIssued).toBe(issued + 1);
+		expect(fake.violations.slice(before)).toEqual([]);
+		fake.setTokenSeconds(3600);
+	});
+
 	it('every request and every answer matched the Pix API yaml', () => {
 		expect(fake.violations).toEqual([]);
 	});

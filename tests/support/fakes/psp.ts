@@ -261,7 +261,7 @@ export async function startFakePsp(opts: FakePspOptions) {
 	const webhooks = new Map<string, string>();
 	const violations: string[] = [];
 	const seen: Seen[] = [];
-	const state = { down: false, tokensIssued: 0, nextLoc: 1000 };
+	const state = { down: false, tokensIssued: 0, nextLoc: 1000, tokenSeconds: opts.tokenSeconds ?? 3600 };
 	let host = '';
 
 	const send = (res: http.ServerResponse, status: number, body?: unknown, type = 'application/json') => {
@@ -295,7 +295,7 @@ export async function startFakePsp(opts: FakePspOptions) {
 					return send(res, 401, { error: 'invalid_client' });
 				}
 				const token = randomBytes(24).toString('base64url');
-				const seconds = opts.tokenSeconds ?? 3600;
+				const seconds = state.tokenSeconds;
 				tokens.set(token, { until: Date.now() + seconds * 1000, scopes: new Set((form.get('scope') ?? '').split(' ').filter(Boolean)) });
 				state.tokensIssued++;
 				record(200);
@@ -456,6 +456,10 @@ export async function startFakePsp(opts: FakePspOptions) {
 		seen,
 		get tokensIssued() {
 			return state.tokensIssued;
+		},
+		/** How long the tokens it issues from now on last (`expires_in`). */
+		setTokenSeconds(seconds: number) {
+			state.tokenSeconds = seconds;
 		},
 		/** Forgets every token it issued (a PSP that revoked them early): the next calls get 401. */
 		revokeTokens() {
