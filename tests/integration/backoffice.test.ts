@@ -3,7 +3,6 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
 import { agreements as agreementsTable, auditLog, debtors, debts, funnelEvents, importChunks, imports, installments, otpChallenges, outbox, payments, staff } from '../../src/lib/server/db/schema';
 import * as agreements from '../../src/lib/server/agreements';
-import * as offers from '../../src/lib/server/offers';
 import * as audit from '../../src/lib/server/audit';
 import * as messaging from '../../src/lib/server/messaging';
 import * as paymentsRecord from '../../src/lib/server/payments/record';
@@ -26,26 +25,7 @@ async function person(agencyId: string, role: StaffRole, creditorId: string | nu
 	return { id: row.id, agencyId, role, creditorId, email, name: role };
 }
 
-/** Accepts the plan the portal would show, as the debtor would. */
-async function acceptPlan(debtor: { id: string; agencyId: string }, debtIds: string[], count: number) {
-	const sel = await offers.forSelection(db(), { agencyId: debtor.agencyId, debtorId: debtor.id, debtIds, today });
-	if (!sel.ok) throw new Error(sel.message);
-	const offer = count === 1 ? sel.set.cash : sel.set.plans.find((p) => p.count === count)!;
-	const r = await db().transaction((tx) =>
-		agreements.accept(tx, {
-			debtor,
-			debtIds,
-			kind: count === 1 ? 'cash' : 'installments',
-			count,
-			firstDueDate: sel.set.firstDueDate,
-			expected: { totalCents: offer.totalCents, installments: offer.installments.map((i) => i.amountCents) },
-			ip: '203.0.113.7',
-			today
-		})
-	);
-	if (!r.ok) throw new Error(r.message);
-	return r.agreement;
-}
+const acceptPlan = (debtor: { id: string; agencyId: string }, debtIds: string[], count: number) => factory.acceptPlan(debtor, debtIds, count, today);
 
 function rows(agreementId: string) {
 	return db().select().from(installments).where(eq(installments.agreementId, agreementId)).orderBy(asc(installments.seq), asc(installments.updatedAt));

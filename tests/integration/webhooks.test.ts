@@ -5,8 +5,6 @@ import { createHmac } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { db } from '../../src/lib/server/db/client';
 import { auditLog, installments, staff, webhookDeliveries } from '../../src/lib/server/db/schema';
-import * as agreements from '../../src/lib/server/agreements';
-import * as offers from '../../src/lib/server/offers';
 import * as paymentsRecord from '../../src/lib/server/payments/record';
 import * as backoffice from '../../src/lib/server/backoffice';
 import * as webhooks from '../../src/lib/server/webhooks';
@@ -64,24 +62,7 @@ async function endpoint(who: StaffPrincipal, creditorId: string, path: string, e
 	return r.endpoint;
 }
 
-async function acceptPlan(debtor: { id: string; agencyId: string }, debtIds: string[], count: number) {
-	const sel = await offers.forSelection(db(), { agencyId: debtor.agencyId, debtorId: debtor.id, debtIds, today });
-	if (!sel.ok) throw new Error(sel.message);
-	const offer = count === 1 ? sel.set.cash : sel.set.plans.find((p) => p.count === count)!;
-	const r = await db().transaction((tx) =>
-		agreements.accept(tx, {
-			debtor,
-			debtIds,
-			kind: count === 1 ? 'cash' : 'installments',
-			count,
-			firstDueDate: sel.set.firstDueDate,
-			expected: { totalCents: offer.totalCents, installments: offer.installments.map((i) => i.amountCents) },
-			today
-		})
-	);
-	if (!r.ok) throw new Error(r.message);
-	return r.agreement;
-}
+const acceptPlan = (debtor: { id: string; agencyId: string }, debtIds: string[], count: number) => factory.acceptPlan(debtor, debtIds, count, today);
 
 async function pay(agreementId: string, seq: number, paidAt: Date) {
 	const [inst] = await db().select().from(installments).where(and(eq(installments.agreementId, agreementId), eq(installments.seq, seq)));

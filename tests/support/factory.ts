@@ -1,4 +1,6 @@
 import { db } from '../../src/lib/server/db/client';
+import * as agreements from '../../src/lib/server/agreements';
+import * as offers from '../../src/lib/server/offers';
 import { agencies, creditors, debtors, debts, policies } from '../../src/lib/server/db/schema';
 import { generateCnpj, generateCpf } from '../../src/lib/format/document';
 import { DEFAULT_POLICY, type Policy } from '../../src/lib/schemas/policy';
@@ -81,3 +83,24 @@ export const DESTINATION = {
 	boletoAccount: '0000001',
 	boletoWallet: '09'
 };
+
+/** Accepts the plan the portal would show (`count` 1: cash), as the debtor would. */
+export async function acceptPlan(debtor: { id: string; agencyId: string }, debtIds: string[], count: number, today = todayInSaoPaulo()) {
+	const sel = await offers.forSelection(db(), { agencyId: debtor.agencyId, debtorId: debtor.id, debtIds, today });
+	if (!sel.ok) throw new Error(sel.message);
+	const offer = count === 1 ? sel.set.cash : sel.set.plans.find((p) => p.count === count)!;
+	const r = await db().transaction((tx) =>
+		agreements.accept(tx, {
+			debtor,
+			debtIds,
+			kind: count === 1 ? 'cash' : 'installments',
+			count,
+			firstDueDate: sel.set.firstDueDate,
+			expected: { totalCents: offer.totalCents, installments: offer.installments.map((i) => i.amountCents) },
+			ip: '203.0.113.7',
+			today
+		})
+	);
+	if (!r.ok) throw new Error(r.message);
+	return r.agreement;
+}

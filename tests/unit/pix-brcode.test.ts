@@ -29,6 +29,7 @@ describe('BR Code against the BCB static vector', () => {
 	it('parses every field and validates the CRC', () => {
 		expect(parseBrCode(BCB_VECTOR)).toEqual({
 			key: '123e4567-e12b-12d1-a456-426655440000',
+			location: null,
 			amountCents: null,
 			txid: '***',
 			merchantName: 'Fulano de Tal',

@@ -51,6 +51,22 @@ const schema = z.object({
 	COST_WHATSAPP_MILLICENTS: z.coerce.number().int().min(0).default(35_000),
 	COST_SMS_MILLICENTS: z.coerce.number().int().min(0).default(7_000),
 	COST_EMAIL_MILLICENTS: z.coerce.number().int().min(0).default(100),
+	/**
+	 * The default Pix PSP account (Pix API v2 over mTLS), for creditors and agencies without their
+	 * own. Unset: Pix is the static BR Code. Certificate, key and CA: a PEM file path or the PEM itself.
+	 */
+	PIX_PSP_API_URL: z.string().url().optional(),
+	PIX_PSP_OAUTH_URL: z.string().url().optional(),
+	PIX_PSP_CLIENT_ID: z.string().min(1).optional(),
+	PIX_PSP_CLIENT_SECRET: z.string().min(1).optional(),
+	PIX_PSP_CERT: z.string().min(1).optional(),
+	PIX_PSP_KEY: z.string().min(1).optional(),
+	PIX_PSP_CA: z.string().min(1).optional(),
+	/** The secret part of the webhook URL registered with the PSP (`/webhooks/pix/env/{secret}`). */
+	PIX_PSP_WEBHOOK_SECRET: z.string().min(16).optional(),
+	/** Late fee and default interest put on each charge, basis points; CDC caps: 200 and 100 a month. */
+	PIX_PSP_FINE_BP: z.coerce.number().int().min(0).max(200).default(0),
+	PIX_PSP_INTEREST_MONTHLY_BP: z.coerce.number().int().min(0).max(100).default(0),
 	SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
 	/** `off`: this process serves HTTP only and runs no jobs (others run them: sending, the régua, housekeeping). */
 	JOBS: z.enum(['on', 'off']).default('on'),

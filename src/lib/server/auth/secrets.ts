@@ -57,6 +57,16 @@ export function unseal(purpose: string, sealed: string): Uint8Array {
 	return new Uint8Array(Buffer.concat([d.update(raw.subarray(28)), d.final()]));
 }
 
+/** A JSON value sealed as `seal` does: provider credentials (messaging, Pix PSP) are kept this way. */
+export function sealJson(purpose: string, value: unknown): string {
+	return seal(purpose, enc.encode(JSON.stringify(value)));
+}
+
+/** The value `sealJson` sealed under the same purpose; throws when APP_SECRET changed or it was tampered with. */
+export function unsealJson<T>(purpose: string, sealed: string): T {
+	return JSON.parse(new TextDecoder().decode(unseal(purpose, sealed))) as T;
+}
+
 function sealKey(purpose: string): Buffer {
 	return createHash('sha256').update(`${purpose}:${config().appSecret}`).digest();
 }

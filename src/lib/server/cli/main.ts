@@ -22,6 +22,7 @@ Comandos:
   campaign list [--creditor <cnpj-ou-slug>]
   regua set <cnpj-ou-slug> <regua.json>
   regua show <cnpj-ou-slug>
+  psp set <cnpj-ou-slug> <conta.json> [--agency] [--label …]   conta Pix (API Pix v2) do credor ou da assessoria
 `;
 
 export async function main(argv: string[]): Promise<number> {

@@ -21,6 +21,7 @@ import * as staffAuth from '../staff';
 import * as apiKeys from '../api/keys';
 import * as campaigns from '../campaigns';
 import * as regua from '../regua';
+import * as psp from '../payments/psp';
 import { stepLabel } from '../../schemas/regua';
 import { formatBRL } from '../../format/money';
 
@@ -86,10 +87,11 @@ const COMMANDS: Record<string, Command> = {
 	'campaign status': { options: {}, positionals: 1, run: campaignStatus },
 	'campaign list': { options: { creditor: { type: 'string' } }, positionals: 0, run: campaignList },
 	'regua set': { options: { 'override-lint': { type: 'boolean' } }, positionals: 2, run: reguaSet },
-	'regua show': { options: {}, positionals: 1, run: reguaShow }
+	'regua show': { options: {}, positionals: 1, run: reguaShow },
+	'psp set': { options: { agency: { type: 'boolean' }, label: { type: 'string' } }, positionals: 2, run: pspSet }
 };
 
-const GROUPS = ['creditor', 'policy', 'staff', 'apikey', 'campaign', 'regua'];
+const GROUPS = ['creditor', 'policy', 'staff', 'apikey', 'campaign', 'regua', 'psp'];
 
 export async function runOps(command: string, args: string[]): Promise<number> {
 	let name = command;
@@ -517,5 +519,23 @@ async function reguaShow(a: Args): Promise<number> {
 	}
 	out(`Régua de ${creditor.displayName}, versão ${found.version}:`);
 	for (const s of found.regua.steps) out(`  ${s.key.padEnd(22)} ${stepLabel(s).padEnd(34)} ${s.channels.join(' → ')}`);
+	return 0;
+}
+
+/** A Pix PSP account for a creditor (or, with --agency, for its whole agency), from a JSON file. */
+async function pspSet(a: Args): Promise<number> {
+	const [ref, file] = a.positionals;
+	const creditor = await findCreditor(ref);
+	const forAgency = a.values.agency === true;
+	const label = typeof a.values.label === 'string' ? a.values.label : 'PSP';
+	const result = await db().transaction((tx) =>
+		psp.accounts.save(tx, { agencyId: creditor.agencyId, creditorId: forAgency ? null : creditor.id, label, credentials: readJson(file) as psp.accounts.SaveInput['credentials'], actor: { type: 'cli' } })
+	);
+	if (!result.ok) {
+		err(result.message);
+		return 1;
+	}
+	// The webhook is registered with the PSP by the first charge on each key (its URL holds the secret: not printed).
+	out(`Conta do PSP ${forAgency ? 'da assessoria' : `do credor ${creditor.slug}`} gravada (${result.id}).`);
 	return 0;
 }

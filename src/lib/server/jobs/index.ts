@@ -9,6 +9,7 @@ import * as campaigns from '../campaigns';
 import * as webhooks from '../webhooks';
 import * as lifecycle from '../agreements/lifecycle';
 import { todayInSaoPaulo } from '../../format/dates';
+import * as psp from '../payments/psp';
 
 /**
  * Scheduled and retried work, in PostgreSQL, on graphile-worker (README: "Jobs"). Every app
@@ -49,6 +50,15 @@ const handlers: Record<string, Handler> = {
 		const r = await lifecycle.breakOverdue(db(), todayInSaoPaulo());
 		console.log(JSON.stringify({ type: 'break-agreements', broken: r.broken.length }));
 	},
+	/**
+	 * Every 10 minutes: PSP charges of installments no longer payable are withdrawn, then the Pix each
+	 * PSP received since the last sweep (overlapping it) are recorded, for webhooks that never came.
+	 */
+	'pix-sweep': async () => {
+		const withdrawn = await psp.withdrawStale(db());
+		const r = await psp.sweep(db());
+		if (withdrawn > 0 || r.recorded > 0 || r.review > 0 || r.failed > 0) console.log(JSON.stringify({ type: 'pix-sweep', withdrawn, ...r }));
+	},
 	'deliver-messages': async () => {
 		const r = await messaging.deliverDue(db(), { baseUrl: config().baseUrl });
 		const wait = r.nextDueAt ? r.nextDueAt.getTime() - Date.now() : Infinity;
@@ -72,7 +82,8 @@ export const CRONTAB = [
 	'* * * * * deliver-webhooks ?max=1&jobKey=deliver-webhooks',
 	'0 9 * * * regua ?fill=1d&max=1',
 	// 03:30 UTC is 00:30 in São Paulo: the day after a tolerance ends.
-	'30 3 * * * break-agreements ?fill=1d&max=1'
+	'30 3 * * * break-agreements ?fill=1d&max=1',
+	'*/10 * * * * pix-sweep ?max=1&jobKey=pix-sweep'
 ].join('\n');
 
 /**

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { config } from '../config';
 import type { DbOrTx } from '../db/client';
 import { messagingAccounts } from '../db/schema';
-import { seal, unseal } from '../auth/secrets';
+import { sealJson, unsealJson } from '../auth/secrets';
 import * as whatsapp from './whatsapp';
 import * as zenvia from './zenvia';
 import * as twilio from './twilio';
@@ -50,11 +50,11 @@ export type Credentials =
 const SEAL_PURPOSE = 'messaging-account';
 
 export function sealCredentials(c: Credentials): string {
-	return seal(SEAL_PURPOSE, new TextEncoder().encode(JSON.stringify(c)));
+	return sealJson(SEAL_PURPOSE, c);
 }
 
 export function openCredentials(sealed: string): Credentials {
-	return JSON.parse(new TextDecoder().decode(unseal(SEAL_PURPOSE, sealed))) as Credentials;
+	return unsealJson<Credentials>(SEAL_PURPOSE, sealed);
 }
 
 /** Development driver: one JSON line per message on stdout. */

@@ -32,6 +32,21 @@ export function post(
 	timeoutMs = DEFAULT_TIMEOUT_MS,
 	pool: { http: http.Agent; https: https.Agent } = agents
 ): Promise<Answer | NoAnswer> {
+	return request('POST', url, init, { timeoutMs, pool });
+}
+
+/**
+ * One request of any method, read to the end, failing as `post` does. `agent` replaces the pooled
+ * keep-alive agents: a client certificate (mTLS, as Pix PSPs require) lives on its own agent.
+ */
+export function request(
+	method: string,
+	url: string,
+	init: { headers: Record<string, string>; body?: string },
+	opts: { timeoutMs?: number; agent?: http.Agent; pool?: { http: http.Agent; https: https.Agent } } = {}
+): Promise<Answer | NoAnswer> {
+	const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+	const pool = opts.pool ?? agents;
 	return new Promise((resolve) => {
 		let target: URL;
 		try {
@@ -41,7 +56,7 @@ export function post(
 			return;
 		}
 		const secure = target.protocol === 'https:';
-		const body = Buffer.from(init.body);
+		const body = init.body === undefined ? null : Buffer.from(init.body);
 		let settled = false;
 		let written = false;
 		const done = (r: Answer | NoAnswer) => {
@@ -52,7 +67,11 @@ export function post(
 		};
 		const req = (secure ? https : http).request(
 			target,
-			{ method: 'POST', agent: secure ? pool.https : pool.http, headers: { ...init.headers, 'content-length': String(body.length) } },
+			{
+				method,
+				agent: opts.agent ?? (secure ? pool.https : pool.http),
+				headers: body === null ? init.headers : { ...init.headers, 'content-length': String(body.length) }
+			},
 			(res) => {
 				const chunks: Buffer[] = [];
 				res.on('data', (c: Buffer) => chunks.push(c));
@@ -79,7 +98,7 @@ export function post(
 		}, timeoutMs);
 		req.on('finish', () => (written = true));
 		req.on('error', (err) => done(failure(err, written, req.reusedSocket)));
-		req.end(body);
+		req.end(body ?? undefined);
 	});
 }
 

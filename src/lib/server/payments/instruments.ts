@@ -1,6 +1,6 @@
 import type { Creditor } from '../tenancy';
 import type { Installment } from '../agreements';
-import { buildPixBrCode } from './pix/brcode';
+import { buildDynamicPixBrCode, buildPixBrCode } from './pix/brcode';
 import { buildBarcode, freeField, linhaDigitavel } from './boleto/barcode';
 
 /**
@@ -32,8 +32,25 @@ export function sameDestination(a: Destination, b: Destination): boolean {
 	return DESTINATION_FIELDS.every((f) => a[f] === b[f]);
 }
 
-/** The Pix copia-e-cola for one installment: amount equals the installment, txid unique to it. */
-export function pixFor(installment: Pick<Installment, 'amountCents' | 'txid'> & Destination): string {
+/** The installment as a slip for what is still open: a partly paid installment is paid by its remainder. */
+export function openSlip<T extends Pick<Installment, 'amountCents' | 'paidCents'>>(inst: T): T {
+	return { ...inst, amountCents: inst.amountCents - (inst.paidCents ?? 0) };
+}
+
+/** The installment's PSP charge is open and asks exactly `amountCents` (the slip's open amount). */
+export function chargeMatches(i: Pick<Installment, 'amountCents'> & Partial<Pick<Installment, 'pspLocation' | 'pspStatus' | 'pspAmountCents'>>): i is typeof i & { pspLocation: string } {
+	return !!i.pspLocation && i.pspStatus === 'ATIVA' && i.pspAmountCents === i.amountCents;
+}
+
+/**
+ * The Pix copia-e-cola for one installment: the dynamic code of its PSP charge while that charge is
+ * open and asks the open amount (the PSP charges exactly that), else the static code with the amount
+ * equal to the installment and a txid unique to it.
+ */
+export function pixFor(installment: Pick<Installment, 'amountCents' | 'txid'> & Partial<Pick<Installment, 'pspLocation' | 'pspStatus' | 'pspAmountCents'>> & Destination): string {
+	if (chargeMatches(installment)) {
+		return buildDynamicPixBrCode({ location: installment.pspLocation, merchantName: installment.pixMerchantName, merchantCity: installment.pixMerchantCity });
+	}
 	return buildPixBrCode({
 		key: installment.pixKey,
 		merchantName: installment.pixMerchantName,

@@ -1,7 +1,13 @@
 import type { Installment } from '../agreements';
-import { pixFor, boletoFor } from './instruments';
+import type { Db } from '../db/client';
+import { config } from '../config';
+import { todayInSaoPaulo } from '../../format/dates';
+import { chargeMatches, openSlip, pixFor, boletoFor } from './instruments';
+
+export { openSlip };
 import { pixQrSvg } from './pix/brcode';
 import { isOpenInstallment } from '../../agreements/status';
+import { ensureCharge } from './psp';
 
 export type PaymentView = {
 	seq: number;
@@ -12,14 +18,12 @@ export type PaymentView = {
 	status: Installment['status'];
 	kind: Installment['kind'];
 	pix: string | null;
+	/** The code points at a charge the PSP keeps (the bank app reads the amount from it). */
+	pixDynamic: boolean;
 	qrSvg: string | null;
 	linha: string | null;
 };
 
-/** The installment as a slip for what is still open: a partly paid installment is paid by its remainder. */
-export function openSlip<T extends Pick<Installment, 'amountCents' | 'paidCents'>>(inst: T): T {
-	return { ...inst, amountCents: inst.amountCents - (inst.paidCents ?? 0) };
-}
 
 /**
  * What the portal shows to pay one installment. A cancelled or paid installment shows no codes:
@@ -37,7 +41,18 @@ export async function paymentView(inst: Installment, withQr: boolean): Promise<P
 		status: inst.status,
 		kind: inst.kind,
 		pix,
+		pixDynamic: payable && chargeMatches(slip),
 		qrSvg: pix && withQr ? await pixQrSvg(pix) : null,
 		linha: payable ? boletoFor(slip).linha : null
 	};
+}
+
+/**
+ * `paymentView` for the installment the debtor is about to pay: its PSP charge is created first when
+ * its creditor has a PSP (once; later views reuse it). Without one, or with the PSP unreachable, the
+ * static code is shown.
+ */
+export async function payableView(db: Db, inst: Installment, withQr: boolean): Promise<PaymentView> {
+	const charged = isOpenInstallment(inst.status) ? await ensureCharge(db, inst.id, { baseUrl: config().baseUrl, today: todayInSaoPaulo() }) : null;
+	return paymentView(charged ?? inst, withQr);
 }

@@ -102,6 +102,15 @@ export const installments = pgTable(
 		boletoAgency: text('boleto_agency').notNull(),
 		boletoAccount: text('boleto_account').notNull(),
 		boletoWallet: text('boleto_wallet').notNull(),
+		// The dynamic Pix charge (cobv) at the PSP, when the creditor has one: created the first time
+		// the debtor opens the installment. API txids are 26–35 characters, the static one 25.
+		pspAccount: text('psp_account'),
+		pspTxid: text('psp_txid').unique(),
+		/** The charge's payload URL (`loc.location`): the dynamic BR Code points at it. */
+		pspLocation: text('psp_location'),
+		pspStatus: text('psp_status').$type<'ATIVA' | 'CONCLUIDA' | 'REMOVIDA_PELO_USUARIO_RECEBEDOR' | 'REMOVIDA_PELO_PSP'>(),
+		/** What the charge asks (`valor.original`): the code is shown only while it equals the open amount. */
+		pspAmountCents: bigint('psp_amount_cents', { mode: 'number' }),
 		paidAt: timestamp('paid_at', { withTimezone: true }),
 		/** What payments applied to this installment (at most its amount; any excess is a credit). */
 		paidCents: bigint('paid_cents', { mode: 'number' }),

@@ -1,5 +1,5 @@
 /**
- * Pix BR Code (EMV® QRCPS Merchant-Presented Mode), static codes.
+ * Pix BR Code (EMV® QRCPS Merchant-Presented Mode), static and dynamic codes.
  *
  * Reference: BCB, "Manual de Padrões para Iniciação do Pix" (BR Code) and
  * EMV QR Code Specification for Payment Systems — Merchant-Presented Mode.
@@ -27,6 +27,8 @@ export interface PixBrCodeInput {
 
 export interface ParsedBrCode {
 	key: string | null;
+	/** Payload URL of a dynamic code (26-25), null in a static one. */
+	location: string | null;
 	/** null when field 54 is absent (payer chooses the amount). */
 	amountCents: number | null;
 	txid: string | null;
@@ -98,13 +100,15 @@ export function crc16ccitt(s: string): string {
 	return crc.toString(16).toUpperCase().padStart(4, '0');
 }
 
-function centsToAmount(cents: number): string {
+/** Integer cents as the `0.00` form EMV field 54 and the Pix API use. */
+export function centsToAmount(cents: number): string {
 	const whole = Math.floor(cents / 100);
 	const frac = cents % 100;
 	return `${whole}.${String(frac).padStart(2, '0')}`;
 }
 
-function amountToCents(amount: string): number | null {
+/** `123.45` (at most 2 decimals) as integer cents; null when it is not that form. */
+export function amountToCents(amount: string): number | null {
 	// EMV: up to 13 characters, digits with an optional '.' and at most 2 decimals.
 	const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(amount);
 	if (!m) return null;
@@ -120,6 +124,33 @@ function sanitizeTxid(txid: string | undefined): string {
 	return clean === '' ? '***' : clean;
 }
 
+/** Name and city as field 59 and 60 carry them; throws when nothing is left after sanitising. */
+function merchantFields(merchantName: string, merchantCity: string): { name: string; city: string } {
+	const name = sanitizePixText(merchantName, PIX_NAME_MAX);
+	const city = sanitizePixText(merchantCity, PIX_CITY_MAX);
+	if (name === '') throw new Error('Nome do recebedor vazio após sanitização');
+	if (city === '') throw new Error('Cidade do recebedor vazia após sanitização');
+	return { name, city };
+}
+
+/** Everything around field 26 (and 54), with the CRC: the part static and dynamic codes share. */
+function assemble(opts: { oneTime: boolean; account: string; amountCents: number; name: string; city: string; txid: string }): string {
+	const body =
+		tlv('00', '01') +
+		// BCB Manual: 01 = "12" marks a code that can be paid once (a dynamic charge).
+		(opts.oneTime ? tlv('01', '12') : '') +
+		tlv('26', opts.account) +
+		tlv('52', '0000') +
+		tlv('53', '986') + // ISO 4217: BRL
+		(opts.amountCents > 0 ? tlv('54', centsToAmount(opts.amountCents)) : '') +
+		tlv('58', 'BR') +
+		tlv('59', opts.name) +
+		tlv('60', opts.city) +
+		tlv('62', tlv('05', opts.txid)) +
+		'6304';
+	return body + crc16ccitt(body);
+}
+
 /** Builds a static Pix BR Code and checks it against pix-utils' parser before returning it. */
 export function buildPixBrCode(input: PixBrCodeInput): string {
 	const key = input.key.trim();
@@ -131,10 +162,7 @@ export function buildPixBrCode(input: PixBrCodeInput): string {
 	if (!Number.isSafeInteger(amountCents) || amountCents < 0 || amountCents > 999_999_999_999) {
 		throw new RangeError(`Valor Pix inválido: ${amountCents}`);
 	}
-	const name = sanitizePixText(input.merchantName, PIX_NAME_MAX);
-	const city = sanitizePixText(input.merchantCity, PIX_CITY_MAX);
-	if (name === '') throw new Error('Nome do recebedor vazio após sanitização');
-	if (city === '') throw new Error('Cidade do recebedor vazia após sanitização');
+	const { name, city } = merchantFields(input.merchantName, input.merchantCity);
 	const txid = sanitizeTxid(input.txid);
 
 	const gui = tlv('00', PIX_GUI);
@@ -143,19 +171,7 @@ export function buildPixBrCode(input: PixBrCodeInput): string {
 	const room = 99 - gui.length - keyField.length - 4;
 	const description = input.description ? sanitizePixText(input.description, room) : '';
 	const account = gui + keyField + (description ? tlv('02', description) : '');
-
-	const body =
-		tlv('00', '01') +
-		tlv('26', account) +
-		tlv('52', '0000') +
-		tlv('53', '986') + // ISO 4217: BRL
-		(amountCents > 0 ? tlv('54', centsToAmount(amountCents)) : '') +
-		tlv('58', 'BR') +
-		tlv('59', name) +
-		tlv('60', city) +
-		tlv('62', tlv('05', txid)) +
-		'6304';
-	const code = body + crc16ccitt(body);
+	const code = assemble({ oneTime: false, account, amountCents, name, city, txid });
 
 	// Second opinion from an independent implementation: a code it rejects never leaves here.
 	const check = parsePix(code);
@@ -170,6 +186,35 @@ export function buildPixBrCode(input: PixBrCodeInput): string {
 		(check.txid ?? '***') !== txid ||
 		checkCents !== amountCents
 	) {
+		throw new Error('BR Code divergente na verificação com pix-utils');
+	}
+	return code;
+}
+
+export interface DynamicPixBrCodeInput {
+	/** The charge's payload URL as the PSP returned it (`loc.location`), with or without `https://`. */
+	location: string;
+	merchantName: string;
+	merchantCity: string;
+}
+
+/**
+ * A dynamic BR Code for a charge the PSP keeps (`cob`/`cobv`). BCB Manual: field 26-25 carries the
+ * payload URL without its scheme; the amount (54) is left out, since the payer's app reads it from
+ * the payload, and 62-05 is `***`, since the txid travels in the payload too.
+ */
+export function buildDynamicPixBrCode(input: DynamicPixBrCodeInput): string {
+	const url = input.location.trim().replace(/^https:\/\//i, '');
+	if (url === '' || !/^[\x21-\x7e]+$/.test(url) || /^[a-z]+:\/\//i.test(url)) throw new Error('Location do Pix inválida');
+	const { name, city } = merchantFields(input.merchantName, input.merchantCity);
+	const account = tlv('00', PIX_GUI) + tlv('25', url);
+	const code = assemble({ oneTime: true, account, amountCents: 0, name, city, txid: '***' });
+
+	const check = parsePix(code);
+	if (hasError(check) || check.type !== 'DYNAMIC') {
+		throw new Error(`BR Code recusado pelo pix-utils: ${hasError(check) ? check.message : check.type}`);
+	}
+	if (check.url !== url || check.merchantName !== name || check.merchantCity !== city) {
 		throw new Error('BR Code divergente na verificação com pix-utils');
 	}
 	return code;
@@ -226,6 +271,7 @@ export function parseBrCode(payload: string): ParsedBrCode {
 
 	return {
 		key: fieldOf(account, '01'),
+		location: fieldOf(account, '25'),
 		amountCents: amountText === null ? null : amountToCents(amountText),
 		txid: fieldOf(additional, '05'),
 		merchantName: fieldOf(fields, '59'),
@@ -237,15 +283,18 @@ export function parseBrCode(payload: string): ParsedBrCode {
 
 const TXID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
-/** 25 random uppercase alphanumerics, the longest txid a static code carries. */
-export function newTxid(): string {
+/**
+ * Random uppercase alphanumerics: 25 by default, the longest txid a static code carries (the Pix
+ * API's charges take 26–35).
+ */
+export function newTxid(length: number = PIX_TXID_MAX): string {
 	let out = '';
 	const buf = new Uint8Array(64);
-	while (out.length < PIX_TXID_MAX) {
+	while (out.length < length) {
 		crypto.getRandomValues(buf);
 		for (const b of buf) {
 			// 252 = 7 × 36: rejecting the top bytes keeps every character equally likely.
-			if (b < 252 && out.length < PIX_TXID_MAX) out += TXID_ALPHABET[b % 36];
+			if (b < 252 && out.length < length) out += TXID_ALPHABET[b % 36];
 		}
 	}
 	return out;

@@ -2,7 +2,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { db } from '$lib/server/db/client';
 import * as agreements from '$lib/server/agreements';
-import { paymentView } from '$lib/server/payments/view';
+import { payableView, paymentView } from '$lib/server/payments/view';
 import { requireDebtor } from '$lib/server/guards';
 import { isOpenInstallment } from '$lib/agreements/status';
 import { todayInSaoPaulo } from '$lib/format/dates';
@@ -16,7 +16,7 @@ export const load = async ({ locals, params, url }) => {
 	const next = found.installments.find((i) => isOpenInstallment(i.status));
 	// CDC art. 52 §2: the whole balance today, with the interest of the remaining installments reduced.
 	const preview = found.agreement.status === 'active' ? await agreements.lifecycle.previewPayoff(db(), found.agreement.id, todayInSaoPaulo()) : null;
-	const payments = await Promise.all(found.installments.map((i) => paymentView(i, i === next)));
+	const payments = await Promise.all(found.installments.map((i) => (i === next ? payableView(db(), i, true) : paymentView(i, false))));
 	return {
 		agreement: {
 			code: found.agreement.code,

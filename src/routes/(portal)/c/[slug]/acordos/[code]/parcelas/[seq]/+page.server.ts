@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { db } from '$lib/server/db/client';
 import * as agreements from '$lib/server/agreements';
-import { paymentView } from '$lib/server/payments/view';
+import { payableView } from '$lib/server/payments/view';
 import { requireDebtor } from '$lib/server/guards';
 
 export const load = async ({ locals, params }) => {
@@ -13,6 +13,6 @@ export const load = async ({ locals, params }) => {
 		code: found.agreement.code,
 		kind: found.agreement.kind,
 		count: found.installments.length,
-		payment: await paymentView(inst, true)
+		payment: await payableView(db(), inst, true)
 	};
 };

@@ -1,0 +1,147 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { z } from 'zod';
+import { config } from '../../config';
+import type { DbOrTx } from '../../db/client';
+import { pspAccounts } from '../../db/schema';
+import { sealJson, unsealJson } from '../../auth/secrets';
+import * as audit from '../../audit';
+import type { PspCredentials } from './client';
+import { FINE_CAP_BP, INTEREST_CAP_MONTHLY_BP } from './cobv';
+
+/** A PSP account: `env` (the environment's) or a psp_accounts row id, with its credentials. */
+export type PspAccount = { id: string; credentials: PspCredentials };
+
+const pemOrPath = z.string().min(1);
+export const credentialsSchema = z.object({
+	apiUrl: z.string().url(),
+	oauthUrl: z.string().url(),
+	clientId: z.string().min(1),
+	clientSecret: z.string().min(1),
+	cert: pemOrPath,
+	key: pemOrPath,
+	ca: pemOrPath.optional(),
+	webhookSecret: z.string().min(16),
+	fineBp: z.number().int().min(0).max(FINE_CAP_BP).default(0),
+	interestMonthlyBp: z.number().int().min(0).max(INTEREST_CAP_MONTHLY_BP).default(0)
+});
+
+const SEAL_PURPOSE = 'psp-account';
+
+let warned = false;
+
+/** The environment's account, or null when PIX_PSP_* is not (fully) set. */
+export function envAccount(): PspAccount | null {
+	const env = config();
+	const { PIX_PSP_API_URL: apiUrl, PIX_PSP_OAUTH_URL: oauthUrl, PIX_PSP_CLIENT_ID: clientId, PIX_PSP_CLIENT_SECRET: clientSecret } = env;
+	const { PIX_PSP_CERT: cert, PIX_PSP_KEY: key, PIX_PSP_WEBHOOK_SECRET: webhookSecret } = env;
+	const given = { PIX_PSP_API_URL: apiUrl, PIX_PSP_OAUTH_URL: oauthUrl, PIX_PSP_CLIENT_ID: clientId, PIX_PSP_CLIENT_SECRET: clientSecret, PIX_PSP_CERT: cert, PIX_PSP_KEY: key, PIX_PSP_WEBHOOK_SECRET: webhookSecret };
+	const missing = Object.entries(given).filter(([, v]) => !v).map(([k]) => k);
+	if (missing.length > 0) {
+		// Half a configuration is a mistake to say out loud (once), not a reason to charge through a PSP.
+		if (missing.length < Object.keys(given).length && !warned) {
+			warned = true;
+			console.error(JSON.stringify({ type: 'warning', where: 'psp.accounts', message: `PSP Pix do ambiente desativado: faltam ${missing.join(', ')}` }));
+		}
+		return null;
+	}
+	if (!apiUrl || !oauthUrl || !clientId || !clientSecret || !cert || !key || !webhookSecret) return null; // narrows the types
+	return {
+		id: 'env',
+		credentials: {
+			apiUrl,
+			oauthUrl,
+			clientId,
+			clientSecret,
+			cert,
+			key,
+			...(env.PIX_PSP_CA && { ca: env.PIX_PSP_CA }),
+			webhookSecret,
+			fineBp: env.PIX_PSP_FINE_BP,
+			interestMonthlyBp: env.PIX_PSP_INTEREST_MONTHLY_BP
+		}
+	};
+}
+
+function open(row: typeof pspAccounts.$inferSelect): PspAccount | null {
+	try {
+		return { id: row.id, credentials: credentialsSchema.parse(unsealJson(SEAL_PURPOSE, row.sealed)) };
+	} catch (e) {
+		// Sealed under another APP_SECRET: unusable until entered again; never fall back to another account.
+		console.error(JSON.stringify({ type: 'error', where: 'psp.accounts', account: row.id, error: String(e) }));
+		return null;
+	}
+}
+
+/**
+ * The account a creditor's charges go through: its own, else its agency's, else the environment's.
+ * null: no PSP (the static BR Code stays), including when the account found cannot be opened.
+ */
+export async function accountFor(db: DbOrTx, creditor: { id: string; agencyId: string }): Promise<PspAccount | null> {
+	const [own] = await db.select().from(pspAccounts).where(eq(pspAccounts.creditorId, creditor.id));
+	if (own) return open(own);
+	const [agency] = await db
+		.select()
+		.from(pspAccounts)
+		.where(and(eq(pspAccounts.agencyId, creditor.agencyId), isNull(pspAccounts.creditorId)));
+	if (agency) return open(agency);
+	return envAccount();
+}
+
+/** One account by the id a webhook URL or an installment names. */
+export async function accountById(db: DbOrTx, id: string): Promise<PspAccount | null> {
+	if (id === 'env') return envAccount();
+	if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+	const [row] = await db.select().from(pspAccounts).where(eq(pspAccounts.id, id));
+	return row ? open(row) : null;
+}
+
+/** Every account that can be opened: the sweep asks each for what it received. */
+export async function allAccounts(db: DbOrTx): Promise<PspAccount[]> {
+	const rows = await db.select().from(pspAccounts);
+	const env = envAccount();
+	return [...(env ? [env] : []), ...rows.map(open).filter((a): a is PspAccount => a !== null)];
+}
+
+export type SaveInput = {
+	agencyId: string;
+	creditorId: string | null;
+	label: string;
+	credentials: z.input<typeof credentialsSchema>;
+	actor: { type: 'staff' | 'cli'; id?: string | null };
+};
+
+/** Enters (or replaces) an agency's or a creditor's account, sealed and audited (never its secrets). Bad credentials change nothing. */
+export async function save(tx: DbOrTx, input: SaveInput): Promise<{ ok: true; id: string } | { ok: false; message: string }> {
+	const parsed = credentialsSchema.safeParse(input.credentials);
+	if (!parsed.success) return { ok: false, message: 'Dados da conta do PSP inválidos: ' + z.prettifyError(parsed.error) };
+	const sealed = sealJson(SEAL_PURPOSE, parsed.data);
+	const where = input.creditorId ? eq(pspAccounts.creditorId, input.creditorId) : and(eq(pspAccounts.agencyId, input.agencyId), isNull(pspAccounts.creditorId));
+	const [existing] = await tx.select({ id: pspAccounts.id }).from(pspAccounts).where(where);
+	let id: string;
+	if (existing) {
+		await tx.update(pspAccounts).set({ sealed, label: input.label, updatedAt: new Date() }).where(eq(pspAccounts.id, existing.id));
+		id = existing.id;
+	} else {
+		const createdBy = input.actor.type === 'staff' ? (input.actor.id ?? null) : null;
+		const [row] = await tx
+			.insert(pspAccounts)
+			.values({ agencyId: input.agencyId, creditorId: input.creditorId, sealed, label: input.label, createdBy })
+			.returning({ id: pspAccounts.id });
+		id = row.id;
+	}
+	await audit.record(tx, {
+		agencyId: input.agencyId,
+		actorType: input.actor.type,
+		actorId: input.actor.id ?? null,
+		action: 'psp_account.save',
+		entity: 'psp_account',
+		entityId: id,
+		data: { label: input.label, creditorId: input.creditorId, apiUrl: parsed.data.apiUrl, clientId: parsed.data.clientId, fineBp: parsed.data.fineBp, interestMonthlyBp: parsed.data.interestMonthlyBp, replaced: !!existing }
+	});
+	return { ok: true, id };
+}
+
+/** The URL we give the PSP; it appends `/pix` when it calls. */
+export function webhookUrl(account: PspAccount, baseUrl: string): string {
+	return `${baseUrl.replace(/\/$/, '')}/webhooks/pix/${account.id}/${account.credentials.webhookSecret}`;
+}

@@ -1,0 +1,500 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import yaml from 'js-yaml';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { readBody } from './loopback';
+
+/**
+ * A Pix PSP on loopback speaking the Central Bank's Pix API v2 (`specs/bcb-pix-api-2.9.0.yaml`),
+ * over HTTPS with mutual TLS: certificates for a CA, the server and our client are made with
+ * `openssl` at start. Every request is checked against the yaml with ajv (path and method, path and
+ * query parameters, body schema, the Bearer token its own OAuth endpoint issued with the operation's
+ * scopes, the client certificate), and so is every answer it gives and every webhook it sends;
+ * anything off is kept in `violations` (a test expects none). It keeps charges, can "pay" them, and
+ * calls the registered webhook (`{webhookUrl}/pix`), as the spec's `listaPix` callback says.
+ */
+
+const SPEC_PATH = path.resolve(process.cwd(), '../shared/specs/bcb-pix-api-2.9.0.yaml');
+
+type Json = Record<string, unknown>;
+type Spec = { paths: Record<string, Record<string, Json>>; components: Record<string, Record<string, Json>> };
+
+/**
+ * Where the yaml contradicts itself or its own examples, the fake follows what PSPs do; each
+ * correction is named so that nothing else is loosened.
+ */
+function applyErrata(spec: Spec): void {
+	const s = spec.components.schemas as Record<string, Json & { properties?: Record<string, Json>; required?: string[] }>;
+	// 1. CPF patterns are written `/^\d{11}$/` (slashes included), which no string matches.
+	const fixCpf = (node: unknown): void => {
+		if (!node || typeof node !== 'object') return;
+		for (const [k, v] of Object.entries(node)) {
+			if (k === 'pattern' && v === '/^\\d{11}$/') (node as Json)[k] = '^\\d{11}$';
+			else fixCpf(v);
+		}
+	};
+	fixCpf(spec);
+	// 2. PixConsultados requires `cobs` (copied from CobsConsultadas); its list is `pix`.
+	s.PixConsultados.required = ['parametros'];
+	// 3. DadosRecebedor requires the address at the top of the charge; its own example has it under `recebedor`.
+	delete s.DadosRecebedor.required;
+	// 4. `loc.location` is `format: uri`, but every example (and the BR Code manual) has no scheme.
+	delete s.PayloadLocation.properties!.location.format;
+	// 5. A Pix's txid is `allOf: [TxId (26–35), 1–35]`: the second meant to widen the first, since a
+	//    Pix paid from a static code carries its txid of up to 25; an allOf can only narrow.
+	s.Pix.properties!.txid = { type: 'string', pattern: '^[a-zA-Z0-9]{1,35}$' };
+}
+
+/** Every `#/…` reference made absolute to the document, so an inline schema compiles on its own. */
+function absoluteRefs(node: unknown): void {
+	if (!node || typeof node !== 'object') return;
+	for (const [k, v] of Object.entries(node)) {
+		if (k === '$ref' && typeof v === 'string' && v.startsWith('#/')) (node as Json)[k] = `pix${v}`;
+		else absoluteRefs(v);
+	}
+}
+
+function pointer(spec: Spec, ref: string): Json {
+	return ref
+		.replace(/^pix#\//, '')
+		.split('/')
+		.reduce<unknown>((n, part) => (n as Json)[part.replace(/~1/g, '/').replace(/~0/g, '~')], spec) as Json;
+}
+
+const deref = (spec: Spec, n: Json): Json => (typeof n.$ref === 'string' ? deref(spec, pointer(spec, n.$ref)) : n);
+
+type Operation = { template: string; method: string; op: Json; params: Json[]; regex: RegExp; names: string[] };
+
+class SpecChecker {
+	readonly spec: Spec;
+	private ajv: Ajv;
+	private cache = new Map<unknown, ValidateFunction>();
+	private ops: Operation[] = [];
+
+	constructor() {
+		this.spec = yaml.load(fs.readFileSync(SPEC_PATH, 'utf8')) as Spec;
+		applyErrata(this.spec);
+		absoluteRefs(this.spec);
+		this.ajv = new Ajv({ strict: false, allErrors: true });
+		addFormats(this.ajv);
+		for (const f of ['int32', 'int64', 'float', 'double', 'byte', 'binary']) this.ajv.addFormat(f, true);
+		this.ajv.addSchema(this.spec as unknown as Json, 'pix');
+		for (const [template, item] of Object.entries(this.spec.paths)) {
+			// The payload locations live on another host (the QR Code's URL), not the API.
+			if (template.includes('UrlAccessToken')) continue;
+			const names: string[] = [];
+			const regex = new RegExp('^' + template.replace(/\{(\w+)\}/g, (_, n: string) => (names.push(n), '([^/]+)')) + '$');
+			for (const [method, op] of Object.entries(item)) {
+				if (method === 'parameters') continue;
+				const params = [...((item.parameters as unknown as Json[]) ?? []), ...((op.parameters as Json[]) ?? [])].map((p) => deref(this.spec, p));
+				this.ops.push({ template, method: method.toUpperCase(), op, params, regex, names });
+			}
+		}
+		// Literal paths before templated ones (`/pix` is not `/{e2eid}`).
+		this.ops.sort((a, b) => a.names.length - b.names.length);
+	}
+
+	validate(schema: Json, value: unknown): string | null {
+		let v = this.cache.get(schema);
+		if (!v) {
+			v = this.ajv.compile(schema);
+			this.cache.set(schema, v);
+		}
+		return v(value) ? null : this.ajv.errorsText(v.errors, { dataVar: 'body' });
+	}
+
+	match(method: string, pathname: string): { op: Operation; params: Record<string, string> } | null {
+		for (const op of this.ops) {
+			if (op.method !== method) continue;
+			const m = op.regex.exec(pathname);
+			if (m) return { op, params: Object.fromEntries(op.names.map((n, i) => [n, decodeURIComponent(m[i + 1])])) };
+		}
+		return null;
+	}
+
+	/** Problems with a request: parameters, body; null when it is as the spec says. */
+	checkRequest(op: Operation, pathParams: Record<string, string>, query: URLSearchParams, contentType: string, body: unknown): string[] {
+		const problems: string[] = [];
+		const known = new Set<string>();
+		for (const p of op.params) {
+			const name = p.name as string;
+			const schema = p.schema as Json;
+			if (p.in === 'path') {
+				const e = this.validate(schema, pathParams[name]);
+				if (e) problems.push(`parâmetro ${name}: ${e}`);
+			} else if (p.in === 'query') {
+				known.add(name);
+				const raw = query.get(name);
+				if (raw === null) {
+					if (p.required) problems.push(`parâmetro obrigatório ausente: ${name}`);
+					continue;
+				}
+				const type = deref(this.spec, schema).type;
+				const value = type === 'integer' ? Number(raw) : type === 'boolean' ? (raw === 'true' ? true : raw === 'false' ? false : raw) : raw;
+				const e = this.validate(schema, value);
+				if (e) problems.push(`parâmetro ${name}: ${e}`);
+			}
+		}
+		for (const name of query.keys()) if (!known.has(name)) problems.push(`parâmetro desconhecido: ${name}`);
+		const rb = op.op.requestBody ? deref(this.spec, op.op.requestBody as Json) : null;
+		if (rb) {
+			const content = rb.content as Record<string, Json>;
+			if (!contentType.startsWith('application/json')) problems.push(`content-type ${contentType}, esperado application/json`);
+			const e = this.validate(content['application/json'].schema as Json, body);
+			if (e) problems.push(`corpo: ${e}`);
+		} else if (body !== undefined) {
+			problems.push('corpo em operação sem requestBody');
+		}
+		return problems;
+	}
+
+	/** Problems with an answer the fake gives: status listed, body as its schema. */
+	checkResponse(op: Operation, status: number, body: unknown): string[] {
+		const responses = op.op.responses as Record<string, Json>;
+		const r = responses[String(status)];
+		if (!r) return [`status ${status} não previsto para ${op.method} ${op.template}`];
+		const content = deref(this.spec, r).content as Record<string, Json> | undefined;
+		if (!content) return body === undefined ? [] : [`corpo em resposta ${status} sem conteúdo previsto`];
+		const schema = (content['application/json'] ?? content['application/problem+json']).schema as Json;
+		const e = this.validate(schema, body);
+		return e ? [`resposta ${status} de ${op.method} ${op.template}: ${e}`] : [];
+	}
+
+	requiredScopes(op: Operation): string[] | null {
+		const sec = op.op.security as Record<string, string[]>[] | undefined;
+		if (!sec || sec.length === 0) return null;
+		return sec[0].OAuth2 ?? [];
+	}
+
+	webhookBodySchema(): Json {
+		return ((this.spec.components.requestBodies.WebhookPixBody.content as Record<string, Json>)['application/json'].schema as Json);
+	}
+}
+
+let checker: SpecChecker | null = null;
+/** The yaml, loaded and compiled once per test file. */
+export function pixSpec(): SpecChecker {
+	checker ??= new SpecChecker();
+	return checker;
+}
+
+export type Certificates = { dir: string; caCert: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; strangerCert: string; strangerKey: string };
+
+/** A CA, a server certificate for 127.0.0.1 and two client certificates: ours (signed by the CA) and a stranger's (self-signed). */
+export function makeCertificates(): Certificates {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-psp-'));
+	const f = (n: string) => path.join(dir, n);
+	const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+	const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+	ssl('req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=PSP de Teste CA');
+	const issue = (name: string, cn: string, ext: string) => {
+		ssl('req', ...ec, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=${cn}`);
+		fs.writeFileSync(f(`${name}.ext`), ext);
+		ssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${name}.crt`), '-days', '2', '-extfile', f(`${name}.ext`));
+	};
+	issue('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+	issue('client', 'acerto-teste', 'extendedKeyUsage=clientAuth\n');
+	ssl('req', '-x509', ...ec, '-keyout', f('stranger.key'), '-out', f('stranger.crt'), '-days', '2', '-subj', '/CN=estranho');
+	return {
+		dir,
+		caCert: f('ca.crt'),
+		serverCert: f('server.crt'),
+		serverKey: f('server.key'),
+		clientCert: f('client.crt'),
+		clientKey: f('client.key'),
+		strangerCert: f('stranger.crt'),
+		strangerKey: f('stranger.key')
+	};
+}
+
+export type FakeCharge = Json & { txid: string; status: string; valor: { original: string }; chave: string; pix: FakePix[] };
+export type FakePix = { endToEndId: string; txid?: string; valor: string; horario: string; chave: string };
+export type Seen = { method: string; path: string; status: number; at: number };
+
+export type FakePspOptions = {
+	clientId: string;
+	clientSecret: string;
+	tokenSeconds?: number;
+	/** The receiving account holder, as `recebedor` and as fields 59/60 of the PSP's own copia-e-cola. */
+	recebedor?: { cnpj: string; nome: string; cidade: string };
+};
+
+const ISPB = '12345678';
+const problem = (status: number, type: string, title: string, detail?: string) => ({
+	type: `https://pix.bcb.gov.br/api/v2/error/${type}`,
+	title,
+	status,
+	...(detail && { detail })
+});
+
+// The fake's own BR Code, written apart from ours so a test can compare the two.
+function crc(s: string): string {
+	let c = 0xffff;
+	for (const b of Buffer.from(s, 'utf8')) {
+		c ^= b << 8;
+		for (let i = 0; i < 8; i++) c = (c & 0x8000 ? (c << 1) ^ 0x1021 : c << 1) & 0xffff;
+	}
+	return c.toString(16).toUpperCase().padStart(4, '0');
+}
+const f = (id: string, v: string) => `${id}${String(v.length).padStart(2, '0')}${v}`;
+function copiaECola(location: string, nome: string, cidade: string): string {
+	const s =
+		f('00', '01') + f('01', '12') + f('26', f('00', 'br.gov.bcb.pix') + f('25', location)) + f('52', '0000') + f('53', '986') + f('58', 'BR') + f('59', nome) + f('60', cidade) + f('62', f('05', '***')) + '6304';
+	return s + crc(s);
+}
+
+export async function startFakePsp(opts: FakePspOptions) {
+	const spec = pixSpec();
+	const certs = makeCertificates();
+	const recebedor = opts.recebedor ?? { cnpj: '56989000019533', nome: 'Credor Teste', cidade: 'Sao Paulo' };
+	const tokens = new Map<string, { until: number; scopes: Set<string> }>();
+	const charges = new Map<string, FakeCharge>();
+	const received: FakePix[] = [];
+	const webhooks = new Map<string, string>();
+	const violations: string[] = [];
+	const seen: Seen[] = [];
+	const state = { down: false, tokensIssued: 0, nextLoc: 1000, tokenSeconds: opts.tokenSeconds ?? 3600 };
+	let host = '';
+
+	const send = (res: http.ServerResponse, status: number, body?: unknown, type = 'application/json') => {
+		if (body === undefined) res.writeHead(status).end();
+		else res.writeHead(status, { 'content-type': type }).end(JSON.stringify(body));
+	};
+
+	const server = https.createServer(
+		{ key: fs.readFileSync(certs.serverKey), cert: fs.readFileSync(certs.serverCert), ca: fs.readFileSync(certs.caCert), requestCert: true, rejectUnauthorized: false },
+		async (req, res) => {
+			const url = new URL(req.url ?? '/', 'https://psp.local');
+			const raw = await readBody(req);
+			const record = (status: number) => seen.push({ method: req.method ?? '', path: url.pathname, status, at: Date.now() });
+			const socket = req.socket as TLSSocket;
+			if (!socket.authorized) {
+				violations.push(`${req.method} ${url.pathname}: sem certificado de cliente válido (${socket.authorizationError ?? 'nenhum'})`);
+				record(401);
+				return send(res, 401, problem(401, 'AcessoNegado', 'Certificado de cliente ausente ou inválido'), 'application/problem+json');
+			}
+			if (state.down) {
+				record(503);
+				return send(res, 503, problem(503, 'ServicoIndisponivel', 'Serviço indisponível'), 'application/problem+json');
+			}
+
+			if (url.pathname === '/oauth/token') {
+				const [id, secret] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':');
+				const form = new URLSearchParams(raw);
+				if (req.method !== 'POST' || id !== opts.clientId || secret !== opts.clientSecret || form.get('grant_type') !== 'client_credentials') {
+					violations.push(`OAuth: pedido inválido (${req.method}, cliente ${id}, grant ${form.get('grant_type')})`);
+					record(401);
+					return send(res, 401, { error: 'invalid_client' });
+				}
+				const token = randomBytes(24).toString('base64url');
+				const seconds = state.tokenSeconds;
+				tokens.set(token, { until: Date.now() + seconds * 1000, scopes: new Set((form.get('scope') ?? '').split(' ').filter(Boolean)) });
+				state.tokensIssued++;
+				record(200);
+				return send(res, 200, { access_token: token, token_type: 'Bearer', expires_in: seconds, scope: form.get('scope') });
+			}
+
+			const apiPath = url.pathname.replace(/^\/api\/v2/, '');
+			const matched = url.pathname.startsWith('/api/v2/') ? spec.match(req.method ?? '', apiPath) : null;
+			if (!matched) {
+				violations.push(`${req.method} ${url.pathname}: operação que a especificação não tem`);
+				record(404);
+				return send(res, 404, problem(404, 'NaoEncontrado', 'Não encontrado'), 'application/problem+json');
+			}
+			const { op, params } = matched;
+			const scopes = spec.requiredScopes(op);
+			if (scopes) {
+				const t = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+				if (!t || t.until < Date.now() || !scopes.every((sc) => t.scopes.has(sc))) {
+					violations.push(`${req.method} ${apiPath}: token ausente, vencido ou sem o escopo ${scopes.join(' ')}`);
+					record(401);
+					return send(res, 401, problem(401, 'AcessoNegado', 'Token inválido'), 'application/problem+json');
+				}
+			}
+			let body: unknown;
+			try {
+				body = raw === '' ? undefined : JSON.parse(raw);
+			} catch {
+				body = raw;
+			}
+			const problems = spec.checkRequest(op, params, url.searchParams, String(req.headers['content-type'] ?? ''), body);
+			const reply = (status: number, answer?: unknown) => {
+				violations.push(...spec.checkResponse(op, status, answer));
+				record(status);
+				send(res, status, answer, status >= 400 ? 'application/problem+json' : 'application/json');
+			};
+			if (problems.length > 0) {
+				violations.push(...problems.map((p) => `${req.method} ${apiPath}: ${p}`));
+				return reply(400, problem(400, 'RequisicaoInvalida', 'Requisição inválida', problems.join('; ')));
+			}
+			return handle(op.method + ' ' + op.template, params, url.searchParams, body as Json, reply);
+		}
+	);
+
+	function handle(key: string, params: Record<string, string>, query: URLSearchParams, body: Json, reply: (status: number, answer?: unknown) => void): void {
+		const notFound = () => reply(404, problem(404, 'NaoEncontrado', 'Não encontrado'));
+		switch (key) {
+			case 'PUT /cobv/{txid}': {
+				const valor = body.valor as { original: string; multa?: { modalidade: number; valorPerc: string } };
+				// As a careful PSP: a consumer late fee above 2 % (CDC art. 52 §1) is refused.
+				if (valor.multa && valor.multa.modalidade === 2 && Number(valor.multa.valorPerc) > 2) {
+					return reply(400, problem(400, 'CobVOperacaoInvalida', 'Multa acima do permitido', 'valor.multa.valorPerc acima de 2.00'));
+				}
+				if (charges.has(params.txid)) return reply(400, problem(400, 'CobVOperacaoInvalida', 'txid já utilizado', `A cobrança ${params.txid} já existe`));
+				const now = new Date().toISOString();
+				const id = state.nextLoc++;
+				const location = `${host}/qr/c2/cobv/${randomBytes(16).toString('hex')}`;
+				const charge: FakeCharge = {
+					calendario: { criacao: now, ...(body.calendario as Json) },
+					txid: params.txid,
+					revisao: 0,
+					loc: { id, txid: params.txid, location, tipoCob: 'cobv', criacao: now },
+					location,
+					status: 'ATIVA',
+					devedor: body.devedor,
+					recebedor: { cnpj: recebedor.cnpj, nome: recebedor.nome, logradouro: 'Rua Teste, 1', cidade: recebedor.cidade, uf: 'SP', cep: '01001000' },
+					valor,
+					chave: body.chave as string,
+					...(body.solicitacaoPagador !== undefined && { solicitacaoPagador: body.solicitacaoPagador }),
+					pixCopiaECola: copiaECola(location, recebedor.nome, recebedor.cidade),
+					pix: []
+				};
+				charges.set(params.txid, charge);
+				const { pix: _pix, ...answer } = charge;
+				return reply(201, answer);
+			}
+			case 'PATCH /cobv/{txid}': {
+				const c = charges.get(params.txid);
+				if (!c) return notFound();
+				if (c.status !== 'ATIVA') return reply(400, problem(400, 'CobVOperacaoInvalida', 'Cobrança não está ativa', `status ${c.status}`));
+				if (body.status) c.status = body.status as string;
+				if (body.valor) c.valor = body.valor as FakeCharge['valor'];
+				c.revisao = (c.revisao as number) + 1;
+				const { pix: _p, ...answer } = c;
+				return reply(200, answer);
+			}
+			case 'GET /cobv/{txid}': {
+				const c = charges.get(params.txid);
+				if (!c) return notFound();
+				const { pix, ...rest } = c;
+				return reply(200, { ...rest, ...(pix.length > 0 && { pix: pix.map(({ chave: _c, ...p }) => p) }) });
+			}
+			case 'GET /pix/{e2eid}': {
+				const p = received.find((x) => x.endToEndId === params.e2eid);
+				if (!p) return notFound();
+				const { chave: _c, ...rest } = p;
+				return reply(200, rest);
+			}
+			case 'GET /pix': {
+				const inicio = Date.parse(query.get('inicio')!);
+				const fim = Date.parse(query.get('fim')!);
+				const page = Number(query.get('paginacao.paginaAtual') ?? 0);
+				const per = Number(query.get('paginacao.itensPorPagina') ?? 100);
+				const all = received.filter((p) => Date.parse(p.horario) >= inicio && Date.parse(p.horario) <= fim);
+				const pages = Math.max(1, Math.ceil(all.length / per));
+				return reply(200, {
+					parametros: {
+						inicio: new Date(inicio).toISOString(),
+						fim: new Date(fim).toISOString(),
+						paginacao: { paginaAtual: page, itensPorPagina: per, quantidadeDePaginas: pages, quantidadeTotalDeItens: all.length }
+					},
+					pix: all.slice(page * per, page * per + per).map(({ chave: _c, ...p }) => p)
+				});
+			}
+			case 'PUT /webhook/{chave}':
+				webhooks.set(params.chave, body.webhookUrl as string);
+				return reply(200);
+			default:
+				return reply(400, problem(400, 'RequisicaoInvalida', `${key} não implementado no PSP de teste`));
+		}
+	}
+
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	const base = `https://127.0.0.1:${port}`;
+	host = `127.0.0.1:${port}`;
+
+	function newEndToEndId(at: Date): string {
+		const stamp = at.toISOString().replace(/\D/g, '').slice(0, 12); // yyyyMMddHHmm
+		const tail = randomBytes(16).toString('hex').slice(0, 11);
+		return `E${ISPB}${stamp}${tail}`;
+	}
+
+	/** Posts `items` to the webhook registered for their key, as the spec's callback (or bare, as some PSPs do). */
+	async function deliver(items: FakePix[], o: { bare?: boolean } = {}): Promise<number> {
+		if (state.down) return 0;
+		const url = webhooks.get(items[0].chave);
+		if (!url) throw new Error(`nenhum webhook para a chave ${items[0].chave}`);
+		const list = items.map(({ chave: _c, ...p }) => p);
+		const body = o.bare ? list : { pix: list };
+		if (!o.bare) {
+			const e = spec.validate(spec.webhookBodySchema(), body);
+			if (e) violations.push(`webhook enviado: ${e}`);
+		}
+		const res = await fetch(`${url.replace(/\/$/, '')}/pix`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+		await res.arrayBuffer();
+		return res.status;
+	}
+
+	return {
+		url: base,
+		apiUrl: `${base}/api/v2`,
+		oauthUrl: `${base}/oauth/token`,
+		certs,
+		charges,
+		received,
+		webhooks,
+		violations,
+		seen,
+		get tokensIssued() {
+			return state.tokensIssued;
+		},
+		/** How long the tokens it issues from now on last (`expires_in`). */
+		setTokenSeconds(seconds: number) {
+			state.tokenSeconds = seconds;
+		},
+		/** Forgets every token it issued (a PSP that revoked them early): the next calls get 401. */
+		revokeTokens() {
+			tokens.clear();
+		},
+		/** Down: every call answers 503 and no webhook goes out (what is paid meanwhile is only in `GET /pix`). */
+		setDown(down: boolean) {
+			state.down = down;
+		},
+		/** The payer pays charge `txid` (its original amount unless told otherwise). */
+		pay(txid: string, o: { valor?: string; at?: Date } = {}): FakePix {
+			const c = charges.get(txid);
+			if (!c) throw new Error(`cobrança ${txid} não existe`);
+			if (c.status !== 'ATIVA') throw new Error(`cobrança ${txid} não aceita pagamento (${c.status})`);
+			const at = o.at ?? new Date();
+			const pix: FakePix = { endToEndId: newEndToEndId(at), txid, valor: o.valor ?? c.valor.original, horario: at.toISOString(), chave: c.chave };
+			c.status = 'CONCLUIDA';
+			c.pix.push(pix);
+			received.push(pix);
+			return pix;
+		},
+		/** A Pix to `chave` carrying a txid no charge here has (someone else's code). */
+		receive(chave: string, txid: string, valor: string, at: Date = new Date()): FakePix {
+			const pix: FakePix = { endToEndId: newEndToEndId(at), txid, valor, horario: at.toISOString(), chave };
+			received.push(pix);
+			return pix;
+		},
+		deliver,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+				fs.rmSync(certs.dir, { recursive: true, force: true });
+			})
+	};
+}
+
+export type FakePsp = Awaited<ReturnType<typeof startFakePsp>>;
