@@ -80,13 +80,13 @@ type SettingsRow = {
 };
 
 function settingsQuery(who: access.Reach, creditorId: string, lock: boolean) {
-	return sql`select c.id as "creditorId", c.agency_id as "agencyId", c.slug, c.display_name as "displayName", c.legal_name as "legalName", c.cnpj,
-			c.boleto_bank_code as "bankCode", c.boleto_agency as "agency", c.boleto_account as "account", c.boleto_wallet as "wallet",
+	return sql`select creditors.id as "creditorId", creditors.agency_id as "agencyId", creditors.slug, creditors.display_name as "displayName", creditors.legal_name as "legalName", creditors.cnpj,
+			creditors.boleto_bank_code as "bankCode", creditors.boleto_agency as "agency", creditors.boleto_account as "account", creditors.boleto_wallet as "wallet",
 			s.creditor_id is not null as configured, s.convenio, s.agency_digit as "agencyDigit", s.account_digit as "accountDigit",
 			s.wallet_variation as "walletVariation", s.species, s.bank_name as "bankName", s.write_off_after_days as "writeOffAfterDays",
 			s.next_file_sequence as "nextFileSequence"
-		from creditors c left join boleto_settings s on s.creditor_id = c.id
-		where c.id = ${creditorId}::uuid and ${access.where.creditor(who)}
+		from creditors ${lock ? sql`join` : sql`left join`} boleto_settings s on s.creditor_id = creditors.id
+		where creditors.id = ${creditorId}::uuid and ${access.where.creditor(who)}
 		${lock ? sql`for update of s` : sql``}`;
 }
 
@@ -262,7 +262,9 @@ export type Generator = access.Reach & { id: string | null; actorType: 'staff' |
  */
 export async function generate(tx: Tx, who: Generator, creditorId: string, opts: { now?: Date; ip?: string | null } = {}): Promise<GenerateResult> {
 	if (!access.isUuid(creditorId)) return { ok: false, status: 404, message: 'Credor não encontrado.' };
-	const [row] = await tx.execute<SettingsRow>(settingsQuery(who, creditorId, true));
+	// Locked: a second generation for this creditor waits here and then sees what this one sent.
+	const [locked] = await tx.execute<SettingsRow>(settingsQuery(who, creditorId, true));
+	const row = locked ?? (await settingsOf(tx, who, creditorId));
 	if (!row) return { ok: false, status: 404, message: 'Credor não encontrado.' };
 	if (!row.configured) return { ok: false, status: 409, message: 'Cadastre o convênio e os dados de cobrança registrada deste credor antes de gerar a remessa.' };
 	const settings = bankSettings(row);
