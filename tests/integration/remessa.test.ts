@@ -1,4 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { db } from '../../src/lib/server/db/client';
 import { auditLog, boletoRegistrations, installments, remessaFiles, staff } from '../../src/lib/server/db/schema';
@@ -10,6 +13,7 @@ import type { StaffPrincipal } from '../../src/lib/server/staff';
 import { policyToJsonExample, type Policy } from '../../src/lib/schemas/policy';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import * as factory from '../support/factory';
+import { runAcerto } from '../support/cli';
 
 /**
  * Registration wired to the data: a creditor's next remessa carries an entry (P, Q, R) for each
@@ -235,5 +239,23 @@ describe('remessa from the data', () => {
 		expect(refused).toMatchObject({ ok: false, status: 400 });
 		expect(refused.ok === false && refused.message).toMatch(/Banco do Brasil: o convênio de cobrança deve ter 7 dígitos/);
 		expect(await generate(bb.id)).toMatchObject({ ok: false, status: 409 });
+	});
+
+	it('acerto remessa <credor> --saida writes the file and names what was left out', async () => {
+		const c = await creditorWithSettings();
+		const ok = await agreementFor(c.id, ADDRESS, 2);
+		const blocked = await agreementFor(c.id, { ...ADDRESS, addressCity: null }, 2);
+		const target = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'remessa-')), 'saida.REM');
+		const env = { DATABASE_URL: inject('databaseUrl'), APP_SECRET: process.env.APP_SECRET, PUBLIC_BASE_URL: 'https://portal.example.com' };
+		const r = await runAcerto(['remessa', c.slug, '--saida', target], env);
+		expect(r.code).toBe(0);
+		expect(r.stdout).toContain(`Remessa 1 gravada em ${target}: 2 entrada(s), 0 baixa(s)`);
+		expect(r.stderr).toContain(`Fora da remessa: acordo ${blocked.agreement.code}, parcela 1 (Maria da Silva): Devedor sem endereço completo (falta cidade)`);
+		const lines = fs.readFileSync(target, 'latin1').split('\r\n').filter(Boolean);
+		expect(titles(lines).map(([p]) => at(p, 38, 57).trim())).toEqual(ok.installments.map((i) => i.nossoNumero));
+
+		const again = await runAcerto(['remessa', c.slug], env);
+		expect(again.code).toBe(0);
+		expect(again.stdout).toContain('Nenhum título novo para registrar ou baixar');
 	});
 });

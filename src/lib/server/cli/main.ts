@@ -22,6 +22,7 @@ Comandos:
   campaign list [--creditor <cnpj-ou-slug>]
   regua set <cnpj-ou-slug> <regua.json>
   regua show <cnpj-ou-slug>
+  remessa <credor-slug> [--saida arquivo.REM]   gera a próxima remessa CNAB 240 de registro de boletos
 `;
 
 export async function main(argv: string[]): Promise<number> {
