@@ -5,8 +5,6 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { db } from '../../src/lib/server/db/client';
 import { auditLog, boletoRegistrations, installments, remessaFiles, staff } from '../../src/lib/server/db/schema';
-import * as agreements from '../../src/lib/server/agreements';
-import * as offers from '../../src/lib/server/offers';
 import * as backoffice from '../../src/lib/server/backoffice';
 import * as registration from '../../src/lib/server/payments/registration';
 import type { StaffPrincipal } from '../../src/lib/server/staff';
@@ -14,6 +12,9 @@ import { policyToJsonExample, type Policy } from '../../src/lib/schemas/policy';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import * as factory from '../support/factory';
 import { runAcerto } from '../support/cli';
+import * as shared from '../support/agreement';
+
+const { ADDRESS } = shared;
 
 /**
  * Registration wired to the data: a creditor's next remessa carries an entry (P, Q, R) for each
@@ -23,7 +24,6 @@ import { runAcerto } from '../support/cli';
 
 const today = todayInSaoPaulo();
 const POLICY: Policy = { ...policyToJsonExample, lateFeePercent: 2, interestMonthlyPercent: 1 };
-const ADDRESS = { addressStreet: 'Rua das Palmeiras', addressNumber: '120', addressComplement: 'ap 31', addressDistrict: 'Centro', addressCep: '01310-100', addressCity: 'São Paulo', state: 'SP' };
 
 let agency: Awaited<ReturnType<typeof factory.agency>>;
 let manager: StaffPrincipal;
@@ -45,27 +45,7 @@ async function creditorWithSettings() {
 	return c;
 }
 
-async function agreementFor(creditorId: string, debtorOver: Parameters<typeof factory.debtor>[1] = ADDRESS, count = 3) {
-	const d = await factory.debtor(agency.id, { name: 'Maria da Silva', ...debtorOver });
-	const t = await factory.debt(creditorId, d.id, { principalCents: 120_000 });
-	const sel = await offers.forSelection(db(), { agencyId: agency.id, debtorId: d.id, debtIds: [t.id], today });
-	if (!sel.ok) throw new Error(sel.message);
-	const offer = sel.set.plans.find((p) => p.count === count)!;
-	const r = await tx((x) =>
-		agreements.accept(x, {
-			debtor: { id: d.id, agencyId: agency.id },
-			debtIds: [t.id],
-			kind: 'installments',
-			count,
-			firstDueDate: sel.set.firstDueDate,
-			expected: { totalCents: offer.totalCents, installments: offer.installments.map((i) => i.amountCents) },
-			today
-		})
-	);
-	if (!r.ok) throw new Error(r.message);
-	const live = await db().select().from(installments).where(and(eq(installments.agreementId, r.agreement.id), isNull(installments.supersededBy))).orderBy(asc(installments.seq));
-	return { debtor: d, agreement: r.agreement, installments: live };
-}
+const agreementFor = (creditorId: string, debtorOver: Parameters<typeof factory.debtor>[1] = ADDRESS, count = 3) => shared.agreementFor(agency.id, creditorId, debtorOver, count);
 
 const generate = (creditorId: string) => tx((t) => registration.generate(t, who(), creditorId));
 
