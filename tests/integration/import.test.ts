@@ -192,6 +192,20 @@ describe('importing a portfolio', () => {
 		expect(d).toMatchObject({ name: 'Maria A. da Silva', phone: '+5521999990000', email: 'maria@example.com' });
 	});
 
+	it('takes the debtor address from the optional columns; a row without it keeps the stored one', async () => {
+		const { agency, creditor } = await setup();
+		const address = { debtor_street: 'Rua das Palmeiras', debtor_number: '120', debtor_complement: 'ap 31', debtor_district: 'Centro', debtor_cep: '01310-100', debtor_city: 'São Paulo' };
+		await run(file([line(creditor.cnpj, address)]));
+		const stored = async () => (await db().select().from(debtors).where(eq(debtors.agencyId, agency.id)))[0];
+		const want = { addressStreet: 'Rua das Palmeiras', addressNumber: '120', addressComplement: 'ap 31', addressDistrict: 'Centro', addressCep: '01310100', addressCity: 'São Paulo', state: 'SP' };
+		expect(await stored()).toMatchObject(want);
+		const blank = await run(file([line(creditor.cnpj, { debt_id: 'CT-9' })]));
+		expect(blank.debtors.updated).toBe(0);
+		expect(await stored()).toMatchObject(want);
+		await run(file([line(creditor.cnpj, { ...address, debtor_complement: '', debtor_number: 'S/N' })]));
+		expect(await stored()).toMatchObject({ ...want, addressNumber: 'S/N', addressComplement: null });
+	});
+
 	it('lets the last line win when a debt_id repeats', async () => {
 		const { creditor } = await setup();
 		const report = await run(file([line(creditor.cnpj, { principal: '100,00' }), line(creditor.cnpj, { principal: '200,00' })]));

@@ -62,6 +62,7 @@ describe('a good row', () => {
 				debtorPhone: '+5511987654321',
 				debtorEmail: 'maria.silva@example.com',
 				debtorState: 'SP',
+				debtorAddress: null,
 				debtId: 'AUR-88120',
 				description: 'Geladeira Frost Free 375 L - carnê',
 				dueDate: '2025-03-15',
@@ -177,7 +178,7 @@ describe('a bad row', () => {
 		const extra = [...row(), 'sobra'];
 		const r = validateRow(extra, 3, columns(), { today: TODAY });
 		expect(r).toMatchObject({ ok: false, errors: [{ line: 3, column: null }] });
-		expect(!r.ok && r.errors[0].message).toMatch(/13 colunas e o cabeçalho 12/);
+		expect(!r.ok && r.errors[0].message).toContain(`${HEADER.length + 1} colunas e o cabeçalho ${HEADER.length}`);
 		expect(validateRow([...row(), '', ' '], 3, columns(), { today: TODAY }).ok).toBe(true);
 	});
 
@@ -232,5 +233,30 @@ describe('formats', () => {
 	it('knows the blank rows Excel leaves behind', () => {
 		expect(isBlankRow(['', ' ', ''])).toBe(true);
 		expect(isBlankRow(['', 'x'])).toBe(false);
+	});
+});
+
+describe('the debtor address (optional, for registered boletos)', () => {
+	const ADDRESS = { debtor_street: ' Rua  das Palmeiras ', debtor_number: '120', debtor_complement: 'ap 31', debtor_district: 'Centro', debtor_cep: '01310-100', debtor_city: 'São Paulo' };
+
+	it('comes out whole, the CEP as 8 digits', () => {
+		const r = check(ADDRESS);
+		expect(r.ok && r.record.debtorAddress).toEqual({ street: 'Rua das Palmeiras', number: '120', complement: 'ap 31', district: 'Centro', cep: '01310100', city: 'São Paulo' });
+	});
+
+	it('is null when the columns are absent or blank: old files stay valid and keep the stored address', () => {
+		const old = HEADER.filter((c) => !c.startsWith('debtor_') || ['debtor_document', 'debtor_name', 'debtor_phone', 'debtor_email', 'debtor_state'].includes(c));
+		const r = validateRow(row({}, old), 2, columns(old), { today: TODAY });
+		expect(r.ok && r.record.debtorAddress).toBe(null);
+		const blank = check({ debtor_street: '', debtor_cep: '  ' });
+		expect(blank.ok && blank.record.debtorAddress).toBe(null);
+	});
+
+	it('is all or nothing: a partial address names each missing column; a bad CEP is refused', () => {
+		const r = check({ debtor_street: 'Rua A', debtor_cep: '0131-100' });
+		expect(r.ok).toBe(false);
+		expect(!r.ok && r.errors.map((e) => e.column)).toEqual(['debtor_number', 'debtor_district', 'debtor_city', 'debtor_cep']);
+		expect(!r.ok && r.errors[0].message).toBe('Informe o número do endereço (ou S/N). O endereço vai completo ou em branco.');
+		expect(!r.ok && r.errors[3].message).toBe('CEP inválido: "0131-100". Use 8 dígitos, por exemplo 01310-100.');
 	});
 });

@@ -64,7 +64,13 @@ export const debtItemSchema = named(
 				.number()
 				.nullable()
 				.optional()
-				.describe('Juros de mora ao mês em %, até 2 casas decimais. Ausente: os da política do credor.')
+				.describe('Juros de mora ao mês em %, até 2 casas decimais. Ausente: os da política do credor.'),
+			debtor_street: z.string().nullable().optional().describe('Logradouro do devedor (para registrar o boleto). O endereço vai completo (logradouro, número, bairro, CEP, cidade) ou ausente; ausente mantém o já cadastrado.'),
+			debtor_number: z.string().nullable().optional().describe('Número do endereço (ou "S/N").'),
+			debtor_complement: z.string().nullable().optional().describe('Complemento do endereço, opcional.'),
+			debtor_district: z.string().nullable().optional().describe('Bairro.'),
+			debtor_cep: z.string().nullable().optional().describe('CEP, 8 dígitos, com ou sem hífen.'),
+			debtor_city: z.string().nullable().optional().describe('Cidade. A UF é debtor_state.')
 		})
 		.describe('Uma dívida e seu devedor: as mesmas colunas e as mesmas regras da importação CSV (sem creditor_cnpj: o credor é o da chave).')
 );

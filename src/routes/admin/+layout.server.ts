@@ -9,6 +9,7 @@ export const load = async ({ locals }) => {
 					audit: can(s, 'read_audit'),
 					apiKeys: can(s, 'manage_api_keys'),
 					webhooks: can(s, 'manage_webhooks'),
+					remessas: can(s, 'act_on_agreements'),
 					staff: can(s, 'manage_staff')
 				}
 			: null

@@ -47,7 +47,13 @@ function cellsOf(item: Record<string, unknown>, creditorCnpj: string): string[] 
 		due_date: text(item.due_date),
 		principal: Number.isSafeInteger(cents) && (cents as number) > 0 ? centsText(cents as number) : '',
 		late_fee_percent: percent(item.late_fee_percent),
-		interest_monthly_percent: percent(item.interest_monthly_percent)
+		interest_monthly_percent: percent(item.interest_monthly_percent),
+		debtor_street: text(item.debtor_street),
+		debtor_number: text(item.debtor_number),
+		debtor_complement: text(item.debtor_complement),
+		debtor_district: text(item.debtor_district),
+		debtor_cep: text(item.debtor_cep),
+		debtor_city: text(item.debtor_city)
 	};
 	return COLUMN_ORDER.map((c) => cells[c]);
 }

@@ -23,6 +23,7 @@ Comandos:
   regua set <cnpj-ou-slug> <regua.json>
   regua show <cnpj-ou-slug>
   psp set <cnpj-ou-slug> <conta.json> [--agency] [--label …]   conta Pix (API Pix v2) do credor ou da assessoria
+  remessa <credor-slug> [--saida arquivo.REM]   gera a próxima remessa CNAB 240 de registro de boletos
 `;
 
 export async function main(argv: string[]): Promise<number> {

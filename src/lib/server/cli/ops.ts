@@ -24,6 +24,7 @@ import * as regua from '../regua';
 import * as psp from '../payments/psp';
 import { stepLabel } from '../../schemas/regua';
 import { formatBRL } from '../../format/money';
+import * as registration from '../payments/registration';
 
 /**
  * The operations commands of `acerto` (everything but `serve`). Exit codes: 0 done,
@@ -88,7 +89,8 @@ const COMMANDS: Record<string, Command> = {
 	'campaign list': { options: { creditor: { type: 'string' } }, positionals: 0, run: campaignList },
 	'regua set': { options: { 'override-lint': { type: 'boolean' } }, positionals: 2, run: reguaSet },
 	'regua show': { options: {}, positionals: 1, run: reguaShow },
-	'psp set': { options: { agency: { type: 'boolean' }, label: { type: 'string' } }, positionals: 2, run: pspSet }
+	'psp set': { options: { agency: { type: 'boolean' }, label: { type: 'string' } }, positionals: 2, run: pspSet },
+	remessa: { options: { saida: { type: 'string' } }, positionals: 1, run: remessaGenerate }
 };
 
 const GROUPS = ['creditor', 'policy', 'staff', 'apikey', 'campaign', 'regua', 'psp'];
@@ -537,5 +539,26 @@ async function pspSet(a: Args): Promise<number> {
 	}
 	// The webhook is registered with the PSP by the first charge on each key (its URL holds the secret: not printed).
 	out(`Conta do PSP ${forAgency ? 'da assessoria' : `do credor ${creditor.slug}`} gravada (${result.id}).`);
+	return 0;
+}
+
+/** `acerto remessa <credor> [--saida arquivo]`: the creditor's next remessa, written to a file. */
+async function remessaGenerate(a: Args): Promise<number> {
+	const c = await findCreditor(a.positionals[0]);
+	const who = { agencyId: c.agencyId, creditorId: c.id, id: null, actorType: 'cli' as const };
+	const r = await db().transaction((tx) => registration.generate(tx, who, c.id));
+	if (!r.ok) {
+		err(r.message);
+		return 1;
+	}
+	for (const l of r.leftOut) err(`Fora da remessa: acordo ${l.agreementCode}, parcela ${l.seq} (${l.debtorName}): ${l.message}`);
+	if (!r.file) {
+		out('Nenhum título novo para registrar ou baixar: nenhuma remessa gerada.');
+		return 0;
+	}
+	const file = await registration.fileContent(db(), who, r.file.id);
+	const target = path.resolve(typeof a.values.saida === 'string' && a.values.saida !== '' ? a.values.saida : r.file.fileName);
+	fs.writeFileSync(target, file!.content, { encoding: 'latin1' });
+	out(`Remessa ${r.file.fileSequence} gravada em ${target}: ${n(r.file.entries)} entrada(s), ${n(r.file.writeOffs)} baixa(s), ${formatBRL(r.file.totalCents)}.`);
 	return 0;
 }

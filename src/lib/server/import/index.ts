@@ -364,13 +364,13 @@ function lastWins<T>(rows: Row[], key: (r: Row) => string, pick: (r: Row) => T):
 }
 
 /** A debtor as a row writes it, and the creditor the row speaks for. */
-type DebtorValues = { document: string; name: string; phone: string | null; email: string | null; state: string; creditorId: string };
+type DebtorValues = { document: string; name: string; phone: string | null; email: string | null; state: string; creditorId: string; address: Row['debtorAddress'] };
 
 function debtorsOf(rows: Row[]): DebtorValues[] {
 	return lastWins(
 		rows,
 		(r) => r.debtorDocument,
-		(r) => ({ document: r.debtorDocument, name: r.debtorName, phone: r.debtorPhone, email: r.debtorEmail, state: r.debtorState, creditorId: r.creditorId })
+		(r) => ({ document: r.debtorDocument, name: r.debtorName, phone: r.debtorPhone, email: r.debtorEmail, state: r.debtorState, creditorId: r.creditorId, address: r.debtorAddress })
 	);
 }
 
@@ -381,7 +381,11 @@ function debtsOf(rows: Row[]): Row[] {
 function debtorsTable(d: DebtorValues[]): SQL {
 	return sql`unnest(${textArray(d.map((x) => x.document))}::text[], ${textArray(d.map((x) => x.name))}::text[],
 		${textArray(d.map((x) => x.phone))}::text[], ${textArray(d.map((x) => x.email))}::text[],
-		${textArray(d.map((x) => x.state))}::text[], ${textArray(d.map((x) => x.creditorId))}::uuid[]) as v(document, name, phone, email, state, creditor_id)`;
+		${textArray(d.map((x) => x.state))}::text[], ${textArray(d.map((x) => x.creditorId))}::uuid[],
+		${textArray(d.map((x) => x.address?.street ?? null))}::text[], ${textArray(d.map((x) => x.address?.number ?? null))}::text[],
+		${textArray(d.map((x) => x.address?.complement ?? null))}::text[], ${textArray(d.map((x) => x.address?.district ?? null))}::text[],
+		${textArray(d.map((x) => x.address?.cep ?? null))}::text[], ${textArray(d.map((x) => x.address?.city ?? null))}::text[])
+		as v(document, name, phone, email, state, creditor_id, address_street, address_number, address_complement, address_district, address_cep, address_city)`;
 }
 
 function debtsTable(rows: Row[]): SQL {
@@ -418,13 +422,17 @@ export async function writeBatch(tx: Tx, agencyId: string, rows: Row[], opts: Wr
 			from v cross join lateral (select * from debtors where agency_id = ${agencyId}::uuid and document = v.document limit 1) t
 		),
 		up as (
-			insert into debtors as t (agency_id, document, name, phone, email, state, data_creditor_id)
-			select ${agencyId}::uuid, v.document, v.name, v.phone, v.email, v.state, v.creditor_id from v
+			insert into debtors as t (agency_id, document, name, phone, email, state, data_creditor_id,
+				address_street, address_number, address_complement, address_district, address_cep, address_city)
+			select ${agencyId}::uuid, v.document, v.name, v.phone, v.email, v.state, v.creditor_id,
+				v.address_street, v.address_number, v.address_complement, v.address_district, v.address_cep, v.address_city from v
 			on conflict (agency_id, document) do update set
 				name = excluded.name,
 				phone = coalesce(excluded.phone, t.phone),
 				email = coalesce(excluded.email, t.email),
 				state = excluded.state,
+				-- A row without an address keeps the stored one, whole.
+				${sql.raw(ADDRESS_COLUMNS.map((c) => `${c} = case when excluded.address_street is null then t.${c} else excluded.${c} end,`).join(' '))}
 				-- The writer's data when the debtor is only its own; the agency's when it changed a shared one.
 				data_creditor_id = case when ${access.debtorWritable(sql`excluded.data_creditor_id`, sql`t.id`)} then excluded.data_creditor_id end,
 				updated_at = now()
@@ -511,10 +519,14 @@ export const SHARED_DEBTOR_KEPT =
 	'Este devedor também deve a outro credor da assessoria: nome e contatos ficam como estavam (só a administração da assessoria pode alterá-los); a dívida é gravada.';
 
 
-/** Whether the stored debtor `t` differs from the incoming `v` (a blank phone or e-mail keeps the stored one). */
+const ADDRESS_COLUMNS = ['address_street', 'address_number', 'address_complement', 'address_district', 'address_cep', 'address_city'] as const;
+
+/** Whether the stored debtor `t` differs from the incoming `v` (a blank phone, e-mail or address keeps the stored one). */
 function changes(t: SQL, v: SQL): SQL {
-	return sql`(${t}.name, ${t}.phone, ${t}.email, ${t}.state) is distinct from
-		(${v}.name, coalesce(${v}.phone, ${t}.phone), coalesce(${v}.email, ${t}.email), ${v}.state)`;
+	const address = (x: SQL) => sql.join(ADDRESS_COLUMNS.map((c) => sql`${x}.${sql.raw(c)}`), sql`, `);
+	return sql`(${t}.name, ${t}.phone, ${t}.email, ${t}.state, ${address(t)}) is distinct from
+		(${v}.name, coalesce(${v}.phone, ${t}.phone), coalesce(${v}.email, ${t}.email), ${v}.state,
+			${sql.join(ADDRESS_COLUMNS.map((c) => sql`case when ${v}.address_street is null then ${t}.${sql.raw(c)} else ${v}.${sql.raw(c)} end`), sql`, `)})`;
 }
 
 /** Dry run: what `writeBatch` would do, read-only. */

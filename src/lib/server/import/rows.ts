@@ -20,7 +20,17 @@ export const REQUIRED_COLUMNS = [
 	'due_date',
 	'principal'
 ] as const;
-export const OPTIONAL_COLUMNS = ['late_fee_percent', 'interest_monthly_percent'] as const;
+export const OPTIONAL_COLUMNS = [
+	'late_fee_percent',
+	'interest_monthly_percent',
+	// The payer's address a registered boleto needs (UF is debtor_state): all or none.
+	'debtor_street',
+	'debtor_number',
+	'debtor_complement',
+	'debtor_district',
+	'debtor_cep',
+	'debtor_city'
+] as const;
 
 export type Column = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
 /** Where each known column sits in a row; `width` is the header's number of columns. */
@@ -39,6 +49,8 @@ export type ImportRecord = {
 	debtorPhone: string | null;
 	debtorEmail: string | null;
 	debtorState: string;
+	/** Null when the row brings no address (the stored one is kept). */
+	debtorAddress: DebtorAddress | null;
 	debtId: string;
 	description: string;
 	/** ISO date. */
@@ -48,6 +60,8 @@ export type ImportRecord = {
 	lateFeeBp: number | null;
 	interestMonthlyBp: number | null;
 };
+
+export type DebtorAddress = { street: string; number: string; complement: string | null; district: string; cep: string; city: string };
 
 export type RowContext = {
 	/** Today in São Paulo (ISO): due dates after it are refused. */
@@ -160,6 +174,8 @@ export function validateRow(
 	if (!debtorState) fail('debtor_state', 'Informe a UF do devedor (por exemplo SP).');
 	else if (!UF_SET.has(debtorState)) fail('debtor_state', `UF inválida: "${clip(debtorState)}". Use a sigla do estado, por exemplo SP.`);
 
+	const debtorAddress = addressOf(get, fail);
+
 	const debtId = get('debt_id');
 	if (!debtId) fail('debt_id', 'Informe o identificador da dívida (número do contrato).');
 	else if (debtId.length > MAX_DEBT_ID) fail('debt_id', `Identificador da dívida com mais de ${MAX_DEBT_ID} caracteres.`);
@@ -201,6 +217,7 @@ export function validateRow(
 			debtorPhone,
 			debtorEmail,
 			debtorState,
+			debtorAddress,
 			debtId,
 			description,
 			dueDate: dueDate!,
@@ -209,6 +226,31 @@ export function validateRow(
 			interestMonthlyBp
 		}
 	};
+}
+
+const ADDRESS_PARTS = [
+	['debtor_street', 'Informe o logradouro do devedor (rua, avenida…).', 200],
+	['debtor_number', 'Informe o número do endereço (ou S/N).', 20],
+	['debtor_district', 'Informe o bairro do devedor.', 100],
+	['debtor_cep', 'Informe o CEP do devedor.', 9],
+	['debtor_city', 'Informe a cidade do devedor.', 100]
+] as const;
+
+/** The address columns: none filled keeps the stored address; some filled asks for the rest. */
+function addressOf(get: (c: Column) => string, fail: (column: string | null, message: string) => void): DebtorAddress | null {
+	const complement = collapse(get('debtor_complement'));
+	const values = ADDRESS_PARTS.map(([c]) => collapse(get(c)));
+	if (values.every((v) => v === '') && complement === '') return null;
+	let ok = true;
+	ADDRESS_PARTS.forEach(([c, missing, max], k) => {
+		if (!values[k]) (ok = false), fail(c, `${missing} O endereço vai completo ou em branco.`);
+		else if (values[k].length > max) (ok = false), fail(c, `${c === 'debtor_cep' ? 'CEP' : 'Campo do endereço'} com mais de ${max} caracteres.`);
+	});
+	if (complement.length > 100) (ok = false), fail('debtor_complement', 'Complemento com mais de 100 caracteres.');
+	const cep = values[3].replace(/\D/g, '');
+	if (values[3] && (!/^\d{8}$/.test(cep) || cep === '00000000')) (ok = false), fail('debtor_cep', `CEP inválido: "${clip(values[3])}". Use 8 dígitos, por exemplo 01310-100.`);
+	if (!ok) return null;
+	return { street: values[0], number: values[1], complement: complement || null, district: values[2], cep, city: values[4] };
 }
 
 function collector(errors: RowError[], line: number) {

@@ -16,6 +16,14 @@ export const debtors = pgTable(
 		phone: text('phone'),
 		email: text('email'),
 		state: text('state'),
+		/** Postal address, needed to register a boleto (the payer's segment Q); null until imported or typed. UF is `state`. */
+		addressStreet: text('address_street'),
+		addressNumber: text('address_number'),
+		addressComplement: text('address_complement'),
+		addressDistrict: text('address_district'),
+		/** 8 digits. */
+		addressCep: text('address_cep'),
+		addressCity: text('address_city'),
 		/**
 		 * The creditor whose portfolio last set the name and contacts (null: the agency itself). Staff
 		 * of another creditor see these contacts masked: a debt placed by one creditor never opens
