@@ -8,3 +8,4 @@ export * from './integration';
 export * from './payments';
 export * from './messaging';
 export * from './webhooks';
+export * from './returns';
