@@ -22,6 +22,7 @@ Comandos:
   campaign list [--creditor <cnpj-ou-slug>]
   regua set <cnpj-ou-slug> <regua.json>
   regua show <cnpj-ou-slug>
+  retorno <arquivo> [--credor <cnpj-ou-slug>]   importa um arquivo de retorno do banco (CNAB 240/400)
 `;
 
 export async function main(argv: string[]): Promise<number> {

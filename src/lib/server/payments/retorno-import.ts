@@ -183,7 +183,7 @@ async function importBatch(tx: Tx, ctx: Ctx, batch: RetornoRecord[]): Promise<vo
 	const externalIds = new Set<string>();
 	const recorded = new Set<string>();
 	const pending = decisions.map(({ record, candidates }) => decide(record, { bankCode: parsed.bankCode, fileDate: parsed.generatedOn, account: parsed.company, candidates, recorded }));
-	for (const d of pending) if (d.action === 'pay' || d.action === 'duplicate') externalIds.add(d.externalId);
+	for (const d of pending) if ('externalId' in d && d.externalId) externalIds.add(d.externalId);
 	if (externalIds.size > 0) {
 		for (const p of await tx.select({ externalId: payments.externalId }).from(payments).where(and(eq(payments.source, 'return_file'), inArray(payments.externalId, [...externalIds])))) {
 			recorded.add(p.externalId!);
@@ -293,13 +293,16 @@ async function importBatch(tx: Tx, ctx: Ctx, batch: RetornoRecord[]): Promise<vo
 	// Records before what points at them; in slices to stay under the parameter limit.
 	for (let k = 0; k < recordRows.length; k += 2_000) await tx.insert(returnRecords).values(recordRows.slice(k, k + 2_000));
 	for (let k = 0; k < reviewRows.length; k += 1_000) await review.enqueue(tx, reviewRows.slice(k, k + 1_000));
-	for (const reg of registrations.values()) {
+	if (registrations.size > 0) {
+		const set = Object.fromEntries(
+			(['status', 'movement_code', 'movement_label', 'reasons', 'occurred_on', 'record_id', 'updated_at'] as const).map((c) => [c, sql.raw(`excluded.${c}`)])
+		);
 		await tx
 			.insert(boletoRegistrations)
-			.values(reg)
+			.values([...registrations.values()])
 			.onConflictDoUpdate({
 				target: boletoRegistrations.installmentId,
-				set: { status: reg.status, movementCode: reg.movementCode, movementLabel: reg.movementLabel, reasons: reg.reasons, occurredOn: reg.occurredOn, recordId: reg.recordId, updatedAt: reg.updatedAt }
+				set: { status: set.status, movementCode: set.movement_code, movementLabel: set.movement_label, reasons: set.reasons, occurredOn: set.occurred_on, recordId: set.record_id, updatedAt: set.updated_at }
 			});
 	}
 }

@@ -106,7 +106,7 @@ export async function suggestions(db: DbOrTx, r: Reach, item: ReviewItem, limit 
 				or(byDebtor, byAmount)
 			)
 		)
-		.orderBy(desc(sql`${byDebtor}`), sql`abs(${installments.amountCents} - ${amount})`, asc(installments.dueDate))
+		.orderBy(sql`case when ${byDebtor} then 0 else 1 end`, sql`abs(${installments.amountCents} - ${amount})`, asc(installments.dueDate))
 		.limit(limit);
 	return rows.map(({ sameDebtor, ...s }) => ({
 		...s,
