@@ -199,6 +199,7 @@ describe('the OpenAPI document and the reference page', () => {
 				'GET /api/v1/agreements',
 				'GET /api/v1/installments',
 				'GET /api/v1/payments',
+				'POST /api/v1/retornos',
 				'GET /api/v1/debtors/{document}',
 				'GET /api/v1/webhooks',
 				'POST /api/v1/webhooks',

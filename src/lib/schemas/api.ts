@@ -364,6 +364,28 @@ export const deliveryIdParamSchema = z.string().describe('O id da entrega.');
 
 export type DebtItem = z.infer<typeof debtItemSchema>;
 export type CloseDebtRequest = z.infer<typeof closeDebtRequestSchema>;
+export const returnFileReportSchema = named(
+	'ReturnFileReport',
+	z
+		.object({
+			file_id: z.uuid().describe('O arquivo guardado (o mesmo para o mesmo conteúdo).'),
+			duplicate: z.boolean().describe('true quando este conteúdo já tinha sido importado: nada mudou.'),
+			format: z.enum(['cnab240', 'cnab400']),
+			bank_code: z.string(),
+			records: z.int().min(0).describe('Registros de título no arquivo.'),
+			paid: z.int().min(0).describe('Pagamentos lançados por este arquivo.'),
+			already_recorded: z.int().min(0).describe('Pagamentos que já tinham chegado por outro arquivo (lançados uma vez só).'),
+			registered: z.int().min(0),
+			rejected: z.int().min(0),
+			written_off: z.int().min(0),
+			review: z.int().min(0).describe('Registros que aguardam conferência na fila de pendências (nunca contados como pagos).'),
+			paid_cents: z.int().min(0),
+			review_cents: z.int().min(0),
+			warnings: z.array(z.string())
+		})
+		.describe('O que a importação de um arquivo de retorno fez.')
+);
+
 export type ItemError = z.infer<typeof itemErrorSchema>;
 export type Problem = z.infer<typeof problemSchema>;
 export type BatchResult = z.infer<typeof batchResultSchema>;

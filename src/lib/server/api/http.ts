@@ -120,6 +120,31 @@ export function write(run: (tx: Tx, ctx: WriteContext) => Promise<ApiResult>): R
 	};
 }
 
+/**
+ * A POST whose body is a file, not JSON (a bank return file): a read-write key; the work manages
+ * its own transactions and is idempotent by the file's content, so no Idempotency-Key is needed.
+ */
+export function upload(run: (db: Db, ctx: ReadContext & { bytes: Uint8Array }) => Promise<ApiResult>): RequestHandler {
+	return async (event) => {
+		try {
+			const key = await principal(event, true);
+			if (!('keyId' in key)) return toResponse(key);
+			let bytes: Uint8Array;
+			try {
+				bytes = new Uint8Array(await event.request.arrayBuffer());
+			} catch (e) {
+				if ((e as { status?: number })?.status === 413) {
+					return toResponse(problem(event.url, 'corpo-grande-demais', 'O arquivo passa do limite de tamanho do servidor.'));
+				}
+				return toResponse(problem(event.url, 'requisicao-invalida', 'Não foi possível ler o corpo da requisição.'));
+			}
+			return toResponse(await run(database(), { key, url: event.url, params: event.params as Params, bytes }));
+		} catch (e) {
+			return crashed(event, e);
+		}
+	};
+}
+
 /** For the methods an endpoint does not have: 405 with `Allow`. */
 export function methodNotAllowed(...allowed: string[]): RequestHandler {
 	return async (event) =>

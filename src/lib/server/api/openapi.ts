@@ -31,7 +31,7 @@ export type Endpoint = {
 	params?: Param[];
 	/** Query parameters from a zod object, one per key. */
 	query?: z.ZodObject;
-	body?: { schema: z.ZodType; required: boolean; example: unknown };
+	body?: { schema: z.ZodType; required: boolean; example: unknown; contentType?: string };
 	ok: { status: number; schema: z.ZodType; description: string };
 	problems: ProblemType[];
 	/** For the curl example: a path with its parameters filled in, and a query string. */
@@ -160,7 +160,25 @@ export const ENDPOINTS: Endpoint[] = [
 		ok: { status: 200, schema: s.paymentPageSchema, description: 'Uma página de pagamentos.' },
 		problems: [...AUTH_PROBLEMS, 'requisicao-invalida'],
 		example: { path: '/api/v1/payments', query: '?updated_since=2025-03-01T00:00:00Z' }
+	},	{
+		method: 'post',
+		path: '/api/v1/retornos',
+		operationId: 'importReturnFile',
+		tag: 'Acordos e pagamentos',
+		summary: 'Importar um arquivo de retorno do banco (CNAB 240 ou 400)',
+		description:
+			'Envie o arquivo de retorno como veio do banco, no corpo (application/octet-stream). Liquidações lançam o pagamento na parcela ' +
+			'pelo nosso número (uma vez só, mesmo que o mesmo pagamento venha em outro arquivo); entradas confirmadas, rejeitadas (com os motivos) ' +
+			'e baixas ficam registradas na parcela; o que não casa com uma parcela em aberto (parcela cancelada, paga, acordo encerrado, código ' +
+			'desconhecido) vai para a fila de pendências da equipe e nunca é contado como pago. O mesmo arquivo de novo não muda nada (duplicate: true). ' +
+			'Só parcelas do credor da chave são consideradas.',
+		write: true,
+		body: { schema: s.returnFileReportSchema, required: true, example: null, contentType: 'application/octet-stream' },
+		ok: { status: 200, schema: s.returnFileReportSchema, description: 'O arquivo foi lido e importado (ou já tinha sido).' },
+		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'requisicao-invalida', 'corpo-grande-demais', 'validacao'],
+		example: { path: '/api/v1/retornos' }
 	},
+
 	{
 		method: 'get',
 		path: '/api/v1/debtors/{document}',
@@ -392,7 +410,9 @@ export function document(): Record<string, unknown> {
 			...(e.body && {
 				requestBody: {
 					required: e.body.required,
-					content: { 'application/json': { schema: ref(idOf(e.body.schema)), example: e.body.example } }
+					content: e.body.contentType
+						? { [e.body.contentType]: { schema: { type: 'string', contentMediaType: e.body.contentType } } }
+						: { 'application/json': { schema: ref(idOf(e.body.schema)), example: e.body.example } }
 				}
 			}),
 			responses: responses(e)

@@ -77,9 +77,10 @@ function fields(schema: Json, prefix = ''): FieldRow[] {
 	return rows;
 }
 
-function curl(server: string, method: string, path: string, query: string, body: unknown, write: boolean): string {
+function curl(server: string, method: string, path: string, query: string, body: unknown, write: boolean, fileType?: string): string {
 	const lines = [`curl${method === 'get' ? '' : ` -X ${method.toUpperCase()}`} '${server}${path}${query}'`, `  -H 'Authorization: Bearer ak_live_…'`];
-	if (write) {
+	if (fileType) lines.push(`  -H 'Content-Type: ${fileType}'`, `  --data-binary @arquivo`);
+	else if (write) {
 		lines.push(`  -H 'Content-Type: application/json'`, `  -H 'Idempotency-Key: 6f1c2a4e-3b7d-4c55-9a10-2f3e4d5c6b7a'`);
 		if (body !== undefined) lines.push(`  -d '${JSON.stringify(body, null, 2).replace(/'/g, `'\\''`)}'`);
 	}
@@ -117,7 +118,7 @@ export function view(doc: Json, examples: Record<string, { path: string; query?:
 				params,
 				body: media ? { schema: refId((media.schema as Json).$ref)!, required: Boolean(rb!.required), example: JSON.stringify(media.example, null, 2) } : null,
 				responses,
-				curl: curl(server, method, ex.path, ex.query ?? '', media?.example, method !== 'get')
+				curl: curl(server, method, ex.path, ex.query ?? '', media?.example, method !== 'get', rb && !media ? Object.keys(rb.content as Json)[0] : undefined)
 			});
 		}
 	}

@@ -24,6 +24,7 @@ Comandos:
   regua show <cnpj-ou-slug>
   psp set <cnpj-ou-slug> <conta.json> [--agency] [--label …]   conta Pix (API Pix v2) do credor ou da assessoria
   remessa <credor-slug> [--saida arquivo.REM]   gera a próxima remessa CNAB 240 de registro de boletos
+  retorno <arquivo> [--credor <cnpj-ou-slug>]   importa um arquivo de retorno do banco (CNAB 240/400)
 `;
 
 export async function main(argv: string[]): Promise<number> {

@@ -25,6 +25,7 @@ import * as psp from '../payments/psp';
 import { stepLabel } from '../../schemas/regua';
 import { formatBRL } from '../../format/money';
 import * as registration from '../payments/registration';
+import { importRetorno, type RetornoReport } from '../payments/retorno-import';
 
 /**
  * The operations commands of `acerto` (everything but `serve`). Exit codes: 0 done,
@@ -90,7 +91,8 @@ const COMMANDS: Record<string, Command> = {
 	'regua set': { options: { 'override-lint': { type: 'boolean' } }, positionals: 2, run: reguaSet },
 	'regua show': { options: {}, positionals: 1, run: reguaShow },
 	'psp set': { options: { agency: { type: 'boolean' }, label: { type: 'string' } }, positionals: 2, run: pspSet },
-	remessa: { options: { saida: { type: 'string' } }, positionals: 1, run: remessaGenerate }
+	remessa: { options: { saida: { type: 'string' } }, positionals: 1, run: remessaGenerate },
+	retorno: { options: { credor: { type: 'string' } }, positionals: 1, run: retornoImport }
 };
 
 const GROUPS = ['creditor', 'policy', 'staff', 'apikey', 'campaign', 'regua', 'psp'];
@@ -561,4 +563,57 @@ async function remessaGenerate(a: Args): Promise<number> {
 	fs.writeFileSync(target, file!.content, { encoding: 'latin1' });
 	out(`Remessa ${r.file.fileSequence} gravada em ${target}: ${n(r.file.entries)} entrada(s), ${n(r.file.writeOffs)} baixa(s), ${formatBRL(r.file.totalCents)}.`);
 	return 0;
+}
+
+/** `acerto retorno <arquivo> [--credor slug]`: a bank return file into the payment lifecycle. */
+async function retornoImport(a: Args): Promise<number> {
+	const [file] = a.positionals;
+	if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+		err(`Arquivo não encontrado: ${file}`);
+		return 1;
+	}
+	let agencyId: string;
+	let creditorId: string | null = null;
+	if (typeof a.values.credor === 'string' && a.values.credor !== '') {
+		const creditor = await findCreditor(a.values.credor);
+		agencyId = creditor.agencyId;
+		creditorId = creditor.id;
+	} else {
+		const all = await db().select({ id: agencies.id }).from(agencies).limit(2);
+		if (all.length !== 1) {
+			err(all.length === 0 ? 'Nenhuma assessoria cadastrada.' : 'Há mais de uma assessoria: informe o credor com --credor <cnpj-ou-slug>.');
+			return 1;
+		}
+		agencyId = all[0].id;
+	}
+	const tty = process.stderr.isTTY;
+	const result = await importRetorno(db(), {
+		agencyId,
+		creditorId,
+		content: fs.readFileSync(file),
+		fileName: path.basename(file),
+		actor: { type: 'cli' },
+		onProgress: tty ? (p) => process.stderr.write(p.done === p.total ? '\r\x1b[K' : `\r${n(p.done)} de ${n(p.total)} registros…`) : undefined
+	});
+	if (!result.ok) {
+		err(`Arquivo recusado: ${result.message}`);
+		return 1;
+	}
+	if (result.duplicate) out(`Este arquivo já foi importado em ${result.report.createdAt.toLocaleString('pt-BR', { timeZone: 'America/Sao_Paulo' })}: nada mudou.`);
+	else if (result.resumed) out('Importação retomada de onde parou.');
+	printRetorno(result.report);
+	return 0;
+}
+
+function printRetorno(r: RetornoReport): void {
+	out(`${r.fileName}: ${r.format === 'cnab240' ? 'CNAB 240' : 'CNAB 400'}, banco ${r.bankCode}${r.bankName ? ` (${r.bankName})` : ''}, ${n(r.records)} registros.`);
+	const c = r.counts;
+	out(`  Pagamentos lançados: ${n(c.paid)} (${formatBRL(r.paidCents)})`);
+	if (c.duplicate) out(`  Pagamentos já lançados antes: ${n(c.duplicate)}`);
+	out(`  Entradas confirmadas: ${n(c.registered)}; rejeitadas: ${n(c.rejected)}; baixas: ${n(c.written_off)}`);
+	out(`  Para conferência: ${n(c.review)}${r.reviewCents ? ` (${formatBRL(r.reviewCents)})` : ''}`);
+	for (const x of r.review.slice(0, 20)) out(`    linha ${x.line}: ${x.message}`);
+	if (r.review.length > 20) out(`    … e mais ${n(c.review - 20)}: veja em /admin/pagamentos/pendencias`);
+	for (const x of r.rejected.slice(0, 20)) out(`  Rejeitado, linha ${x.line}, nosso número ${x.nossoNumero}: ${x.reasons.join('; ') || 'sem motivo informado'}`);
+	for (const w of r.warnings) out(`  Aviso: ${w}`);
 }

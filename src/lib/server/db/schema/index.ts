@@ -9,3 +9,4 @@ export * from './payments';
 export * from './messaging';
 export * from './webhooks';
 export * from './pix';
+export * from './returns';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { pgTable, uuid, text, timestamp, bigint, integer, jsonb, index, uniqueIndex, check } from 'drizzle-orm/pg-core';
+import { pgTable, uuid, text, timestamp, bigint, integer, jsonb, date, index, uniqueIndex, check } from 'drizzle-orm/pg-core';
 import { agreements, installments } from './agreements';
 import { creditors } from './tenancy';
 import { debtors, debts } from './debts';
@@ -147,6 +147,12 @@ export const boletoRegistrations = pgTable(
 		/** The bank's reasons for a rejection (return file), pt-BR. */
 		reasons: text('reasons').array().notNull().default(sql`'{}'`),
 		confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+		/** The bank's last movement from a return file (code, label, date, the record it came in). */
+		movementCode: text('movement_code'),
+		movementLabel: text('movement_label'),
+		occurredOn: date('occurred_on', { mode: 'string' }),
+		/** return_records.id (foreign key in the migration). */
+		recordId: uuid('record_id'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
