@@ -160,7 +160,8 @@ export const ENDPOINTS: Endpoint[] = [
 		ok: { status: 200, schema: s.paymentPageSchema, description: 'Uma página de pagamentos.' },
 		problems: [...AUTH_PROBLEMS, 'requisicao-invalida'],
 		example: { path: '/api/v1/payments', query: '?updated_since=2025-03-01T00:00:00Z' }
-	},	{
+	},
+	{
 		method: 'post',
 		path: '/api/v1/retornos',
 		operationId: 'importReturnFile',
