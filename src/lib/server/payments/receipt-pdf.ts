@@ -126,7 +126,7 @@ export async function renderReceiptPdf(d: ReceiptData): Promise<Buffer> {
 			codeLine(d.agreementCode),
 			partiesBox(d.creditor, d.agency, d.debtor),
 			heading('Pagamento recebido'),
-			{ columns: [{ width: 360, table: { widths: ['*', 'auto'], body: rows }, layout: tableLayout, fontSize: 9.5 }, { width: '*', text: '' }] },
+			{ columns: [{ width: 440, table: { widths: ['*', 'auto'], body: rows }, layout: tableLayout, fontSize: 9.5 }, { width: '*', text: '' }] },
 			{
 				text:
 					d.settled
