@@ -10,6 +10,7 @@ import { destinationOf, type Destination } from '../payments/instruments';
 import { textArray } from '../import';
 import { OPEN_INSTALLMENT_STATUSES, isOpenInstallment } from '../../agreements/status';
 import * as ledger from './ledger';
+import * as receipts from '../payments/receipts';
 import { formatBRL } from '../../format/money';
 
 /**
@@ -196,6 +197,7 @@ export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<
 	// The creditor's ERP hears of money that went to an installment (installment.paid, and at the
 	// first payment debtor.delisting_due; agreement.settled when it settles).
 	if (decision.appliedCents > 0) await webhooks.paymentRecorded(tx, { paymentId: payment.id, firstPayment, settled });
+	await receipts.queue(tx, { payment, agreementId: a.id, agreementCode: a.code, installment: inst, settled });
 	return {
 		ok: true,
 		duplicate: false,

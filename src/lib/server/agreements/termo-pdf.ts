@@ -4,7 +4,8 @@
  * add up (a termo whose numbers disagree must never be issued) and lays them out.
  */
 import { pdfBuffer } from '../pdf/render';
-import type { Column, Content, ContentText, CustomTableLayout, TableCell, TDocumentDefinitions } from 'pdfmake/interfaces';
+import type { Column, Content, TableCell } from 'pdfmake/interfaces';
+import { debtorDocument, heading, masthead, money, partiesBox, tableLayout, th } from '../pdf/blocks';
 import { formatBRL, formatPercent } from '../../format/money';
 import { formatDateBR, todayInSaoPaulo } from '../../format/dates';
 
@@ -114,37 +115,6 @@ export function breakRuleText(days: number): string {
 
 const percent = (rate: number): string => formatPercent(rate * 10_000);
 
-const tableLayout: CustomTableLayout = {
-	hLineWidth: (i, node) => (i === 0 || i === node.table.body.length ? 0.8 : 0.4),
-	vLineWidth: () => 0,
-	hLineColor: (i) => (i <= 1 ? '#000000' : '#bbbbbb'),
-	paddingLeft: () => 4,
-	paddingRight: () => 4,
-	paddingTop: () => 3,
-	paddingBottom: () => 3
-};
-
-const heading = (text: string): Content => ({
-	text,
-	bold: true,
-	fontSize: 11.5,
-	margin: [0, 14, 0, 5]
-});
-
-const th = (text: string, alignment: 'left' | 'right' | 'center' = 'left'): TableCell => ({
-	text,
-	bold: true,
-	fontSize: 8,
-	alignment
-});
-
-const money = (cents: number, bold = false): ContentText => ({
-	text: formatBRL(cents),
-	alignment: 'right',
-	bold,
-	noWrap: true
-});
-
 function debtsTable(debts: TermoDebt[]): Content {
 	const withCorrection = debts.some((d) => (d.correctionCents ?? 0) !== 0);
 	const header: TableCell[] = [
@@ -248,50 +218,7 @@ export async function renderTermoPdf(data: TermoData): Promise<Buffer> {
 	const creditorName = data.creditor.tradeName ?? data.creditor.legalName;
 	const count = data.installments.length;
 
-	const parties: Content = {
-		table: {
-			widths: ['*', '*'],
-			body: [
-				[
-					{
-						stack: [
-							{ text: 'CREDOR', fontSize: 7.5, bold: true, color: '#555555' },
-							{ text: data.creditor.legalName, bold: true },
-							`CNPJ ${data.creditor.cnpj}`,
-							data.creditor.address,
-							...(data.agency
-								? [
-										{
-											text: `Cobrança conduzida por ${data.agency.name} (CNPJ ${data.agency.cnpj}) em nome do credor.`,
-											fontSize: 8,
-											margin: [0, 3, 0, 0] as [number, number, number, number]
-										}
-									]
-								: [])
-						]
-					},
-					{
-						stack: [
-							{ text: 'DEVEDOR(A)', fontSize: 7.5, bold: true, color: '#555555' },
-							{ text: data.debtor.name, bold: true },
-							`CPF/CNPJ ${data.debtor.document}`
-						]
-					}
-				]
-			]
-		},
-		layout: {
-			hLineWidth: () => 0.6,
-			vLineWidth: () => 0.6,
-			hLineColor: () => '#999999',
-			vLineColor: () => '#999999',
-			paddingLeft: () => 8,
-			paddingRight: () => 8,
-			paddingTop: () => 6,
-			paddingBottom: () => 6
-		},
-		fontSize: 9.5
-	};
+	const parties = partiesBox(data.creditor, data.agency, data.debtor);
 
 	const conditions: Content = {
 		ul: [
@@ -318,39 +245,13 @@ export async function renderTermoPdf(data: TermoData): Promise<Buffer> {
 			]
 		: [];
 
-	const doc: TDocumentDefinitions = {
-		pageSize: 'A4',
-		pageMargins: [42, 42, 42, 52],
-		defaultStyle: { font: 'Helvetica', fontSize: 9.5, lineHeight: 1.1 },
-		info: {
-			title: `Termo de acordo ${data.code}`,
-			author: data.creditor.legalName,
-			subject: `Acordo ${data.code} entre ${data.creditor.legalName} e ${data.debtor.name}`
-		},
-		footer: (currentPage, pageCount) => ({
-			columns: [
-				{
-					text: `${data.creditor.legalName} · CNPJ ${data.creditor.cnpj}`,
-					fontSize: 7.5,
-					color: '#555555'
-				},
-				{
-					text: `Acordo ${data.code} · página ${currentPage} de ${pageCount}`,
-					fontSize: 7.5,
-					alignment: 'right',
-					color: '#555555'
-				}
-			],
-			margin: [42, 18, 42, 0]
-		}),
+	const doc = debtorDocument({
+		title: `Termo de acordo ${data.code}`,
+		subject: `Acordo ${data.code} entre ${data.creditor.legalName} e ${data.debtor.name}`,
+		creditor: data.creditor,
+		reference: `Acordo ${data.code}`,
 		content: [
-			{
-				columns: [
-					{ text: creditorName, bold: true, fontSize: 10, color: '#555555' },
-					{ text: `Emitido em ${issued}`, alignment: 'right', fontSize: 9, color: '#555555' }
-				]
-			},
-			{ text: 'Termo de acordo', bold: true, fontSize: 20, margin: [0, 10, 0, 2] },
+			...masthead(creditorName, issued, 'Termo de acordo'),
 			{ text: [{ text: 'Código do acordo: ' }, { text: data.code, bold: true }], fontSize: 11, margin: [0, 0, 0, 10] },
 			parties,
 			heading('Dívidas incluídas no acordo'),
@@ -375,6 +276,6 @@ export async function renderTermoPdf(data: TermoData): Promise<Buffer> {
 				unbreakable: true
 			}
 		]
-	};
+	});
 	return pdfBuffer(doc);
 }

@@ -188,7 +188,7 @@ export async function view(db: DbOrTx, who: Who, code: string, today = todayInSa
 				paidAt: i.paidAt?.toISOString() ?? null,
 				window: isOpenInstallment(i.status) ? w : null,
 				paidCents: i.paidCents ?? 0,
-				payments: paid.filter((p) => p.payment.installmentId === i.id).map((p) => ({ amountCents: p.payment.amountCents, method: p.payment.method, paidAt: p.payment.paidAt.toISOString(), by: p.email }))
+				payments: paid.filter((p) => p.payment.installmentId === i.id).map((p) => ({ id: p.payment.id, amountCents: p.payment.amountCents, method: p.payment.method, paidAt: p.payment.paidAt.toISOString(), by: p.email }))
 			};
 		}),
 		superseded: rows

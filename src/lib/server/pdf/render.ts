@@ -21,3 +21,14 @@ export async function pdfBuffer(doc: TDocumentDefinitions): Promise<Buffer> {
 	pdfmake.setLocalAccessPolicy((path) => BUILTIN_FONT_NAMES.has(path));
 	return pdfmake.createPdf(doc).getBuffer();
 }
+
+/** A PDF download: private, never cached (it carries personal data). */
+export function pdfResponse(pdf: Buffer, filename: string): Response {
+	return new Response(new Uint8Array(pdf), {
+		headers: {
+			'content-type': 'application/pdf',
+			'content-disposition': `attachment; filename="${filename}"`,
+			'cache-control': 'private, no-store'
+		}
+	});
+}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { db } from '$lib/server/db/client';
 import * as agreements from '$lib/server/agreements';
 import { payableView, paymentView } from '$lib/server/payments/view';
+import * as receipts from '$lib/server/payments/receipts';
 import { requireDebtor } from '$lib/server/guards';
 import { isOpenInstallment } from '$lib/agreements/status';
 import { todayInSaoPaulo } from '$lib/format/dates';
@@ -17,6 +18,8 @@ export const load = async ({ locals, params, url }) => {
 	// CDC art. 52 §2: the whole balance today, with the interest of the remaining installments reduced.
 	const preview = found.agreement.status === 'active' ? await agreements.lifecycle.previewPayoff(db(), found.agreement.id, todayInSaoPaulo()) : null;
 	const payments = await Promise.all(found.installments.map((i) => (i === next ? payableView(db(), i, true) : paymentView(i, false))));
+	// One comprovante per payment received, listed under its installment's number.
+	const received = (await receipts.paymentsOf(db(), found.agreement.id)).map((p) => ({ id: p.id, seq: p.seq, amountCents: p.amountCents }));
 	return {
 		agreement: {
 			code: found.agreement.code,
@@ -32,6 +35,7 @@ export const load = async ({ locals, params, url }) => {
 		offerCreditor: { displayName: found.creditor.displayName, legalName: found.creditor.legalName, cnpj: found.creditor.cnpj },
 		debts: found.debts.map((d) => ({ description: d.debt.description, externalId: d.debt.externalId })),
 		payments,
+		received,
 		nextSeq: next?.seq ?? null,
 		payoff: preview?.ok && !preview.existing && found.installments.filter((i) => isOpenInstallment(i.status)).length > 0 ? preview.quote : null,
 		justCreated: url.searchParams.has('novo'),
