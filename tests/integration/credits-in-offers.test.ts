@@ -92,6 +92,8 @@ function pdfText(pdf: Buffer): string {
 	const dir = mkdtempSync(join(tmpdir(), 'acerto-credito-'));
 	const path = join(dir, 'termo.pdf');
 	writeFileSync(path, pdf);
+	// `ACERTO_SCREENSHOTS=<dir>` keeps the PDF to look at.
+	if (process.env.ACERTO_SCREENSHOTS) writeFileSync(join(process.env.ACERTO_SCREENSHOTS, 'termo-credito.pdf'), pdf);
 	const r = spawnSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
 	if (r.error) throw r.error;
 	return r.stdout;
