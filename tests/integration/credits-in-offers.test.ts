@@ -88,6 +88,17 @@ async function breakIt(agreementId: string) {
 	return r!;
 }
 
+/** A debt whose 3-installment agreement broke after its entry was paid: the entry is its credit. */
+async function brokenWithCredit(principalCents: number) {
+	const d = await factory.debtor(agency.id);
+	const t = await factory.debt(cred.id, d.id, { principalCents });
+	const a = await accept(d, [t.id], 3);
+	const [first] = await live(a.id);
+	await pay(first.id, first.amountCents);
+	await breakIt(a.id);
+	return { d, t, a, first };
+}
+
 function pdfText(pdf: Buffer): string {
 	const dir = mkdtempSync(join(tmpdir(), 'acerto-credito-'));
 	const path = join(dir, 'termo.pdf');
@@ -168,12 +179,7 @@ describe('money paid on a broken agreement reduces what the debtor owes next tim
 	});
 
 	it('breaking the agreement that used a credit gives it back as well', async () => {
-		const d = await factory.debtor(agency.id);
-		const t = await factory.debt(cred.id, d.id, { principalCents: 100_000 });
-		const a = await accept(d, [t.id], 3);
-		const [first] = await live(a.id);
-		await pay(first.id, first.amountCents);
-		await breakIt(a.id);
+		const { d, t, a, first } = await brokenWithCredit(100_000);
 		const b = await accept(d, [t.id], 3);
 		expect(await balanceOfDebt(t.id)).toBe(0);
 		const [entry] = await live(b.id);
@@ -186,12 +192,7 @@ describe('money paid on a broken agreement reduces what the debtor owes next tim
 	});
 
 	it('two accepts at once: one agreement, the credit used once', async () => {
-		const d = await factory.debtor(agency.id);
-		const t = await factory.debt(cred.id, d.id, { principalCents: 50_000 });
-		const a = await accept(d, [t.id], 3);
-		const [first] = await live(a.id);
-		await pay(first.id, first.amountCents);
-		await breakIt(a.id);
+		const { d, t, first } = await brokenWithCredit(50_000);
 		const sel = await selection(d, [t.id]);
 		const input = acceptInput(d, [t.id], sel, 1);
 		const results = await Promise.all([tx((x) => agreements.accept(x, input)), tx((x) => agreements.accept(x, input))]);
@@ -203,12 +204,7 @@ describe('money paid on a broken agreement reduces what the debtor owes next tim
 	});
 
 	it('a refund waiting on the lock is seen by the accept that follows (no stale credit)', async () => {
-		const d = await factory.debtor(agency.id);
-		const t = await factory.debt(cred.id, d.id, { principalCents: 50_000 });
-		const a = await accept(d, [t.id], 3);
-		const [first] = await live(a.id);
-		await pay(first.id, first.amountCents);
-		await breakIt(a.id);
+		const { d, t, first } = await brokenWithCredit(50_000);
 		// The accept was computed with the credit; a refund of part of it lands first: the offer changed.
 		const input = acceptInput(d, [t.id], await selection(d, [t.id]), 1);
 		expect(await tx((x) => lifecycle.refund(x, { debtId: t.id, amountCents: 500, note: 'Devolução por TED', staff: operator }))).toMatchObject({ ok: true });
