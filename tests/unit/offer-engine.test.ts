@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+	COVERED_BY_CREDIT,
 	findOffer,
 	offersFor,
 	validateChoice,
@@ -339,7 +340,7 @@ describe('a worked example: R$ 1.234,56 due on 01/06/2025, seen on 31/01/2026', 
 
 	it('updates the debt with a 2% late fee and 1% a month pro rata die', () => {
 		expect(set.breakdown).toEqual([
-			{ id: 'a', daysPastDue: 244, principalCents: 123456, lateFeeCents: 2469, interestCents: 10041, totalCents: 135966 }
+			{ id: 'a', daysPastDue: 244, principalCents: 123456, lateFeeCents: 2469, interestCents: 10041, creditCents: 0, totalCents: 135966 }
 		]);
 		expect(set.updatedTotalCents).toBe(135966);
 		expect(set.band.minDaysPastDue).toBe(181);
@@ -558,5 +559,24 @@ describe('server check messages', () => {
 	it('validates the offer for the chosen date, not the default one', () => {
 		const result = validateChoice({ ...args, kind: 'installments', count: 2, firstDueDate: '2026-01-15' });
 		expect(result.ok && result.offer.installments.map((i) => i.dueDate)).toEqual(['2026-01-15', '2026-02-15']);
+	});
+});
+
+describe('a debt with credit from earlier payments', () => {
+	const base = debt('a', 123456, '2025-06-01');
+	const without = offersFor({ debts: [base], policy: policyToJsonExample, today: '2026-01-31' });
+
+	it('offers on the updated value less the credit, to the cent', () => {
+		const set = offersFor({ debts: [{ ...base, creditCents: 20000 }], policy: policyToJsonExample, today: '2026-01-31' });
+		expect(set.breakdown[0]).toMatchObject({ lateFeeCents: 2469, interestCents: 10041, creditCents: 20000, totalCents: 115966 });
+		expect(set.updatedTotalCents).toBe(without.updatedTotalCents - 20000);
+		// 30 % off the net value, floored: 115 966 × 0,3 = 34 789,8.
+		expect(set.cash).toMatchObject({ discountCents: 34789, totalCents: 81177 });
+		expect(validateChoice({ debts: [{ ...base, creditCents: 20000 }], policy: policyToJsonExample, today: '2026-01-31', kind: 'cash', count: 1, firstDueDate: set.firstDueDate, expected: { totalCents: 81177, installments: [81177] } }).ok).toBe(true);
+	});
+
+	it('refuses to negotiate what earlier payments already cover', () => {
+		const r = validateChoice({ debts: [{ ...base, creditCents: 135966 }], policy: policyToJsonExample, today: '2026-01-31', kind: 'cash', count: 1, firstDueDate: without.firstDueDate });
+		expect(r).toEqual({ ok: false, message: COVERED_BY_CREDIT });
 	});
 });

@@ -151,4 +151,30 @@ describe('termo de acordo PDF', () => {
 		bad2.debts[0].interestCents += 1;
 		await expect(renderTermoPdf(bad2)).rejects.toThrow(/CT-2023-000145/);
 	});
+
+	it('shows the credit of earlier payments as its own line, and still adds up to the cent', async () => {
+		// 123,45 paid before on the first debt: its updated value 1.142,40 − 123,45 = 1.018,95.
+		const data = withCredit(termo(1), 12345);
+		const { text } = await renderText(data);
+		expect(text).toContain('Crédito de pagamentos anteriores: R$ 123,45, já abatidos do valor atualizado');
+		expect(text).toContain('-R$ 123,45');
+		expect(text).toContain('R$ 1.018,95'); // the first debt, net
+		expect(text).toContain('R$ 1.561,39'); // updated total: 1.684,84 − 123,45
+		expect(text).toContain(`parcela única de ${'R$ 1.249,12'}`); // 1.561,39 − 312,27 discount
+	});
+
+	it('refuses a credit line that does not reconcile with the debt', async () => {
+		const bad = withCredit(termo(1), 12345);
+		bad.debts[0].creditCents = 12346;
+		await expect(renderTermoPdf(bad)).rejects.toThrow(/CT-2023-000145: valor atualizado não confere/);
+	});
 });
+
+/** The same termo with `credit` cents paid before on the first debt (discount 20 % of the new updated total, floored). */
+function withCredit(t: TermoData, credit: number): TermoData {
+	const debts = t.debts.map((d, k) => (k === 0 ? { ...d, creditCents: credit, updatedCents: d.updatedCents - credit } : d));
+	const updatedCents = debts.reduce((s, d) => s + d.updatedCents, 0);
+	const discountCents = Math.floor(updatedCents * 0.2);
+	const total = updatedCents - discountCents;
+	return { ...t, debts, totals: { ...t.totals, updatedCents, discountCents, installmentInterestCents: 0, agreementTotalCents: total }, installments: [{ ...t.installments[0], amountCents: total }] };
+}

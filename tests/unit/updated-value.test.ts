@@ -17,6 +17,7 @@ describe('updated value of a debt', () => {
 			principalCents: 100000,
 			lateFeeCents: 0,
 			interestCents: 0,
+			creditCents: 0,
 			totalCents: 100000
 		});
 	});
@@ -33,6 +34,7 @@ describe('updated value of a debt', () => {
 			principalCents: 100000,
 			lateFeeCents: 2000,
 			interestCents: 33, // 1 000,00 × 1 % × 1/30 = 0,333…
+			creditCents: 0,
 			totalCents: 102033
 		});
 	});
@@ -90,7 +92,7 @@ describe('updated value of a debt', () => {
 					const value = updatedValue(d, defaults, addDays('2020-01-01', days));
 					const nextDay = updatedValue(d, defaults, addDays('2020-01-01', days + 1));
 					expect(value.daysPastDue).toBe(days);
-					expect(value.totalCents).toBe(value.principalCents + value.lateFeeCents + value.interestCents);
+					expect(value.totalCents).toBe(value.principalCents + value.lateFeeCents + value.interestCents - value.creditCents);
 					expect(nextDay.totalCents).toBeGreaterThanOrEqual(value.totalCents);
 				}
 			)
@@ -114,5 +116,65 @@ describe('updated value under a creditor policy', () => {
 		});
 		const business = { ...policyToJsonExample, consumer: false };
 		expect(updatedValueUnderPolicy(contract, business, '2026-01-31').lateFeeCents).toBe(10000);
+	});
+});
+
+describe('credit from earlier payments', () => {
+	it('is taken off the total, every part still shown', () => {
+		// 90 days late: 1 000,00 + 20,00 fee + 30,00 interest − 123,45 paid before.
+		expect(updatedValue({ ...debt(100000, '2026-01-01'), creditCents: 12345 }, defaults, '2026-04-01')).toEqual({
+			daysPastDue: 90,
+			principalCents: 100000,
+			lateFeeCents: 2000,
+			interestCents: 3000,
+			creditCents: 12345,
+			totalCents: 92655
+		});
+	});
+
+	it('keeps interest accruing on the full principal (documented imputation)', () => {
+		const without = updatedValue(debt(100000, '2026-01-01'), defaults, '2026-04-01');
+		const withCredit = updatedValue({ ...debt(100000, '2026-01-01'), creditCents: 60000 }, defaults, '2026-04-01');
+		expect(withCredit.interestCents).toBe(without.interestCents);
+		expect(withCredit.totalCents).toBe(without.totalCents - 60000);
+	});
+
+	it('never takes the total below zero: only what is owed is used', () => {
+		expect(updatedValue({ ...debt(100000, '2026-01-01'), creditCents: 999999 }, defaults, '2026-04-01')).toMatchObject({
+			creditCents: 105000,
+			totalCents: 0
+		});
+	});
+
+	it('counts a negative balance (more refunded than credited) as no credit', () => {
+		expect(updatedValue({ ...debt(100000, '2026-03-10'), creditCents: -500 }, defaults, '2026-03-10')).toMatchObject({ creditCents: 0, totalCents: 100000 });
+	});
+
+	it('reduces a debt not yet due too', () => {
+		expect(updatedValue({ ...debt(100000, '2026-03-10'), creditCents: 100 }, defaults, '2026-03-01')).toMatchObject({ creditCents: 100, totalCents: 99900 });
+	});
+
+	it('goes through the policy the same way (the consumer cap untouched)', () => {
+		const policy = { ...policyToJsonExample, consumer: true, lateFeePercent: 10 };
+		const v = updatedValueUnderPolicy({ ...debt(100000, '2026-01-01'), creditCents: 1000 }, policy, '2026-04-01');
+		expect(v.lateFeeCents).toBe(2000);
+		expect(v.totalCents).toBe(v.principalCents + v.lateFeeCents + v.interestCents - 1000);
+	});
+
+	it('parts always add up, the credit used is never more than the balance nor the total negative', () => {
+		fc.assert(
+			fc.property(
+				fc.integer({ min: 0, max: 10_000_000_000 }),
+				fc.integer({ min: 0, max: 3000 }),
+				fc.integer({ min: -1_000_000, max: 20_000_000_000 }),
+				(principal, days, credit) => {
+					const v = updatedValue({ ...debt(principal, '2026-01-01'), creditCents: credit }, defaults, addDays('2026-01-01', days));
+					expect(v.totalCents).toBe(v.principalCents + v.lateFeeCents + v.interestCents - v.creditCents);
+					expect(v.totalCents).toBeGreaterThanOrEqual(0);
+					expect(v.creditCents).toBeGreaterThanOrEqual(0);
+					expect(v.creditCents).toBeLessThanOrEqual(Math.max(0, credit));
+				}
+			)
+		);
 	});
 });

@@ -38,6 +38,7 @@ export async function termoPdf(db: DbOrTx, found: Found, debtor: Debtor): Promis
 			originalCents: link.originalCents,
 			lateFeeCents: link.lateFeeCents,
 			interestCents: link.interestCents,
+			creditCents: link.creditCents,
 			updatedCents: link.updatedCents
 		})),
 		totals: {

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client';
-import { agreementDebts, agreements, creditors, debts, installments, nossoNumeroSeq } from '../db/schema';
+import { agreementDebts, agreements, creditors, debtCredits, debts, installments, nossoNumeroSeq } from '../db/schema';
+import { creditBalanceSql } from '../debts/credit';
 import * as tenancy from '../tenancy';
 import { activeOffer, withOffer } from '../campaigns/offer';
 import * as audit from '../audit';
@@ -106,6 +107,10 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 				: 'Esta dívida não está mais aberta para negociação.'
 		};
 	}
+	// Read after the lock, not in the locking statement: under READ COMMITTED that statement's
+	// snapshot predates the lock wait, and a refund that held the debt's lock must be seen.
+	const creditRows = await tx.select({ id: debts.id, creditCents: creditBalanceSql(debts.id) }).from(debts).where(inArray(debts.id, ids));
+	const creditOf = new Map(creditRows.map((r) => [r.id, Number(r.creditCents)]));
 	const current = await tenancy.currentPolicy(tx, creditorId);
 	if (!current) return { ok: false, reason: 'invalid', message: 'Este credor ainda não publicou condições de negociação.' };
 	// A running campaign's special offer for this debtor counts as the portal showed it (recomputed here).
@@ -116,7 +121,8 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 		principalCents: Number(d.principal_cents),
 		dueDate: d.due_date,
 		lateFeeBp: d.late_fee_bp,
-		interestMonthlyBp: d.interest_monthly_bp
+		interestMonthlyBp: d.interest_monthly_bp,
+		creditCents: creditOf.get(d.id) ?? 0
 	}));
 	const checked = validateChoice({
 		debts: debtInputs,
@@ -159,9 +165,19 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 			originalCents: b.principalCents,
 			lateFeeCents: b.lateFeeCents,
 			interestCents: b.interestCents,
+			creditCents: b.creditCents,
 			updatedCents: b.totalCents
 		}))
 	);
+	// The credit this agreement took off the value is used: a negative row, in this transaction and
+	// under the debts' locks, so no other agreement or refund can spend it again. Closing the
+	// agreement releases it (lifecycle.close).
+	const applied = checked.set.breakdown.filter((b) => b.creditCents > 0);
+	if (applied.length > 0) {
+		await tx.insert(debtCredits).values(
+			applied.map((b) => ({ creditorId, debtorId: input.debtor.id, debtId: b.id, agreementId: agreement.id, amountCents: -b.creditCents, reason: 'applied' as const }))
+		);
+	}
 	// The money goes where the creditor's settings say today, and keeps going there (frozen per installment).
 	const [settings] = await tx.select().from(creditors).where(eq(creditors.id, creditorId));
 	const destination = destinationOf(settings);
@@ -191,7 +207,14 @@ export async function accept(tx: Tx, input: AcceptInput): Promise<AcceptResult> 
 		entity: 'agreement',
 		entityId: agreement.id,
 		ip: input.ip,
-		data: { code: agreement.code, debts: ids, kind: offer.kind, count: offer.installments.length, totalCents: offer.totalCents }
+		data: {
+			code: agreement.code,
+			debts: ids,
+			kind: offer.kind,
+			count: offer.installments.length,
+			totalCents: offer.totalCents,
+			...(applied.length > 0 && { creditApplied: applied.map((b) => ({ debtId: b.id, amountCents: b.creditCents })) })
+		}
 	});
 	await funnel.record(tx, { agencyId: input.debtor.agencyId, creditorId, debtorId: input.debtor.id, step: 'agreement', channel: input.channel ?? 'portal' });
 	await webhooks.agreementCreated(tx, agreement.id);

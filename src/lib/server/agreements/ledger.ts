@@ -15,6 +15,8 @@ import { isOpenInstallment, type InstallmentStatus } from '../../agreements/stat
  * - payoffRebate: interest waived by an early payoff (CDC art. 52 §2).
  * And every cent received is either applied to an installment or a credit on the debts:
  *   received = Σ applied + Σ credits from its payments (overpayment, not_payable).
+ * Credit from earlier payments that the agreement used at acceptance ('applied', handed back as
+ * 'released' when it closes) is outside this balance: its total was already computed net of it.
  */
 
 export type LedgerInstallment = {

@@ -240,6 +240,8 @@ export type Closed = {
 	reopenedDebts: { id: string; externalId: string }[];
 	/** What had been paid, now a credit on the debts. */
 	creditedCents: number;
+	/** Credit from earlier payments the agreement had used at acceptance, handed back to its debts. */
+	releasedCents: number;
 };
 
 async function close(tx: Tx, a: Agreement, to: 'cancelled' | 'broken', now: Date): Promise<Omit<Closed, 'status'>> {
@@ -251,13 +253,30 @@ async function close(tx: Tx, a: Agreement, to: 'cancelled' | 'broken', now: Date
 		.returning({ seq: installments.seq });
 	const creditedCents = ledger.closingCreditCents(rows);
 	await credit(tx, a, creditedCents, to);
+	const releasedCents = await release(tx, a);
 	const linked = tx.select({ id: agreementDebts.debtId }).from(agreementDebts).where(eq(agreementDebts.agreementId, a.id));
 	const reopenedDebts = await tx
 		.update(debts)
 		.set({ status: 'open', updatedAt: now })
 		.where(and(sql`${debts.id} in (${linked})`, eq(debts.status, 'in_agreement')))
 		.returning({ id: debts.id, externalId: debts.externalId });
-	return { agreementId: a.id, code: a.code, withdrawn: withdrawn.map((w) => w.seq).sort((x, y) => x - y), reopenedDebts, creditedCents };
+	return { agreementId: a.id, code: a.code, withdrawn: withdrawn.map((w) => w.seq).sort((x, y) => x - y), reopenedDebts, creditedCents, releasedCents };
+}
+
+/**
+ * Hands back, debt by debt and to the cent, the credit the agreement used when it was accepted
+ * ('applied' rows): the agreement is gone, so the money paid before counts again.
+ */
+async function release(tx: Tx, a: Pick<Agreement, 'id'>): Promise<number> {
+	const applied = await tx
+		.select({ creditorId: debtCredits.creditorId, debtorId: debtCredits.debtorId, debtId: debtCredits.debtId, amountCents: sql<number>`(-sum(${debtCredits.amountCents}))::int8`.mapWith(Number) })
+		.from(debtCredits)
+		.where(and(eq(debtCredits.agreementId, a.id), inArray(debtCredits.reason, ['applied', 'released'])))
+		.groupBy(debtCredits.creditorId, debtCredits.debtorId, debtCredits.debtId)
+		.orderBy(asc(debtCredits.debtId));
+	const values = applied.filter((r) => r.amountCents > 0).map((r) => ({ ...r, agreementId: a.id, reason: 'released' as const }));
+	if (values.length > 0) await tx.insert(debtCredits).values(values);
+	return values.reduce((s, v) => s + v.amountCents, 0);
 }
 
 export type CancelResult = ({ ok: true } & Closed) | { ok: false; reason: 'already_cancelled' | 'not_active'; status: Agreement['status']; cancelledAt: Date | null };
@@ -280,7 +299,7 @@ export async function cancel(tx: Tx, a: Agreement, input: { reason: string; acto
 		data: {
 			code: a.code,
 			before: { status: a.status, pendingInstallments: closed.withdrawn, debts: closed.reopenedDebts.map((d) => ({ id: d.id, status: 'in_agreement' })) },
-			after: { status: 'cancelled', cancelReason: input.reason, cancelledInstallments: closed.withdrawn, creditedCents: closed.creditedCents, debts: closed.reopenedDebts.map((d) => ({ id: d.id, status: 'open' })) }
+			after: { status: 'cancelled', cancelReason: input.reason, cancelledInstallments: closed.withdrawn, creditedCents: closed.creditedCents, releasedCents: closed.releasedCents, debts: closed.reopenedDebts.map((d) => ({ id: d.id, status: 'open' })) }
 		}
 	});
 	await webhooks.agreementCancelled(tx, a.id);
@@ -320,7 +339,7 @@ export async function breakIfOverdue(tx: Tx, agreementId: string, today: string,
 			late: { seq: late.seq, dueDate: late.dueDate, openCents: ledger.openCents(late) },
 			tolerance: { days: a.breakToleranceDays, businessDays: a.breakToleranceBusinessDays },
 			before: { status: 'active' },
-			after: { status: 'broken', withdrawn: closed.withdrawn, creditedCents: closed.creditedCents, debts: closed.reopenedDebts.map((d) => d.id) }
+			after: { status: 'broken', withdrawn: closed.withdrawn, creditedCents: closed.creditedCents, releasedCents: closed.releasedCents, debts: closed.reopenedDebts.map((d) => d.id) }
 		}
 	});
 	await webhooks.agreementBroken(tx, a.id, { installmentSeq: late.seq, brokenAt: now });

@@ -19,7 +19,9 @@ export interface TermoDebt {
 	interestCents: number;
 	/** Monetary correction, where the contract provides for it. */
 	correctionCents?: number;
-	/** original + late fee + interest + correction. */
+	/** Credit from earlier payments (a broken or cancelled agreement, an overpayment), taken off. */
+	creditCents?: number;
+	/** original + late fee + interest + correction − credit. */
 	updatedCents: number;
 }
 
@@ -87,7 +89,7 @@ function checkFigures(data: TermoData): void {
 	if (data.debts.length === 0) problems.push('sem dívidas');
 	if (data.installments.length === 0) problems.push('sem parcelas');
 	for (const d of data.debts) {
-		if (d.originalCents + d.lateFeeCents + d.interestCents + (d.correctionCents ?? 0) !== d.updatedCents) {
+		if (d.originalCents + d.lateFeeCents + d.interestCents + (d.correctionCents ?? 0) - (d.creditCents ?? 0) !== d.updatedCents) {
 			problems.push(`dívida ${d.contractId}: valor atualizado não confere`);
 		}
 	}
@@ -115,8 +117,11 @@ export function breakRuleText(days: number): string {
 
 const percent = (rate: number): string => formatPercent(rate * 10_000);
 
+export const CREDIT_LABEL = 'Crédito de pagamentos anteriores';
+
 function debtsTable(debts: TermoDebt[]): Content {
 	const withCorrection = debts.some((d) => (d.correctionCents ?? 0) !== 0);
+	const withCredit = debts.some((d) => (d.creditCents ?? 0) !== 0);
 	const header: TableCell[] = [
 		th('Contrato'),
 		th('Descrição'),
@@ -125,6 +130,7 @@ function debtsTable(debts: TermoDebt[]): Content {
 		th('Multa', 'right'),
 		th('Juros', 'right'),
 		...(withCorrection ? [th('Correção', 'right')] : []),
+		...(withCredit ? [th(CREDIT_LABEL, 'right')] : []),
 		th('Valor atualizado', 'right')
 	];
 	const rows: TableCell[][] = debts.map((d) => [
@@ -135,6 +141,7 @@ function debtsTable(debts: TermoDebt[]): Content {
 		money(d.lateFeeCents),
 		money(d.interestCents),
 		...(withCorrection ? [money(d.correctionCents ?? 0)] : []),
+		...(withCredit ? [{ ...money(-(d.creditCents ?? 0)), color: '#1b5e20' }] : []),
 		money(d.updatedCents, true)
 	]);
 	const totalRow: TableCell[] = [
@@ -145,18 +152,26 @@ function debtsTable(debts: TermoDebt[]): Content {
 		money(sum(debts.map((d) => d.lateFeeCents))),
 		money(sum(debts.map((d) => d.interestCents))),
 		...(withCorrection ? [money(sum(debts.map((d) => d.correctionCents ?? 0)))] : []),
+		...(withCredit ? [{ ...money(-sum(debts.map((d) => d.creditCents ?? 0))), color: '#1b5e20' }] : []),
 		money(sum(debts.map((d) => d.updatedCents)), true)
 	];
 	return {
 		table: {
 			headerRows: 1,
 			dontBreakRows: true,
-			widths: ['auto', '*', 'auto', 'auto', 'auto', 'auto', ...(withCorrection ? ['auto'] : []), 'auto'],
+			widths: ['auto', '*', 'auto', 'auto', 'auto', 'auto', ...(withCorrection ? ['auto'] : []), ...(withCredit ? [52] : []), 'auto'],
 			body: [header, ...rows, totalRow]
 		},
 		layout: tableLayout,
 		fontSize: 8.5
 	};
+}
+
+/** One sentence naming the credit, so the table's narrow column is never the only place it is said. */
+function creditNote(debts: TermoDebt[]): Content[] {
+	const credit = sum(debts.map((d) => d.creditCents ?? 0));
+	if (credit === 0) return [];
+	return [{ text: `${CREDIT_LABEL}: ${formatBRL(credit)}, já abatidos do valor atualizado (o que você pagou antes nestas dívidas).`, fontSize: 8.5, margin: [0, 4, 0, 0] }];
 }
 
 function totalsTable(t: TermoData['totals']): Content {
@@ -256,6 +271,7 @@ export async function renderTermoPdf(data: TermoData): Promise<Buffer> {
 			parties,
 			heading('Dívidas incluídas no acordo'),
 			debtsTable(data.debts),
+			...creditNote(data.debts),
 			heading('Valores do acordo'),
 			{ columns: [{ width: 300, stack: [totalsTable(data.totals)] }, { width: '*', text: '' }] },
 			heading(count === 1 ? 'Pagamento' : 'Parcelas'),

@@ -4,6 +4,7 @@ import type { DbOrTx } from '../db/client';
 import { config } from '../config';
 import * as tenancy from '../tenancy';
 import { updatedValueUnderPolicy } from '../debts/updated-value';
+import { creditBalanceSql } from '../debts/credit';
 import { formatBRL } from '../../format/money';
 import { formatDateBR, todayInSaoPaulo } from '../../format/dates';
 import { maskEmail, maskPhone } from '../../format/contact';
@@ -42,8 +43,9 @@ type DebtorFacts = { id: string; name: string; email: string | null; totalCents:
 
 /** What each debtor owes the creditor today (updated under the policy) and the best cash discount on offer. */
 async function debtorFacts(db: DbOrTx, creditorId: string, debtorIds: string[], policy: Policy | null, offer: Campaign['offer'], today: string): Promise<Map<string, DebtorFacts>> {
-	const rows = await db.execute<{ debtor_id: string; name: string; email: string | null; principal_cents: number; due_date: string; late_fee_bp: number | null; interest_monthly_bp: number | null }>(sql`
-		select d.id as debtor_id, d.name, d.email, x.principal_cents, x.due_date::text as due_date, x.late_fee_bp, x.interest_monthly_bp
+	const rows = await db.execute<{ debtor_id: string; name: string; email: string | null; principal_cents: number; due_date: string; late_fee_bp: number | null; interest_monthly_bp: number | null; credit_cents: string | null }>(sql`
+		select d.id as debtor_id, d.name, d.email, x.principal_cents, x.due_date::text as due_date, x.late_fee_bp, x.interest_monthly_bp,
+			${creditBalanceSql(sql`x.id`)} as credit_cents
 		from unnest(${`{${debtorIds.join(',')}}`}::uuid[]) as k(id)
 			join debtors d on d.id = k.id
 			-- Lateral: each debtor's open debts by index, whatever the size of the portfolio.
@@ -53,8 +55,8 @@ async function debtorFacts(db: DbOrTx, creditorId: string, debtorIds: string[], 
 		const f = out.get(r.debtor_id) ?? { id: r.debtor_id, name: r.name, email: r.email, totalCents: 0, oldestDue: null, bestDiscountPercent: 0 };
 		if (r.due_date) {
 			const v = policy
-				? updatedValueUnderPolicy({ principalCents: Number(r.principal_cents), dueDate: r.due_date, lateFeeBp: r.late_fee_bp, interestMonthlyBp: r.interest_monthly_bp }, policy, today).totalCents
-				: Number(r.principal_cents);
+				? updatedValueUnderPolicy({ principalCents: Number(r.principal_cents), dueDate: r.due_date, lateFeeBp: r.late_fee_bp, interestMonthlyBp: r.interest_monthly_bp, creditCents: Number(r.credit_cents ?? 0) }, policy, today).totalCents
+				: Math.max(0, Number(r.principal_cents) - Math.max(0, Number(r.credit_cents ?? 0)));
 			f.totalCents += v;
 			if (!f.oldestDue || r.due_date < f.oldestDue) f.oldestDue = r.due_date;
 		}

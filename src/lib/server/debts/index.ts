@@ -4,6 +4,9 @@ import * as tenancy from '../tenancy';
 import { creditors, debts, policies } from '../db/schema';
 import { updatedValueUnderPolicy, type ValueBreakdown } from './updated-value';
 import { MAX_AMOUNT_CENTS } from '../../format/money';
+import { creditBalanceSql } from './credit';
+
+export { creditBalanceSql } from './credit';
 
 export type DebtRow = typeof debts.$inferSelect;
 
@@ -35,7 +38,9 @@ const debtsOfDebtor = preparedQuery((db) =>
 				cnpj: creditors.cnpj,
 				slug: creditors.slug
 			},
-			policyId: sql<string | null>`(select p.id from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`
+			policyId: sql<string | null>`(select p.id from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
+			// What was paid before (broken or cancelled agreements, overpayments): taken off the value.
+			creditCents: creditBalanceSql(debts.id)
 		})
 		.from(debts)
 		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
@@ -57,7 +62,7 @@ const debtsOfDebtor = preparedQuery((db) =>
 export async function forDebtor(db: DbOrTx, agencyId: string, debtorId: string, today: string): Promise<DebtView[]> {
 	const rows = await debtsOfDebtor(db).execute({ debtorId, agencyId });
 	const views: DebtView[] = [];
-	for (const { debt, creditor, policyId } of rows) {
+	for (const { debt, creditor, policyId, creditCents } of rows) {
 		// Debts of a creditor without a policy cannot be valued or negotiated in the portal yet.
 		if (!policyId) continue;
 		views.push({
@@ -67,13 +72,13 @@ export async function forDebtor(db: DbOrTx, agencyId: string, debtorId: string, 
 			dueDate: debt.dueDate,
 			status: debt.status,
 			creditor,
-			value: await valueOrNull(db, debt, policyId, today)
+			value: await valueOrNull(db, { ...debt, creditCents: Number(creditCents) }, policyId, today)
 		});
 	}
 	return views;
 }
 
-async function valueOrNull(db: DbOrTx, debt: DebtRow, policyId: string, today: string): Promise<ValueBreakdown | null> {
+async function valueOrNull(db: DbOrTx, debt: DebtRow & { creditCents: number }, policyId: string, today: string): Promise<ValueBreakdown | null> {
 	try {
 		const value = updatedValueUnderPolicy(debt, await tenancy.policyById(db, policyId), today);
 		return value.totalCents <= MAX_AMOUNT_CENTS ? value : null;

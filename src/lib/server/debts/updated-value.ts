@@ -8,6 +8,11 @@ export interface DebtTerms {
 	lateFeeBp: number | null;
 	/** Basis points per month; `null` falls back to the policy default. */
 	interestMonthlyBp: number | null;
+	/**
+	 * The debt's credit balance: money the debtor already paid on it that no agreement holds
+	 * (the sum of its `debt_credits`; a negative sum counts as none). Absent means none.
+	 */
+	creditCents?: number;
 }
 
 export interface ValueDefaults {
@@ -15,12 +20,17 @@ export interface ValueDefaults {
 	interestMonthlyBp: number;
 }
 
-/** What a debt is worth on a given day, every part in cents; `totalCents` is their sum. */
+/**
+ * What a debt is worth on a given day, every part in cents:
+ * `totalCents = principalCents + lateFeeCents + interestCents − creditCents`.
+ */
 export interface ValueBreakdown {
 	daysPastDue: number;
 	principalCents: number;
 	lateFeeCents: number;
 	interestCents: number;
+	/** What was paid before and is taken off (at most the charges, so the total never goes below 0). */
+	creditCents: number;
 	totalCents: number;
 }
 
@@ -34,7 +44,7 @@ function assertNonNegativeInteger(name: string, value: number): void {
 }
 
 /**
- * Updated value = principal + late fee + default interest (no monetary correction yet).
+ * Updated value = principal + late fee + default interest − credit (no monetary correction yet).
  *
  * - Late fee (*multa*): charged once, as soon as the debt is a day late, on the principal.
  *   Callers enforce the consumer cap (CDC art. 52 §1, 2 %); this function applies the rate given.
@@ -44,6 +54,17 @@ function assertNonNegativeInteger(name: string, value: number): void {
  *
  * Both parts are rounded half up to the cent. Nothing is owed beyond the principal until the
  * day after the due date.
+ *
+ * - Credit: what the debtor paid before (a broken or cancelled agreement, an overpayment) is
+ *   taken off the total, never below zero. Código Civil art. 354 imputes a payment first to
+ *   interest, then to principal; we take the credit off the total and keep default interest
+ *   accruing on the full principal. That is exact while the credit is at most the late fee plus
+ *   the interest (it pays them, the principal is untouched). When it is more, strict imputation
+ *   would stop interest on the part that repaid principal from the day it was paid; the credit
+ *   rows do not carry those days (a break credits what its installments held on the day it
+ *   breaks, and a credit may be used by an agreement and handed back), so the creditor's
+ *   discounts must absorb that difference. Kept visible as its own part so every screen and the
+ *   termo can show it.
  */
 export function updatedValue(debt: DebtTerms, defaults: ValueDefaults, today: string): ValueBreakdown {
 	const lateFeeBp = debt.lateFeeBp ?? defaults.lateFeeBp;
@@ -51,29 +72,22 @@ export function updatedValue(debt: DebtTerms, defaults: ValueDefaults, today: st
 	assertNonNegativeInteger('principalCents', debt.principalCents);
 	assertNonNegativeInteger('lateFeeBp', lateFeeBp);
 	assertNonNegativeInteger('interestMonthlyBp', interestMonthlyBp);
+	const creditBalance = debt.creditCents ?? 0;
+	if (!Number.isSafeInteger(creditBalance)) throw new RangeError(`creditCents inválido: ${creditBalance}`);
 
 	const daysPastDue = Math.max(0, daysBetween(debt.dueDate, today));
-	if (daysPastDue === 0) {
-		return {
-			daysPastDue,
-			principalCents: debt.principalCents,
-			lateFeeCents: 0,
-			interestCents: 0,
-			totalCents: debt.principalCents
-		};
-	}
 	const principal = BigInt(debt.principalCents);
-	const lateFeeCents = divideRoundHalfUp(principal * BigInt(lateFeeBp), 10_000n);
-	const interestCents = divideRoundHalfUp(
-		principal * BigInt(interestMonthlyBp) * BigInt(daysPastDue),
-		10_000n * 30n
-	);
+	const lateFeeCents = daysPastDue === 0 ? 0 : divideRoundHalfUp(principal * BigInt(lateFeeBp), 10_000n);
+	const interestCents = daysPastDue === 0 ? 0 : divideRoundHalfUp(principal * BigInt(interestMonthlyBp) * BigInt(daysPastDue), 10_000n * 30n);
+	const grossCents = debt.principalCents + lateFeeCents + interestCents;
+	const creditCents = Math.min(Math.max(0, creditBalance), grossCents);
 	return {
 		daysPastDue,
 		principalCents: debt.principalCents,
 		lateFeeCents,
 		interestCents,
-		totalCents: debt.principalCents + lateFeeCents + interestCents
+		creditCents,
+		totalCents: grossCents - creditCents
 	};
 }
 

@@ -15,6 +15,8 @@ export interface OfferDebt {
 	dueDate: string;
 	lateFeeBp: number | null;
 	interestMonthlyBp: number | null;
+	/** The debt's credit balance (see `DebtTerms.creditCents`): taken off its updated value. */
+	creditCents?: number;
 }
 
 export type OfferKind = 'cash' | 'installments';
@@ -238,6 +240,9 @@ export function findOffer(set: OfferSet, kind: OfferKind, count: number): Offer 
 	return null;
 }
 
+/** Earlier payments cover the whole updated value: there is nothing left to negotiate. */
+export const COVERED_BY_CREDIT = 'Os pagamentos que você já fez cobrem o valor destas dívidas. Fale com o credor para dar a dívida por quitada.';
+
 export interface ChoiceInput {
 	debts: OfferDebt[];
 	policy: Policy;
@@ -264,6 +269,7 @@ export function validateChoice({ debts, policy, today, kind, count, firstDueDate
 		};
 	}
 	const set = offersFor({ debts, policy, today, firstDueDate });
+	if (set.updatedTotalCents === 0) return { ok: false, message: COVERED_BY_CREDIT };
 	if (!fits(set)) return { ok: false, message: `O valor destas dívidas juntas passa de ${MAX_AMOUNT_TEXT}, o maior que um boleto ou Pix do portal comporta.` };
 	const offer = findOffer(set, kind, count);
 	if (!offer) return { ok: false, message: 'Esse número de parcelas não está disponível para esta dívida.' };

@@ -2,10 +2,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import { preparedQuery, type DbOrTx } from '../db/client';
 import { creditors, debts, policies } from '../db/schema';
 import * as tenancy from '../tenancy';
-import { fits, offersFor, type OfferSet } from './engine';
+import { COVERED_BY_CREDIT, fits, offersFor, type OfferSet } from './engine';
 import { MAX_AMOUNT_TEXT } from '../../format/money';
 import { policyAfterBreak } from '../../schemas/policy';
 import { activeOfferSql, withOffer, type ActiveOffer } from '../campaigns/offer';
+import { creditBalanceSql } from '../debts/credit';
 
 export type Selection =
 	| { ok: true; dateRefused: boolean; breakToleranceDays: number; creditor: typeof creditors.$inferSelect; set: OfferSet; policyVersion: number; campaign: { name: string; validUntil: string } | null; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
@@ -24,6 +25,8 @@ const selectedDebts = preparedQuery((db) =>
 			policyVersion: sql<number | null>`(select p.version from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
 			// A running campaign's special offer for this debtor, in the same statement.
 			// Whether the debt was in an agreement that broke (policy.afterBreak may ask a larger entry).
+			// What was paid before on the debt, taken off its value (same statement, same snapshot).
+			creditCents: creditBalanceSql(debts.id),
 			brokenBefore: sql<boolean>`exists (select 1 from agreement_debts ad join agreements a on a.id = ad.agreement_id where ad.debt_id = ${debts.id} and a.status = 'broken')`,
 			campaign: sql<ActiveOffer | null>`${activeOfferSql(sql`${sql.placeholder('debtorId')}::uuid`, sql`${creditors.id}`, sql`${sql.placeholder('today')}::date`)}`
 		})
@@ -63,17 +66,19 @@ export async function forSelection(
 	const campaign = rows[0].campaign;
 	const pv = { version: policyVersion, policy: policyAfterBreak(withOffer(await tenancy.policyById(db, policyId), campaign?.offer), rows.some((r) => r.brokenBefore)) };
 	const base = {
-		debts: rows.map(({ debt }) => ({
+		debts: rows.map(({ debt, creditCents }) => ({
 			id: debt.id,
 			principalCents: debt.principalCents,
 			dueDate: debt.dueDate,
 			lateFeeBp: debt.lateFeeBp,
-			interestMonthlyBp: debt.interestMonthlyBp
+			interestMonthlyBp: debt.interestMonthlyBp,
+			creditCents: Number(creditCents)
 		})),
 		policy: pv.policy,
 		today: input.today
 	};
 	let set = offersFor(base);
+	if (set.updatedTotalCents === 0) return { ok: false, message: COVERED_BY_CREDIT };
 	if (!fits(set)) {
 		return {
 			ok: false,

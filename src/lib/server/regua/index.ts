@@ -16,6 +16,7 @@ import type { Composed } from '../messaging/compose';
 import { contentFor, golpeUrl, portalBase, type CreditorInfo } from '../campaigns/compose';
 import { saveShortLinks, type NewShortLink } from '../campaigns/links';
 import { updatedValueUnderPolicy } from '../debts/updated-value';
+import { creditBalanceSql } from '../debts/credit';
 import * as tenancy from '../tenancy';
 import { lintTemplates } from '../campaigns';
 import type { Finding } from '../../messaging/template';
@@ -206,13 +207,13 @@ async function subjectFacts(tx: DbOrTx, ids: string[], creditorId: string, polic
 	const out = new Map<string, SubjectFacts>();
 	if (ids.length === 0) return out;
 	const list = sql`${`{${[...new Set(ids)].join(',')}}`}::uuid[]`;
-	const debts = await tx.execute<{ id: string; name: string; principal_cents: number; due_date: string; late_fee_bp: number | null; interest_monthly_bp: number | null }>(sql`
-		select x.id, d.name, x.principal_cents, x.due_date::text as due_date, x.late_fee_bp, x.interest_monthly_bp
+	const debts = await tx.execute<{ id: string; name: string; principal_cents: number; due_date: string; late_fee_bp: number | null; interest_monthly_bp: number | null; credit_cents: string }>(sql`
+		select x.id, d.name, x.principal_cents, x.due_date::text as due_date, x.late_fee_bp, x.interest_monthly_bp, ${creditBalanceSql(sql`x.id`)} as credit_cents
 		from debts x join debtors d on d.id = x.debtor_id where x.id = any(${list}) and x.creditor_id = ${creditorId}::uuid`);
 	for (const x of debts) {
 		const value = policy
-			? updatedValueUnderPolicy({ principalCents: Number(x.principal_cents), dueDate: x.due_date, lateFeeBp: x.late_fee_bp, interestMonthlyBp: x.interest_monthly_bp }, policy, today).totalCents
-			: Number(x.principal_cents);
+			? updatedValueUnderPolicy({ principalCents: Number(x.principal_cents), dueDate: x.due_date, lateFeeBp: x.late_fee_bp, interestMonthlyBp: x.interest_monthly_bp, creditCents: Number(x.credit_cents) }, policy, today).totalCents
+			: Math.max(0, Number(x.principal_cents) - Math.max(0, Number(x.credit_cents)));
 		out.set(x.id, { name: x.name, valueCents: value, dueDate: x.due_date, installment: null, pix: null, target: '/dividas' });
 	}
 	const agreements = await tx.execute<{ id: string; code: string; name: string; total_cents: number }>(sql`

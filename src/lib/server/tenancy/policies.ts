@@ -10,6 +10,7 @@ import * as audit from '../audit';
 import * as access from '../access';
 import type { StaffPrincipal } from '../staff/roles';
 import { offersFor, type OfferDebt, type OfferSet } from '../offers/engine';
+import { creditBalanceSql } from '../debts/credit';
 import { policySchema, type Policy } from '../../schemas/policy';
 import { maskDocument } from '../../format/document';
 import { isIsoDate } from '../../format/dates';
@@ -125,13 +126,13 @@ export async function simulate(
 		const id = input.debt.debtId;
 		const [row] = UUID.test(id)
 			? await db
-					.select({ debt: debts, name: debtors.name })
+					.select({ debt: debts, name: debtors.name, creditCents: creditBalanceSql(debts.id) })
 					.from(debts)
 					.innerJoin(debtors, eq(debtors.id, debts.debtorId))
 					.where(and(eq(debts.id, id), eq(debts.creditorId, input.creditorId), eq(debts.status, 'open')))
 			: [];
 		if (!row) return { ok: false, message: 'Dívida não encontrada entre as dívidas em aberto deste credor.' };
-		debt = { id: row.debt.id, principalCents: row.debt.principalCents, dueDate: row.debt.dueDate, lateFeeBp: row.debt.lateFeeBp, interestMonthlyBp: row.debt.interestMonthlyBp };
+		debt = { id: row.debt.id, principalCents: row.debt.principalCents, dueDate: row.debt.dueDate, lateFeeBp: row.debt.lateFeeBp, interestMonthlyBp: row.debt.interestMonthlyBp, creditCents: Number(row.creditCents) };
 		label = `${row.debt.externalId} — ${row.name}`;
 	} else {
 		const { principalCents, dueDate } = input.debt;

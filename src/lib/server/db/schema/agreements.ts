@@ -72,6 +72,9 @@ export const agreementDebts = pgTable(
 		originalCents: bigint('original_cents', { mode: 'number' }).notNull(),
 		lateFeeCents: bigint('late_fee_cents', { mode: 'number' }).notNull(),
 		interestCents: bigint('interest_cents', { mode: 'number' }).notNull(),
+		/** Credit from earlier payments the agreement used (an 'applied' debt credit). */
+		creditCents: bigint('credit_cents', { mode: 'number' }).notNull().default(0),
+		/** original + late fee + interest − credit. */
 		updatedCents: bigint('updated_cents', { mode: 'number' }).notNull()
 	},
 	(t) => [primaryKey({ columns: [t.agreementId, t.debtId] }), index('agreement_debts_debt').on(t.debtId)]

@@ -35,7 +35,11 @@ export type CreditReason =
 	| 'cancelled'
 	| 'broken'
 	/** Money given back to the debtor by staff (a negative amount). */
-	| 'refund';
+	| 'refund'
+	/** The credit a new agreement took off its debts' value when accepted (a negative amount). */
+	| 'applied'
+	/** That credit handed back when the agreement that used it was cancelled or broke. */
+	| 'released';
 
 /**
  * The debtor's credit on a debt: money received that no installment holds. Never updated or

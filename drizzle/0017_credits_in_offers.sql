@@ -1,0 +1,1 @@
+ALTER TABLE "agreement_debts" ADD COLUMN "credit_cents" bigint DEFAULT 0 NOT NULL;
