@@ -132,7 +132,8 @@ export async function formValues(form: FormData): Promise<Record<string, string>
 		const file = form.get(`${f.name}Arquivo`);
 		const typed = form.get(f.name);
 		const fromFile = file instanceof File && file.size > 0 ? await file.text() : '';
-		out[f.name] = (fromFile || (typeof typed === 'string' ? typed : '')).trim();
+		// A form sends a textarea's lines ending in CRLF: PEM is kept with plain newlines.
+		out[f.name] = (fromFile || (typeof typed === 'string' ? typed : '')).replace(/\r\n/g, '\n').trim();
 	}
 	out.para = String(form.get('para') ?? '');
 	return out;
