@@ -19,7 +19,7 @@ import postgres from 'postgres';
 import { runMigrations } from '../src/lib/server/db/migrate';
 import { addDebtorsWithSessions } from './fixtures';
 import { runLoad, type LoadResult } from './load';
-import { appEnv, ensureBuild, fmt, log, machine, machineBusySeconds, machineLine, postgresCpuSeconds, scratchDatabase, startServer, table, waitForQuiet, writeJson } from './lib';
+import { appEnv, ensureBuild, fmt, log, machine, machineBusySeconds, machineLine, peakRssMb, postgresCpuSeconds, scratchDatabase, startServer, table, waitForQuiet, writeJson } from './lib';
 import { startFakeWhatsApp, whatsappEnv } from '../tests/support/fakes/whatsapp';
 import { startFakeSmtp } from '../tests/support/fakes/smtp';
 import { faketimeEnv } from '../tests/support/faketime';
@@ -45,11 +45,6 @@ function processCpuSeconds(pid: number): number {
 function cpuNow(appPid: number) {
 	const own = process.cpuUsage();
 	return { app: processCpuSeconds(appPid), postgres: postgresCpuSeconds(), bench: (own.user + own.system) / 1e6, machine: machineBusySeconds() };
-}
-
-/** Peak resident memory of a process (VmHWM), in MB. */
-function peakRssMb(pid: number): number {
-	return Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 }
 
 async function seed(url: string): Promise<{ creditorId: string; agencyId: string }> {

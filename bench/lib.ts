@@ -187,6 +187,11 @@ export function appEnv(databaseUrl: string): Record<string, string> {
 	};
 }
 
+/** Peak resident memory of a process since it started (VmHWM), in MB. */
+export function peakRssMb(pid: number): number {
+	return Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+}
+
 export function percentile(sorted: ArrayLike<number>, p: number): number {
 	if (sorted.length === 0) return NaN;
 	const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

@@ -68,7 +68,8 @@ const PAGES: [string, Who[]][] = [
 	['/admin/credores/:A/regua', ALL],
 	['/admin/mensagens', ALL],
 	['/admin/mensagens/regras', ALL],
-	['/admin/mensagens/contas', ['agency_admin']]
+	['/admin/mensagens/contas', ['agency_admin']],
+	['/admin/pagamentos/psp', ['agency_admin']]
 ];
 
 describe('who reaches which admin page', () => {

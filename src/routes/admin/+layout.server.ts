@@ -10,6 +10,7 @@ export const load = async ({ locals }) => {
 					apiKeys: can(s, 'manage_api_keys'),
 					webhooks: can(s, 'manage_webhooks'),
 					remessas: can(s, 'act_on_agreements'),
+					psp: can(s, 'manage_psp'),
 					staff: can(s, 'manage_staff')
 				}
 			: null

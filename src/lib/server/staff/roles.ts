@@ -21,6 +21,8 @@ export type Permission =
 	| 'override_template_lint'
 	/** Enter the agency's WhatsApp, SMS and e-mail provider accounts. */
 	| 'manage_messaging'
+	/** Enter the agency's and its creditors' Pix PSP accounts (client certificates, secrets). */
+	| 'manage_psp'
 	/** Point a creditor's events at its ERP (webhook endpoints, secrets, replays). */
 	| 'manage_webhooks';
 
@@ -41,6 +43,7 @@ const GRANTS: Record<StaffRole, readonly Permission[]> = {
 		'manage_campaigns',
 		'override_template_lint',
 		'manage_messaging',
+		'manage_psp',
 		'manage_webhooks'
 	],
 	creditor_manager: ['read', 'act_on_agreements', 'manage_creditor', 'publish_policy', 'upload_portfolio', 'manage_api_keys', 'lgpd', 'edit_debtor', 'manage_campaigns', 'manage_webhooks'],

@@ -107,7 +107,7 @@ export type SaveInput = {
 	creditorId: string | null;
 	label: string;
 	credentials: z.input<typeof credentialsSchema>;
-	actor: { type: 'staff' | 'cli'; id?: string | null };
+	actor: { type: 'staff' | 'cli'; id?: string | null; ip?: string | null };
 };
 
 /** Enters (or replaces) an agency's or a creditor's account, sealed and audited (never its secrets). Bad credentials change nothing. */
@@ -133,12 +133,42 @@ export async function save(tx: DbOrTx, input: SaveInput): Promise<{ ok: true; id
 		agencyId: input.agencyId,
 		actorType: input.actor.type,
 		actorId: input.actor.id ?? null,
+		ip: input.actor.ip ?? null,
 		action: 'psp_account.save',
 		entity: 'psp_account',
 		entityId: id,
 		data: { label: input.label, creditorId: input.creditorId, apiUrl: parsed.data.apiUrl, clientId: parsed.data.clientId, fineBp: parsed.data.fineBp, interestMonthlyBp: parsed.data.interestMonthlyBp, replaced: !!existing }
 	});
 	return { ok: true, id };
+}
+
+/** The agency's accounts (its own and its creditors'), opened; `account` is null for one sealed under another APP_SECRET. */
+export async function ofAgency(db: DbOrTx, agencyId: string): Promise<{ row: typeof pspAccounts.$inferSelect; account: PspAccount | null }[]> {
+	const rows = await db.select().from(pspAccounts).where(eq(pspAccounts.agencyId, agencyId));
+	return rows.map((row) => ({ row, account: open(row) }));
+}
+
+/**
+ * Removes an agency's (creditorId null) or a creditor's account, audited. Charges it created are no
+ * longer confirmed through it: the sweep and the webhook stop knowing its id.
+ */
+export async function remove(tx: DbOrTx, input: { agencyId: string; creditorId: string | null; actor: SaveInput['actor'] }): Promise<boolean> {
+	const where = input.creditorId
+		? and(eq(pspAccounts.agencyId, input.agencyId), eq(pspAccounts.creditorId, input.creditorId))
+		: and(eq(pspAccounts.agencyId, input.agencyId), isNull(pspAccounts.creditorId));
+	const [gone] = await tx.delete(pspAccounts).where(where).returning({ id: pspAccounts.id, label: pspAccounts.label });
+	if (!gone) return false;
+	await audit.record(tx, {
+		agencyId: input.agencyId,
+		actorType: input.actor.type,
+		actorId: input.actor.id ?? null,
+		ip: input.actor.ip ?? null,
+		action: 'psp_account.remove',
+		entity: 'psp_account',
+		entityId: gone.id,
+		data: { label: gone.label, creditorId: input.creditorId }
+	});
+	return true;
 }
 
 /** The URL we give the PSP; it appends `/pix` when it calls. */

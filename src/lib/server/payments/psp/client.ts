@@ -98,6 +98,21 @@ async function fetchToken(c: PspCredentials, s: Session): Promise<string | PspFa
 	return body.access_token;
 }
 
+/**
+ * Asks the OAuth endpoint for a new token through mutual TLS, as every call would: what the admin's
+ * "test the connection" button does. A certificate or key that cannot be read is a failure, not a throw.
+ */
+export async function checkConnection(c: PspCredentials): Promise<{ ok: true } | PspFailure> {
+	let s: Session;
+	try {
+		s = sessionFor(c);
+	} catch (e) {
+		return { ok: false, status: null, message: `Certificado ou chave ilegível (${(e as Error).message})` };
+	}
+	const t = await fetchToken(c, s);
+	return typeof t === 'string' ? { ok: true } : t;
+}
+
 /** The cached token, or a new one; concurrent callers share one request. */
 function token(c: PspCredentials, s: Session): Promise<string | PspFailure> {
 	if (s.token && s.token.until > Date.now()) return Promise.resolve(s.token.value);

@@ -8,3 +8,4 @@ export * as accounts from './accounts';
 export * as client from './client';
 export { cobvBody, lateChargesProblem, newPspTxid, notificationItems, FINE_CAP_BP, INTEREST_CAP_MONTHLY_BP } from './cobv';
 export type { CobvBody, ReceivedPix } from './cobv';
+export * as accountAdmin from './account-admin';
