@@ -173,8 +173,10 @@ describe('payments from the debtor’s phone to the back office', () => {
 		const pdf = fs.readFileSync((await download.path())!);
 		expect(pdf.subarray(0, 4).toString()).toBe('%PDF');
 		const text = pdfText(pdf).replace(/\s+/g, ' ');
-		expect(text).toContain(formatBRL(entry.amountCents).replace(/\s+/g, ' '));
-		expect(text).toContain(code);
+		// The exact amount, as paid, with the PSP's transaction id and the agreement's code.
+		expect(text).toContain(`Valor pago ${formatBRL(entry.amountCents)}`.replace(/\s+/g, ' '));
+		expect(text).toContain(pix.endToEndId);
+		expect(text).toContain(`Código do acordo: ${code}`);
 		expect(psp.violations).toEqual([]);
 	});
 
