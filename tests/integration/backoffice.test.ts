@@ -382,8 +382,11 @@ describe('LGPD', () => {
 		expect(out.agreements.map((x) => x.code)).toEqual([a.code]);
 		expect(out.installments).toHaveLength(2);
 		expect(out.payments).toHaveLength(1);
-		expect(out.messages).toHaveLength(1);
-		expect(out.messages[0].text).not.toContain('654321');
+		// The code sent earlier (redacted) and the payment's receipt.
+		expect(out.messages).toHaveLength(2);
+		expect(out.messages.map((m) => m.text).join('\n')).not.toContain('654321');
+		expect(out.messages.some((m) => m.text.includes('654321'.replace(/./g, '•')) || /c[oó]digo/i.test(m.text))).toBe(true);
+		expect(out.messages.some((m) => /pagamento/i.test(m.text))).toBe(true);
 		expect(out.portalLogins).toHaveLength(1);
 		expect(out.auditEntries.map((e) => e.action)).toEqual(expect.arrayContaining(['debtor.login', 'agreement.accept', 'payment.record']));
 		expect(JSON.parse(JSON.stringify(out)).debtor.document).toBe(d.document);

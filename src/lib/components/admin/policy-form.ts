@@ -7,7 +7,7 @@
 import { policySchema, type Policy } from '../../schemas/policy';
 import { parseAmountToCents } from '../../format/money';
 
-type Kind = 'int' | 'intOrOpen' | 'percent' | 'money';
+type Kind = 'int' | 'intOrOpen' | 'percent' | 'percentOrNone' | 'money';
 
 export type FieldSpec = { key: string; path: string; label: string; kind: Kind; help?: string };
 
@@ -16,8 +16,22 @@ export const TOP_FIELDS = [
 	{ key: 'interestMonthlyPercent', path: 'interestMonthlyPercent', label: 'Juros de mora (% ao mês)', kind: 'percent', help: 'Simples, pro rata die, sobre o principal.' },
 	{ key: 'firstDueMin', path: 'firstDueDays.min', label: 'Primeiro pagamento: a partir de (dias)', kind: 'int' },
 	{ key: 'firstDueMax', path: 'firstDueDays.max', label: 'Primeiro pagamento: até (dias)', kind: 'int' },
-	{ key: 'breakToleranceDays', path: 'breakToleranceDays', label: 'Tolerância para quebra do acordo (dias)', kind: 'int' }
+	{ key: 'breakToleranceDays', path: 'breakToleranceDays', label: 'Tolerância para quebra do acordo (dias)', kind: 'int' },
+	{
+		key: 'afterBreakMinEntryPercent',
+		path: 'afterBreak.minEntryPercent',
+		label: 'Entrada mínima depois de uma quebra (%)',
+		kind: 'percentOrNone',
+		help: 'Vazio: a mesma entrada das faixas.'
+	}
 ] as const satisfies readonly FieldSpec[];
+
+/** How the break tolerance is counted (a select beside the tolerance). */
+export const TOLERANCE_UNITS = [
+	{ value: 'calendar', label: 'Dias corridos' },
+	{ value: 'business', label: 'Dias úteis (sem fins de semana e feriados nacionais)' }
+] as const;
+export type ToleranceUnit = (typeof TOLERANCE_UNITS)[number]['value'];
 
 export const BAND_FIELDS = [
 	{ key: 'minDaysPastDue', path: 'minDaysPastDue', label: 'Atraso de (dias)', kind: 'int' },
@@ -34,7 +48,7 @@ export const BAND_FIELDS = [
 export type TopKey = (typeof TOP_FIELDS)[number]['key'];
 export type BandKey = (typeof BAND_FIELDS)[number]['key'];
 export type BandDraft = Record<BandKey, string>;
-export type PolicyDraft = { consumer: boolean; bands: BandDraft[] } & Record<TopKey, string>;
+export type PolicyDraft = { consumer: boolean; breakToleranceUnit: ToleranceUnit; bands: BandDraft[] } & Record<TopKey, string>;
 
 /** Errors keyed by form field name (`lateFeePercent`, `bands.1.installmentsMax`); `formErrors` for the policy as a whole. */
 export type DraftErrors = Record<string, string[]>;
@@ -46,8 +60,8 @@ export const MAX_BANDS = 20;
 const decimal = (n: number) => String(n).replace('.', ',');
 const reais = (cents: number) => `${Math.floor(cents / 100)},${String(cents % 100).padStart(2, '0')}`;
 
-function show(kind: Kind, value: number | null): string {
-	if (value === null) return '';
+function show(kind: Kind, value: number | null | undefined): string {
+	if (value === null || value === undefined) return '';
 	if (kind === 'money') return reais(value);
 	if (kind === 'percent') return decimal(value);
 	return String(value);
@@ -69,7 +83,7 @@ export function draftFromPolicy(policy: Policy): PolicyDraft {
 	const bands = policy.bands.map(
 		(b) => Object.fromEntries(BAND_FIELDS.map((f) => [f.key, show(f.kind, getPath(b, f.path) as number | null)])) as BandDraft
 	);
-	return { consumer: policy.consumer, ...(top as Record<TopKey, string>), bands };
+	return { consumer: policy.consumer, breakToleranceUnit: policy.breakToleranceUnit ?? 'calendar', ...(top as Record<TopKey, string>), bands };
 }
 
 export function emptyBand(minDaysPastDue = ''): BandDraft {
@@ -101,6 +115,7 @@ export function draftFromForm(form: { get(name: string): unknown; keys(): Iterab
 	const consumer = str('consumer');
 	return {
 		consumer: consumer === 'on' || consumer === 'true',
+		breakToleranceUnit: str('breakToleranceUnit') === 'business' ? 'business' : 'calendar',
 		...(Object.fromEntries(TOP_FIELDS.map((f) => [f.key, str(f.key)])) as Record<TopKey, string>),
 		bands: Array.from({ length: count }, (_, i) => Object.fromEntries(BAND_FIELDS.map((f) => [f.key, str(`bands.${i}.${f.key}`)])) as BandDraft)
 	};
@@ -109,6 +124,7 @@ export function draftFromForm(form: { get(name: string): unknown; keys(): Iterab
 /** The same fields as the editor's form, for posting a draft from script (the simulator). */
 export function draftToFormData(draft: PolicyDraft, into = new FormData()): FormData {
 	if (draft.consumer) into.set('consumer', 'on');
+	into.set('breakToleranceUnit', draft.breakToleranceUnit);
 	for (const f of TOP_FIELDS) into.set(f.key, draft[f.key]);
 	draft.bands.forEach((b, i) => BAND_FIELDS.forEach((f) => into.set(`bands.${i}.${f.key}`, b[f.key])));
 	return into;
@@ -117,12 +133,12 @@ export function draftToFormData(draft: PolicyDraft, into = new FormData()): Form
 /** What a person typed, as the number the policy holds; a pt-BR message when it cannot be read. */
 function readField(spec: FieldSpec, raw: string): { value: number | null } | { error: string } {
 	const s = raw.trim();
-	if (s === '') return spec.kind === 'intOrOpen' ? { value: null } : { error: `${spec.label}: preencha este campo.` };
+	if (s === '') return spec.kind === 'intOrOpen' || spec.kind === 'percentOrNone' ? { value: null } : { error: `${spec.label}: preencha este campo.` };
 	if (spec.kind === 'money') {
 		const cents = parseAmountToCents(s);
 		return cents === null ? { error: `${spec.label}: informe um valor em reais, por exemplo 50,00.` } : { value: cents };
 	}
-	if (spec.kind === 'percent') {
+	if (spec.kind === 'percent' || spec.kind === 'percentOrNone') {
 		const m = /^(-?\d+(?:[.,]\d+)?)\s*%?$/.exec(s);
 		return m ? { value: Number(m[1].replace(',', '.')) } : { error: `${spec.label}: informe um número, por exemplo 1,5.` };
 	}
@@ -130,6 +146,7 @@ function readField(spec: FieldSpec, raw: string): { value: number | null } | { e
 }
 
 const byPath = new Map<string, string>([
+	['breakToleranceUnit', 'breakToleranceUnit'],
 	...TOP_FIELDS.map((f) => [f.path, f.key] as const),
 	...BAND_FIELDS.map((f) => [`bands.*.${f.path}`, f.key] as const)
 ]);
@@ -154,10 +171,12 @@ export function checkDraft(draft: PolicyDraft): DraftCheck {
 		if (key === null) formErrors.push(message);
 		else if (!(errors[key] ??= []).includes(message)) errors[key].push(message);
 	};
-	const candidate: Record<string, unknown> = { consumer: draft.consumer };
+	const candidate: Record<string, unknown> = { consumer: draft.consumer, breakToleranceUnit: draft.breakToleranceUnit };
 	for (const f of TOP_FIELDS) {
 		const r = readField(f, draft[f.key] ?? '');
 		if ('error' in r) add(f.key, r.error);
+		// An optional rule left empty is absent from the policy.
+		else if (r.value === null && f.kind === 'percentOrNone') continue;
 		setPath(candidate, f.path, 'error' in r ? Number.NaN : r.value);
 	}
 	candidate.bands = draft.bands.map((b, i) => {
