@@ -140,7 +140,7 @@ async function main() {
 		const setupS = (performance.now() - t0) / 1000;
 		log(`Set up in ${fmt(setupS, 1)} s.`);
 
-		app = await startServer('app', ['bin/acerto.js', 'serve', '--no-build'], env);
+		app = await startServer('app', [...(process.env.BENCH_APP_NODE_FLAGS?.split(' ') ?? []), 'bin/acerto.js', 'serve', '--no-build'], env);
 		if (app.port !== port) throw new Error(`o app escuta em ${app.port}, não em ${port}`);
 		const path = `/webhooks/pix/env/${WEBHOOK_SECRET}/pix`;
 		const e2eids = paid.map((p) => p.endToEndId);
