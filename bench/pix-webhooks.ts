@@ -14,7 +14,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { runMigrations } from '../src/lib/server/db/migrate';
 import { appEnv, ensureBuild, fmt, log, machine, machineLine, peakRssMb, percentile, scratchDatabase, startServer, table, waitForQuiet, writeJson } from './lib';
 import { closedPort } from '../tests/support/fakes/loopback';
-import { startFakePsp, pixSpec, type FakePix, type FakePsp } from '../tests/support/fakes/psp';
+import { startFakePsp, pixSpec, pspEnv, type FakePix, type FakePsp } from '../tests/support/fakes/psp';
 
 const N = Math.max(1, Math.min(100_000, Number(process.env.N ?? 1000)));
 const SETUP_CONCURRENCY = Math.max(1, Math.min(64, Number(process.env.SETUP_CONCURRENCY ?? 8)));
@@ -22,18 +22,6 @@ const TIMEOUT_MS = 120_000;
 const CLIENT = { id: 'bench-psp-client', secret: 'bench-psp-secret' };
 const WEBHOOK_SECRET = 'bench-segredo-do-webhook-pix';
 
-function pspEnv(fake: FakePsp): Record<string, string> {
-	return {
-		PIX_PSP_API_URL: fake.apiUrl,
-		PIX_PSP_OAUTH_URL: fake.oauthUrl,
-		PIX_PSP_CLIENT_ID: CLIENT.id,
-		PIX_PSP_CLIENT_SECRET: CLIENT.secret,
-		PIX_PSP_CERT: fake.certs.clientCert,
-		PIX_PSP_KEY: fake.certs.clientKey,
-		PIX_PSP_CA: fake.certs.caCert,
-		PIX_PSP_WEBHOOK_SECRET: WEBHOOK_SECRET
-	};
-}
 
 /** Runs `work` over `items`, `limit` at a time. */
 async function pool<T, R>(items: T[], limit: number, work: (item: T, i: number) => Promise<R>): Promise<R[]> {
@@ -103,7 +91,7 @@ async function main() {
 		await runMigrations(scratch.url);
 		const port = await closedPort();
 		const baseUrl = `http://127.0.0.1:${port}`;
-		const env = { ...appEnv(scratch.url), ...pspEnv(fake), SEED_DEMO: 'never', JOBS: 'off', PORT: String(port), PUBLIC_BASE_URL: baseUrl };
+		const env = { ...appEnv(scratch.url), ...pspEnv(fake, CLIENT, WEBHOOK_SECRET), SEED_DEMO: 'never', JOBS: 'off', PORT: String(port), PUBLIC_BASE_URL: baseUrl };
 		// This process creates the charges as the app does on the first view of an installment, with the same settings.
 		Object.assign(process.env, env);
 		const { resetConfig } = await import('../src/lib/server/config');

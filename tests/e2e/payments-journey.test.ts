@@ -7,7 +7,7 @@ import { expectAccessible, shot } from '../support/axe';
 import { signIn } from '../support/staff';
 import { startApp, type App } from '../support/app-server';
 import { closedPort } from '../support/fakes/loopback';
-import { startFakePsp, type FakePsp } from '../support/fakes/psp';
+import { pspEnv, startFakePsp, type FakePsp } from '../support/fakes/psp';
 import { cnab400Bradesco } from '../support/retorno-files';
 import { ADDRESS, agreementFor } from '../support/agreement';
 import { pdfText } from '../support/tools';
@@ -81,14 +81,7 @@ beforeAll(async () => {
 		// No sweep: the payment must arrive by the webhook.
 		JOBS: 'off',
 		OTP_SENDS_PER_IP_PER_HOUR: '1000',
-		PIX_PSP_API_URL: psp.apiUrl,
-		PIX_PSP_OAUTH_URL: psp.oauthUrl,
-		PIX_PSP_CLIENT_ID: CLIENT.id,
-		PIX_PSP_CLIENT_SECRET: CLIENT.secret,
-		PIX_PSP_CERT: psp.certs.clientCert,
-		PIX_PSP_KEY: psp.certs.clientKey,
-		PIX_PSP_CA: psp.certs.caCert,
-		PIX_PSP_WEBHOOK_SECRET: WEBHOOK_SECRET
+		...pspEnv(psp, CLIENT, WEBHOOK_SECRET)
 	});
 	agency = await factory.agency();
 	creditor = await factory.creditor(agency.id, { displayName: 'Móveis Ipê', ...BANK });

@@ -123,7 +123,7 @@ describe('PSP accounts page', () => {
 		expect(after).toMatchObject({ clientId: 'outro-cliente', clientSecret: before.clientSecret, cert: before.cert, key: before.key, webhookSecret: before.webhookSecret, fineBp: 0, interestMonthlyBp: 0 });
 
 		const tested = await post('testar', { para: 'assessoria' });
-		expect(tested.status).toBe(502);
+		expect(tested.status).toBe(422);
 		expect(await tested.text()).toContain('Não foi possível conectar ao PSP: OAuth do PSP: PSP respondeu 401');
 		fake.violations.length = 0; // the fake noted the unknown client: that was the point
 	});
@@ -136,7 +136,7 @@ describe('PSP accounts page', () => {
 		const [audited] = await db().select().from(auditLog).where(and(eq(auditLog.action, 'psp_account.remove'), eq(auditLog.entityId, id)));
 		expect(audited).toBeDefined();
 		expect((await post('remover', { para: 'assessoria' })).status).toBe(404);
-		expect((await post('testar', { para: 'assessoria' })).status).toBe(502);
+		expect((await post('testar', { para: 'assessoria' })).status).toBe(422);
 	});
 
 	it('on a phone: an admin enters the account by pasting and uploading, then tests it', async () => {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { startApp, type App } from '../support/app-server';
 import { runAcerto } from '../support/cli';
 import { closedPort } from '../support/fakes/loopback';
-import { startFakePsp, pixSpec, type FakePsp } from '../support/fakes/psp';
+import { startFakePsp, pixSpec, pspEnv, type FakePsp } from '../support/fakes/psp';
 import * as factory from '../support/factory';
 import { ownDatabase } from '../support/own-database';
 
@@ -37,18 +37,6 @@ let fake: FakePsp;
 let app: App;
 let base = '';
 
-function pspEnv(): Record<string, string> {
-	return {
-		PIX_PSP_API_URL: fake.apiUrl,
-		PIX_PSP_OAUTH_URL: fake.oauthUrl,
-		PIX_PSP_CLIENT_ID: CLIENT.id,
-		PIX_PSP_CLIENT_SECRET: CLIENT.secret,
-		PIX_PSP_CERT: fake.certs.clientCert,
-		PIX_PSP_KEY: fake.certs.clientKey,
-		PIX_PSP_CA: fake.certs.caCert,
-		PIX_PSP_WEBHOOK_SECRET: WEBHOOK_SECRET
-	};
-}
 
 /** A debtor with an accepted plan of `count` installments; returns its installments in order. */
 async function planOf(count: number, creditor: { pixKey?: string } = {}) {
@@ -78,8 +66,8 @@ beforeAll(async () => {
 	fake = await startFakePsp({ clientId: CLIENT.id, clientSecret: CLIENT.secret });
 	const port = await closedPort();
 	base = `http://127.0.0.1:${port}`;
-	app = await startApp(own.url, { ...pspEnv(), JOBS: 'off', PORT: String(port), PUBLIC_BASE_URL: base });
-	Object.assign(process.env, pspEnv(), { PUBLIC_BASE_URL: base });
+	app = await startApp(own.url, { ...pspEnv(fake, CLIENT, WEBHOOK_SECRET), JOBS: 'off', PORT: String(port), PUBLIC_BASE_URL: base });
+	Object.assign(process.env, pspEnv(fake, CLIENT, WEBHOOK_SECRET), { PUBLIC_BASE_URL: base });
 	resetConfig();
 });
 
@@ -179,7 +167,7 @@ describe('charges', () => {
 			expect(parseBrCode(view.pix!)).toMatchObject({ key: p.installments[0].pixKey, amountCents: p.installments[0].amountCents, txid: p.installments[0].txid });
 			expect((await reload(p.installments[0].id)).pspTxid).toBeNull();
 		} finally {
-			Object.assign(process.env, pspEnv());
+			Object.assign(process.env, pspEnv(fake, CLIENT, WEBHOOK_SECRET));
 			resetConfig();
 		}
 	});

@@ -498,3 +498,17 @@ export async function startFakePsp(opts: FakePspOptions) {
 }
 
 export type FakePsp = Awaited<ReturnType<typeof startFakePsp>>;
+
+/** The app's environment for the default PSP account, pointed at a fake PSP (its mTLS certificates). */
+export function pspEnv(fake: FakePsp, client: { id: string; secret: string }, webhookSecret: string): Record<string, string> {
+	return {
+		PIX_PSP_API_URL: fake.apiUrl,
+		PIX_PSP_OAUTH_URL: fake.oauthUrl,
+		PIX_PSP_CLIENT_ID: client.id,
+		PIX_PSP_CLIENT_SECRET: client.secret,
+		PIX_PSP_CERT: fake.certs.clientCert,
+		PIX_PSP_KEY: fake.certs.clientKey,
+		PIX_PSP_CA: fake.certs.caCert,
+		PIX_PSP_WEBHOOK_SECRET: webhookSecret
+	};
+}

@@ -91,7 +91,12 @@ export function endpoints(): EndpointRoute[] {
 		.sort()
 		.map((file) => {
 			const source = fs.readFileSync(file, 'utf8');
-			const methods = [...source.matchAll(/export (?:const|(?:async )?function) (GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD|fallback)\b/g)].map((m) => m[1]);
+			const declared = [...source.matchAll(/export (?:const|(?:async )?function) (GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD|fallback)\b/g)].map((m) => m[1]);
+			// A route that re-exports another's handlers (`export { POST } from '../+server'`).
+			const reexported = [...source.matchAll(/export \{([^}]*)\} from/g)].flatMap((m) =>
+				m[1].split(',').map((x) => x.trim()).filter((x) => /^(GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD|fallback)$/.test(x))
+			);
+			const methods = [...declared, ...reexported];
 			if (methods.length === 0) throw new Error(`${file}: nenhum método exportado que eu saiba chamar`);
 			const fields = [...new Set([...fieldsIn(source), ...[...source.matchAll(/^\t(\w+): z\./gm)].map((m) => m[1])])];
 			return { ...routeOf(file), methods, fields };

@@ -123,7 +123,9 @@ export async function createWorld() {
 			rest: ['x', 'debts', 'agreements/1'],
 			// The webhooks' provider account (`env`: the environment's) and Zenvia's URL secret.
 			account: ['env'],
-			secret: ['segredo-que-nao-confere-123']
+			secret: ['segredo-que-nao-confere-123'],
+			// A webhook delivery (ERP webhooks): none of these exists, so only the refusals are reached.
+			delivery_id: ['00000000-0000-4000-8000-000000000000', 'x']
 		} as Record<string, string[]>,
 		/** Field values that pass, so some cases get past the first check. */
 		fieldValues: {

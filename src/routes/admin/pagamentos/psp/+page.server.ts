@@ -32,6 +32,7 @@ export const actions = {
 		const me = requireStaff('manage_psp');
 		const para = String((await request.formData()).get('para') ?? '');
 		const r = await psp.accountAdmin.test(db(), me, para);
-		return r.ok ? { tested: r.message } : fail(502, { message: r.message });
+		// A connection that fails is the answer to the test, not an error of this request (no 5xx).
+		return r.ok ? { tested: r.message } : fail(422, { message: r.message });
 	}
 };
