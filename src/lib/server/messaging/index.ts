@@ -176,16 +176,16 @@ export async function deliver(db: DbOrTx, ids: string[]): Promise<void> {
 
 type ToSend = { row: Claimed; account: Account; message: WireMessage };
 
-/**
- * One transaction: takes due messages (SKIP LOCKED, so processes never share one), locks their
- * debtors (so two senders never both pass a debtor's cap), applies the contact rules, takes each
- * account's share of this second's rate, and marks what will be sent `sending`.
- */
 /** Where the previous claim stopped, in the queue's order (next_attempt_at, id). */
 type QueueKey = { at: string; id: string };
 
 type Claim = { toSend: ToSend[]; count: number; taken: number; after: QueueKey | null };
 
+/**
+ * One transaction: takes due messages (SKIP LOCKED, so processes never share one), locks their
+ * debtors (so two senders never both pass a debtor's cap), applies the contact rules, takes each
+ * account's share of this second's rate, and marks what will be sent `sending`.
+ */
 async function claim(db: DbOrTx, now: Date, opts: DeliverOptions, report: DeliveryReport, after: QueueKey | null): Promise<Claim> {
 	return db.transaction(async (tx) => {
 		let t = performance.now();
