@@ -39,7 +39,9 @@ export const actions = {
 		const form = Object.fromEntries(await request.formData());
 		const creditorId = String(form.creditorId ?? '');
 		const r = await db().transaction((tx) => registration.saveSettings(tx, actor(me), creditorId, form, { ip: getClientAddress() }));
-		if (!r.ok) return fail(r.status, { action: 'configurar', message: r.message, errors: 'errors' in r ? r.errors : {}, values: form as Record<string, string> });
+		// What was typed goes back to the form: text fields only (a multipart post may carry files).
+		const values = Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => typeof e[1] === 'string'));
+		if (!r.ok) return fail(r.status, { action: 'configurar', message: r.message, errors: 'errors' in r ? r.errors : {}, values });
 		redirect(303, `${url.pathname}?credor=${creditorId}&salvo`);
 	},
 	gerar: async ({ request, getClientAddress }) => {
