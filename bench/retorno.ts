@@ -5,21 +5,16 @@
 //   npm run bench:retorno
 //   env: LINES (100000), BATCH (1000 records per transaction), BENCH_DATABASE_URL
 //   Half the records are payments, half entry confirmations.
-import fs from 'node:fs';
 import postgres from 'postgres';
 import { runMigrations } from '../src/lib/server/db/migrate';
 import { closeDb, db } from '../src/lib/server/db/client';
 import { resetConfig } from '../src/lib/server/config';
 import { importRetorno } from '../src/lib/server/payments/retorno-import';
 import { cnab400Bradesco, type Movement } from '../tests/support/retorno-files';
-import { fmt, log, machineLine, scratchDatabase, table, writeJson } from './lib';
+import { fmt, log, machineLine, peakRssMb, scratchDatabase, table, writeJson } from './lib';
 
 const LINES = Math.max(100, Math.min(1_000_000, Number(process.env.LINES ?? 100_000)));
 const BATCH = Math.max(1, Number(process.env.BATCH ?? 1_000));
-
-function peakRssMb(): number {
-	return Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN) / 1024;
-}
 
 async function seed(url: string): Promise<{ agencyId: string; creditorId: string; nossoNumeros: string[] }> {
 	const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -64,7 +59,7 @@ async function main() {
 		const seconds = (performance.now() - started) / 1000;
 		if (!result.ok) throw new Error(result.message);
 		const c = result.report.counts;
-		const out = { lines: LINES, batch: BATCH, seconds, linesPerSecond: LINES / seconds, peakRssMb: peakRssMb(), counts: c };
+		const out = { lines: LINES, batch: BATCH, seconds, linesPerSecond: LINES / seconds, peakRssMb: peakRssMb(process.pid), counts: c };
 		log(table(['registros', 's', 'linhas/s', 'pagos', 'confirmados', 'pendências', 'pico de memória (MB)'], [[fmt(LINES), fmt(seconds, 1), fmt(out.linesPerSecond), fmt(c.paid), fmt(c.registered), fmt(c.review), fmt(out.peakRssMb)]]));
 		if (c.paid !== Math.ceil(LINES / 2) || c.review !== 0) throw new Error(`contagens inesperadas: ${JSON.stringify(c)}`);
 		log(`Resultado em ${writeJson('retorno', out)}`);
