@@ -99,7 +99,7 @@ async function main() {
 		const client = await import('../src/lib/server/db/client');
 		closeDb = client.closeDb;
 		const db = client.db();
-		const { installments, payments, pixReview } = await import('../src/lib/server/db/schema');
+		const { installments, payments, reviewItems } = await import('../src/lib/server/db/schema');
 		const psp = await import('../src/lib/server/payments/psp');
 		const factory = await import('../tests/support/factory');
 		const { todayInSaoPaulo } = await import('../src/lib/format/dates');
@@ -140,7 +140,7 @@ async function main() {
 				.select({ n: sql<number>`count(*)::int`, distinct: sql<number>`count(distinct ${payments.externalId})::int`, installments: sql<number>`count(distinct ${payments.installmentId})::int` })
 				.from(payments)
 				.where(and(eq(payments.source, 'webhook'), inArray(payments.externalId, e2eids)));
-			const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(pixReview).where(inArray(pixReview.endToEndId, e2eids));
+			const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(reviewItems).where(and(eq(reviewItems.source, 'pix'), inArray(reviewItems.sourceRef, e2eids)));
 			return { payments: p.n, distinct: p.distinct, installments: p.installments, review: r.n };
 		};
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { db } from '../../src/lib/server/db/client';
 import { resetConfig } from '../../src/lib/server/config';
-import { agreements as agreementsTable, auditLog, installments, payments, pixReview, pspAccounts } from '../../src/lib/server/db/schema';
+import { agencies, agreements as agreementsTable, auditLog, installments, payments, pspAccounts, reviewItems, staff } from '../../src/lib/server/db/schema';
+import * as review from '../../src/lib/server/payments/review';
 import * as psp from '../../src/lib/server/payments/psp';
 import { payableView } from '../../src/lib/server/payments/view';
 import { record } from '../../src/lib/server/payments/record';
@@ -39,8 +40,8 @@ let base = '';
 
 
 /** A debtor with an accepted plan of `count` installments; returns its installments in order. */
-async function planOf(count: number, creditor: { pixKey?: string } = {}) {
-	const a = await factory.agency();
+async function planOf(count: number, creditor: { pixKey?: string } = {}, agency?: typeof agencies.$inferSelect) {
+	const a = agency ?? (await factory.agency());
 	const c = await factory.creditor(a.id, creditor, POLICY);
 	const d = await factory.debtor(a.id);
 	const t = await factory.debt(c.id, d.id);
@@ -243,17 +244,34 @@ describe('webhook', () => {
 		expect(ag.status).toBe('active');
 	});
 
-	it('a Pix for a txid we do not know is kept for review, answered 200, and records nothing', async () => {
+	it('a Pix for a txid we do not know waits in the review queue of the account owner, records nothing, and staff associate it once', async () => {
 		const p = await planOf(2);
 		const stray = fake.receive(p.installments[0].pixKey, 'TXIDQUENAOEHNOSSO0000000000000001', '57.30');
 		expect(await fake.deliver([stray])).toBe(200);
-		const [kept] = await db().select().from(pixReview).where(eq(pixReview.endToEndId, stray.endToEndId));
-		expect(kept).toMatchObject({ accountId: 'env', txid: stray.txid, amountCents: 5730, reason: 'unknown_txid', resolvedAt: null });
+		const kept = await db().select().from(reviewItems).where(and(eq(reviewItems.source, 'pix'), eq(reviewItems.sourceRef, stray.endToEndId)));
+		// The environment's account, with PIX_PSP_AGENCY_CNPJ unset, belongs to the oldest agency.
+		const [oldest] = await db().select().from(agencies).orderBy(asc(agencies.createdAt), asc(agencies.id)).limit(1);
+		expect(kept).toHaveLength(1);
+		expect(kept[0]).toMatchObject({ agencyId: oldest.id, creditorId: null, reason: 'unknown_txid', status: 'open', amountCents: 5730, reference: stray.txid, method: 'pix', externalId: stray.endToEndId, paidOn: todayInSaoPaulo(new Date(stray.horario)) });
+		expect(kept[0].details).toMatchObject({ accountId: 'env', reasonLabel: 'Pix sem parcela correspondente' });
 		expect(await db().select().from(payments).where(eq(payments.externalId, stray.endToEndId))).toEqual([]);
-		// Told again: still one row, and the PSP is not asked again.
+		// Told again: still one item, and the PSP is not asked again.
 		expect(await fake.deliver([stray])).toBe(200);
-		expect(await db().select().from(pixReview).where(eq(pixReview.endToEndId, stray.endToEndId))).toHaveLength(1);
+		expect(await db().select().from(reviewItems).where(eq(reviewItems.sourceRef, stray.endToEndId))).toHaveLength(1);
 		expect(count('GET', `/api/v2/pix/${stray.endToEndId}`)).toBe(1);
+
+		// A person of that agency sees it with suggestions and puts it on the right installment: one payment, by its endToEndId.
+		const q = await planOf(2, {}, oldest);
+		const [person] = await db().insert(staff).values({ agencyId: oldest.id, email: `pix.${Date.now()}@assessoria.example`, role: 'operator', name: 'Operadora' }).returning();
+		const me = { id: person.id, agencyId: oldest.id, creditorId: null };
+		expect((await review.list(db(), me)).map((i) => i.id)).toContain(kept[0].id);
+		const done = await db().transaction((tx) => review.associate(tx, { itemId: kept[0].id, installmentId: q.installments[1].id, staff: me }));
+		expect(done).toMatchObject({ ok: true, item: { status: 'associated', installmentId: q.installments[1].id } });
+		const paid = await paymentsOf(q.installments[1].id);
+		expect(paid).toMatchObject([{ amountCents: 5730, source: 'webhook', externalId: stray.endToEndId, method: 'pix' }]);
+		// The same Pix told once more, or swept, records nothing new.
+		expect(await fake.deliver([stray])).toBe(200);
+		expect(await db().select().from(payments).where(eq(payments.externalId, stray.endToEndId))).toHaveLength(1);
 	});
 
 	it('a Pix paid with the static code (its 25-character txid) is recorded on its installment too', async () => {

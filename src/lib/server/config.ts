@@ -67,6 +67,8 @@ const schema = z.object({
 	/** Late fee and default interest put on each charge, basis points; CDC caps: 200 and 100 a month. */
 	PIX_PSP_FINE_BP: z.coerce.number().int().min(0).max(200).default(0),
 	PIX_PSP_INTEREST_MONTHLY_BP: z.coerce.number().int().min(0).max(100).default(0),
+	/** The agency (by CNPJ) that owns the environment's account: Pix on it that match nothing wait in its review queue. */
+	PIX_PSP_AGENCY_CNPJ: z.string().regex(/^\d{14}$/, { error: 'PIX_PSP_AGENCY_CNPJ: 14 dígitos, sem pontuação' }).optional(),
 	SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
 	/** `off`: this process serves HTTP only and runs no jobs (others run them: sending, the régua, housekeeping). */
 	JOBS: z.enum(['on', 'off']).default('on'),

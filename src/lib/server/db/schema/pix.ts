@@ -1,4 +1,4 @@
-import { pgTable, uuid, text, timestamp, bigint, jsonb, uniqueIndex, primaryKey } from 'drizzle-orm/pg-core';
+import { pgTable, uuid, text, timestamp, uniqueIndex, primaryKey } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { agencies, creditors } from './tenancy';
 import { staff } from './staff';
@@ -51,26 +51,3 @@ export const pspSweeps = pgTable('psp_sweeps', {
 	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 });
 
-export type PixReviewReason = 'unknown_txid' | 'not_found' | 'conflict';
-
-/**
- * Pix the PSP confirmed that no installment of ours could take (an unknown txid, or a reference
- * already used on another installment): kept for a person to reconcile, never lost.
- */
-export const pixReview = pgTable(
-	'pix_review',
-	{
-		id: uuid('id').primaryKey().defaultRandom(),
-		accountId: text('account_id').notNull(),
-		endToEndId: text('end_to_end_id').notNull(),
-		txid: text('txid'),
-		amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
-		paidAt: timestamp('paid_at', { withTimezone: true }).notNull(),
-		reason: text('reason').$type<PixReviewReason>().notNull(),
-		/** The Pix as the PSP reported it. */
-		pix: jsonb('pix').notNull(),
-		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-		resolvedAt: timestamp('resolved_at', { withTimezone: true })
-	},
-	(t) => [uniqueIndex('pix_review_end_to_end').on(t.endToEndId)]
-);

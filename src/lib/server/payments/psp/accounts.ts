@@ -1,15 +1,18 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { config } from '../../config';
 import type { DbOrTx } from '../../db/client';
-import { pspAccounts } from '../../db/schema';
+import { agencies, pspAccounts } from '../../db/schema';
 import { sealJson, unsealJson } from '../../auth/secrets';
 import * as audit from '../../audit';
 import type { PspCredentials } from './client';
 import { FINE_CAP_BP, INTEREST_CAP_MONTHLY_BP } from './cobv';
 
-/** A PSP account: `env` (the environment's) or a psp_accounts row id, with its credentials. */
-export type PspAccount = { id: string; credentials: PspCredentials };
+/**
+ * A PSP account: `env` (the environment's) or a psp_accounts row id, with its credentials and, for a
+ * row, whose it is (the environment's owner is resolved by `owner()`).
+ */
+export type PspAccount = { id: string; credentials: PspCredentials; owner?: { agencyId: string; creditorId: string | null } };
 
 const pemOrPath = z.string().min(1);
 export const credentialsSchema = z.object({
@@ -64,7 +67,7 @@ export function envAccount(): PspAccount | null {
 
 function open(row: typeof pspAccounts.$inferSelect): PspAccount | null {
 	try {
-		return { id: row.id, credentials: credentialsSchema.parse(unsealJson(SEAL_PURPOSE, row.sealed)) };
+		return { id: row.id, credentials: credentialsSchema.parse(unsealJson(SEAL_PURPOSE, row.sealed)), owner: { agencyId: row.agencyId, creditorId: row.creditorId } };
 	} catch (e) {
 		// Sealed under another APP_SECRET: unusable until entered again; never fall back to another account.
 		console.error(JSON.stringify({ type: 'error', where: 'psp.accounts', account: row.id, error: String(e) }));
@@ -85,6 +88,20 @@ export async function accountFor(db: DbOrTx, creditor: { id: string; agencyId: s
 		.where(and(eq(pspAccounts.agencyId, creditor.agencyId), isNull(pspAccounts.creditorId)));
 	if (agency) return open(agency);
 	return envAccount();
+}
+
+/**
+ * Whose money arrives on an account: a row's agency (and creditor), or for the environment's the
+ * agency `PIX_PSP_AGENCY_CNPJ` names, else the oldest agency. null only when there is no agency.
+ */
+export async function owner(db: DbOrTx, account: PspAccount): Promise<{ agencyId: string; creditorId: string | null } | null> {
+	if (account.owner) return account.owner;
+	const cnpj = config().PIX_PSP_AGENCY_CNPJ;
+	const [named] = cnpj ? await db.select({ id: agencies.id }).from(agencies).where(eq(agencies.cnpj, cnpj)).limit(1) : [];
+	if (named) return { agencyId: named.id, creditorId: null };
+	if (cnpj) console.error(JSON.stringify({ type: 'warning', where: 'psp.accounts', message: `PIX_PSP_AGENCY_CNPJ ${cnpj} não é de nenhuma agência; usando a mais antiga` }));
+	const [oldest] = await db.select({ id: agencies.id }).from(agencies).orderBy(asc(agencies.createdAt), asc(agencies.id)).limit(1);
+	return oldest ? { agencyId: oldest.id, creditorId: null } : null;
 }
 
 /** One account by the id a webhook URL or an installment names. */

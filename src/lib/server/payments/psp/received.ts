@@ -1,10 +1,13 @@
 import { and, eq, or, sql } from 'drizzle-orm';
+import { reviewItems } from '../../db/schema';
 import type { Db } from '../../db/client';
-import { installments, payments, pixReview, pspSweeps } from '../../db/schema';
+import { agreements, creditors, installments, payments, pspSweeps } from '../../db/schema';
 import { secretsEqual } from '../../messaging/wire-http';
 import { amountToCents } from '../pix/brcode';
 import { record } from '../record';
-import { accountById, allAccounts, type PspAccount } from './accounts';
+import { accountById, allAccounts, owner, type PspAccount } from './accounts';
+import * as review from '../review';
+import { todayInSaoPaulo } from '../../../format/dates';
 import { getPix, listPix } from './client';
 import { notificationItems, type ReceivedPix } from './cobv';
 
@@ -25,8 +28,31 @@ async function known(db: Db, endToEndId: string): Promise<boolean> {
 		.where(and(eq(payments.source, SOURCE), eq(payments.externalId, endToEndId)))
 		.limit(1);
 	if (p) return true;
-	const [r] = await db.select({ n: sql<number>`1` }).from(pixReview).where(eq(pixReview.endToEndId, endToEndId)).limit(1);
+	const [r] = await db
+		.select({ n: sql<number>`1` })
+		.from(reviewItems)
+		.where(and(eq(reviewItems.source, 'pix'), eq(reviewItems.sourceRef, endToEndId)))
+		.limit(1);
 	return !!r;
+}
+
+type KeepReason = 'unknown_txid' | 'not_found' | 'conflict';
+const KEEP_LABELS: Record<KeepReason, string> = {
+	unknown_txid: 'Pix sem parcela correspondente',
+	conflict: 'Pix com referência já usada',
+	not_found: 'Pix não lançado'
+};
+const KEEP_MESSAGES: Record<KeepReason, string> = {
+	unknown_txid: 'O PSP confirmou este Pix, mas o identificador (txid) não é de nenhuma parcela desta conta. Associe-o à parcela certa ou descarte-o com o motivo.',
+	conflict: 'O PSP confirmou este Pix, mas a referência dele já foi lançada em outra parcela. Confira antes de associar.',
+	not_found: 'O PSP confirmou este Pix, mas ele não pôde ser lançado na parcela indicada.'
+};
+
+/** The payer as some PSPs add it (`pagador`, outside the spec's Pix object): for suggestions only. */
+function payerOf(pix: ReceivedPix): { document: string | null; name: string | null } {
+	const p = pix.pagador && typeof pix.pagador === 'object' ? (pix.pagador as Record<string, unknown>) : {};
+	const doc = typeof p.cpf === 'string' ? p.cpf : typeof p.cnpj === 'string' ? p.cnpj : null;
+	return { document: doc ? doc.replace(/\D/g, '') || null : null, name: typeof p.nome === 'string' ? p.nome.slice(0, 200) : null };
 }
 
 /**
@@ -48,15 +74,42 @@ export async function apply(db: Db, account: PspAccount, pix: ReceivedPix): Prom
 					.where(or(and(eq(installments.pspTxid, txid), eq(installments.pspAccount, account.id)), eq(installments.txid, txid)))
 					.limit(1)
 			: [];
-		const keep = async (reason: typeof pixReview.$inferInsert.reason) => {
-			await tx
-				.insert(pixReview)
-				.values({ accountId: account.id, endToEndId: pix.endToEndId, txid: txid || null, amountCents: cents, paidAt, reason, pix })
-				.onConflictDoNothing();
+		// Kept in the review queue of whoever the money is for: the installment's creditor, else the account's owner.
+		const keep = async (reason: KeepReason, installmentId: string | null) => {
+			const [target] = installmentId
+				? await tx
+						.select({ agencyId: creditors.agencyId, creditorId: agreements.creditorId })
+						.from(installments)
+						.innerJoin(agreements, eq(agreements.id, installments.agreementId))
+						.innerJoin(creditors, eq(creditors.id, agreements.creditorId))
+						.where(eq(installments.id, installmentId))
+				: [];
+			const whose = target ?? (await owner(tx, account));
 			console.error(JSON.stringify({ type: 'warning', where: 'psp.received', endToEndId: pix.endToEndId, reason }));
+			if (!whose) throw new Error('Pix recebido sem nenhuma agência cadastrada para revisá-lo');
+			const payer = payerOf(pix);
+			await review.enqueue(tx, [
+				{
+					agencyId: whose.agencyId,
+					creditorId: whose.creditorId,
+					source: 'pix',
+					sourceRef: pix.endToEndId,
+					reason,
+					message: KEEP_MESSAGES[reason],
+					amountCents: cents,
+					paidOn: todayInSaoPaulo(paidAt),
+					reference: txid || pix.endToEndId,
+					payerDocument: payer.document,
+					payerName: payer.name,
+					method: 'pix',
+					externalId: pix.endToEndId,
+					installmentId,
+					details: { accountId: account.id, reasonLabel: KEEP_LABELS[reason], pix }
+				}
+			]);
 			return 'review' as const;
 		};
-		if (!inst) return keep('unknown_txid');
+		if (!inst) return keep('unknown_txid', null);
 		const r = await record(tx, {
 			installmentId: inst.id,
 			amountCents: cents,
@@ -66,7 +119,7 @@ export async function apply(db: Db, account: PspAccount, pix: ReceivedPix): Prom
 			externalId: pix.endToEndId,
 			actor: { type: 'system' }
 		});
-		if (!r.ok) return keep(r.reason);
+		if (!r.ok) return keep(r.reason, r.reason === 'conflict' ? inst.id : null);
 		if (r.duplicate) return 'duplicate';
 		// The PSP concludes a charge once paid; a Pix of the static code leaves the charge as it is.
 		if (txid === inst.pspTxid) await tx.update(installments).set({ pspStatus: 'CONCLUIDA' }).where(and(eq(installments.id, inst.id), eq(installments.pspTxid, txid)));
