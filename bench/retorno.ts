@@ -23,16 +23,23 @@ async function seed(url: string): Promise<{ agencyId: string; creditorId: string
 		const [c] = await sql<{ id: string }[]>`
 			insert into creditors (agency_id, legal_name, cnpj, address, display_name, slug, pix_key, pix_merchant_name, pix_merchant_city)
 			values (${a.id}, 'Credor Bench Ltda.', '43661268200607', 'Rua Teste, 1', 'Credor Bench', 'bench', 'pix@example.com', 'Credor', 'Sao Paulo') returning id`;
-		const [d] = await sql<{ id: string }[]>`insert into debtors (agency_id, document, name, state) values (${a.id}, '52998224725', 'Devedor Bench', 'SP') returning id`;
-		const [t] = await sql<{ id: string }[]>`insert into debts (creditor_id, debtor_id, external_id, description, due_date, principal_cents) values (${c.id}, ${d.id}, 'B-1', 'Bench', current_date - 60, 100000) returning id`;
-		// One agreement per installment, as many as there are lines.
+		// One debtor, debt and agreement per installment, as many as there are lines: a file pays many
+		// people, each once (one debtor paying everything would make one row the hot spot), each with a
+		// mobile, so every payment also queues its receipt message.
 		await sql`
-			with a as (
+			with d as (
+				insert into debtors (agency_id, document, name, state, phone)
+				select ${a.id}::uuid, lpad(g::text, 11, '0'), 'Devedor Bench ' || g, 'SP', '+55119' || lpad(g::text, 8, '0') from generate_series(1, ${LINES}) g returning id, document),
+			t as (
+				insert into debts (creditor_id, debtor_id, external_id, description, due_date, principal_cents)
+				select ${c.id}::uuid, d.id, 'B-' || d.document, 'Bench', current_date - 60, 100000 from d returning id, debtor_id, external_id),
+			a as (
 				insert into agreements (code, creditor_id, debtor_id, policy_version, status, kind, updated_total_cents, discount_cents, total_cents, installment_count, break_tolerance_days, terms)
-				select 'AC-BENCH-' || g, ${c.id}::uuid, ${d.id}::uuid, 1, 'active', 'cash', 1000, 0, 1000, 1, 5, '{}'::jsonb from generate_series(1, ${LINES}) g returning id, code),
-			ad as (insert into agreement_debts (agreement_id, debt_id, original_cents, late_fee_cents, interest_cents, updated_cents) select id, ${t.id}::uuid, 1000, 0, 0, 1000 from a)
+				select 'AC-BENCH-' || t.external_id, ${c.id}::uuid, t.debtor_id, 1, 'active', 'cash', 1000, 0, 1000, 1, 5, '{}'::jsonb from t returning id, code, debtor_id),
+			ad as (insert into agreement_debts (agreement_id, debt_id, original_cents, late_fee_cents, interest_cents, updated_cents) select a.id, t.id, 1000, 0, 0, 1000 from a join t on t.debtor_id = a.debtor_id)
 			insert into installments (agreement_id, seq, due_date, amount_cents, txid, nosso_numero, pix_key, pix_merchant_name, pix_merchant_city, boleto_bank_code, boleto_agency, boleto_account, boleto_wallet)
 			select a.id, 1, current_date + 10, 1000, left(replace(a.code, '-', '') || md5(a.code), 25), lpad(nextval('nosso_numero_seq')::text, 11, '0'), 'pix@example.com', 'Credor', 'Sao Paulo', '237', '0001', '0000001', '09' from a`;
+		await sql`update debts set status = 'in_agreement'`;
 		await sql`analyze`;
 		const rows = await sql<{ n: string }[]>`select nosso_numero as n from installments order by nosso_numero`;
 		return { agencyId: a.id, creditorId: c.id, nossoNumeros: rows.map((r) => r.n) };

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Db, DbOrTx, Tx } from '../db/client';
-import { agreementDebts, agreements, creditors, debtCredits, debts, installments, nossoNumeroSeq, payments } from '../db/schema';
+import { preparedQuery, type Db, type DbOrTx, type Tx } from '../db/client';
+import { agreementDebts, agreements, creditors, debtCredits, debtors, debts, installments, nossoNumeroSeq, payments } from '../db/schema';
 import type { CreditReason } from '../db/schema';
 import * as webhooks from '../webhooks';
 import * as audit from '../audit';
@@ -131,24 +131,13 @@ export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<
 	const externalId = input.externalId.trim();
 	if (!externalId) return { ok: false, reason: 'not_found', message: 'Pagamento sem referência.' };
 	if (!Number.isSafeInteger(input.amountCents) || input.amountCents <= 0) return { ok: false, reason: 'not_found', message: 'Valor de pagamento inválido.' };
-	const [located] = await tx.select({ agreementId: installments.agreementId }).from(installments).where(eq(installments.id, input.installmentId)).limit(1);
-	if (!located) return { ok: false, reason: 'not_found', message: 'Parcela não encontrada.' };
-	const locked = (await lockAgreement(tx, located.agreementId))!;
+	// A return file records thousands of payments: each reads what it needs once (the agreement, who
+	// is told, all its installments) and writes once per table.
+	const [locked] = await lockForPayment(tx).execute({ installmentId: input.installmentId });
+	if (!locked) return { ok: false, reason: 'not_found', message: 'Parcela não encontrada.' };
 	const a = locked.agreement;
-	const [inst] = await tx.select().from(installments).where(eq(installments.id, input.installmentId)).for('update');
-
-	const [existing] = await tx.select().from(payments).where(and(eq(payments.source, input.source), eq(payments.externalId, externalId))).limit(1);
-	if (existing) {
-		if (existing.installmentId !== inst.id) return { ok: false, reason: 'conflict', message: 'Esta referência de pagamento já foi usada em outra parcela.' };
-		return { ok: true, duplicate: true, payment: existing, agreementId: a.id, firstPayment: false, settled: false, appliedCents: 0, creditedCents: 0 };
-	}
-
-	const decision = ledger.decidePayment(inst, a.status === 'active', input.amountCents);
-	const [before] = await tx
-		.select({ n: sql<number>`coalesce(sum(${installments.paidCents}), 0)::int8` })
-		.from(installments)
-		.where(eq(installments.agreementId, a.id));
-	const firstPayment = Number(before.n) === 0 && decision.appliedCents > 0;
+	const rows = await rowsOf(tx, a.id, true);
+	const inst = rows.find((r) => r.id === input.installmentId)!;
 
 	const [payment] = await tx
 		.insert(payments)
@@ -162,19 +151,30 @@ export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<
 			proof: input.proof ?? null,
 			recordedBy: input.actor.type === 'staff' ? (input.actor.id ?? null) : null
 		})
+		.onConflictDoNothing({ target: [payments.source, payments.externalId] })
 		.returning();
+	if (!payment) {
+		const [existing] = await tx.select().from(payments).where(and(eq(payments.source, input.source), eq(payments.externalId, externalId))).limit(1);
+		if (existing.installmentId !== inst.id) return { ok: false, reason: 'conflict', message: 'Esta referência de pagamento já foi usada em outra parcela.' };
+		return { ok: true, duplicate: true, payment: existing, agreementId: a.id, firstPayment: false, settled: false, appliedCents: 0, creditedCents: 0 };
+	}
+
+	const decision = ledger.decidePayment(inst, a.status === 'active', input.amountCents);
+	const firstPayment = rows.every((r) => (r.paidCents ?? 0) === 0) && decision.appliedCents > 0;
 	const now = new Date();
+	const after: Installment = { ...inst, status: decision.status, paidCents: decision.paidCents, ...(decision.status === 'paid' && { paidAt: input.paidAt }), updatedAt: now };
 	if (decision.appliedCents > 0) {
 		await tx
 			.update(installments)
-			.set({ status: decision.status, paidCents: decision.paidCents, ...(decision.status === 'paid' && { paidAt: input.paidAt }), updatedAt: now })
+			.set({ status: after.status, paidCents: after.paidCents, ...(decision.status === 'paid' && { paidAt: input.paidAt }), updatedAt: now })
 			.where(eq(installments.id, inst.id));
 	}
 	if (decision.creditCents > 0) await credit(tx, a, decision.creditCents, decision.creditReason!, { paymentId: payment.id });
 
 	const channel = input.channel ?? (input.source === 'manual' ? 'staff' : 'portal');
 	if (firstPayment) await funnel.record(tx, { agencyId: locked.agencyId, creditorId: a.creditorId, debtorId: a.debtorId, step: 'first_payment', channel });
-	const settled = decision.appliedCents > 0 ? await settleIfPaid(tx, a, locked.agencyId, channel, now) : false;
+	const rowsAfter = rows.map((r) => (r.id === inst.id ? after : r));
+	const settled = decision.appliedCents > 0 ? await settleIfPaid(tx, a, locked.agencyId, channel, now, rowsAfter) : false;
 	if (!settled) await tx.update(agreements).set({ updatedAt: now }).where(eq(agreements.id, a.id));
 
 	await audit.record(tx, {
@@ -196,8 +196,19 @@ export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<
 	});
 	// The creditor's ERP hears of money that went to an installment (installment.paid, and at the
 	// first payment debtor.delisting_due; agreement.settled when it settles).
-	if (decision.appliedCents > 0) await webhooks.paymentRecorded(tx, { paymentId: payment.id, firstPayment, settled });
-	await receipts.queue(tx, { payment, agreementId: a.id, agreementCode: a.code, installment: inst, settled });
+	if (decision.appliedCents > 0) {
+		await webhooks.paymentRecorded(tx, {
+			agreement: { id: a.id, code: a.code, status: settled ? 'settled' : a.status, creditorId: a.creditorId, totalCents: a.totalCents, settledAt: settled ? now : a.settledAt },
+			debtorDocument: locked.debtorDocument,
+			debtIds: locked.debtIds,
+			installment: { id: after.id, seq: after.seq, dueDate: after.dueDate, amountCents: after.amountCents, paidCents: after.paidCents },
+			payment,
+			firstPayment,
+			settled
+		});
+	}
+	const { debtorDocument: _d, debtIds: _i, agreement: _a, ...contact } = locked;
+	await receipts.queue(tx, { payment, agreementId: a.id, agreementCode: a.code, installment: inst, settled }, { ...contact, creditorId: a.creditorId, debtorId: a.debtorId });
 	return {
 		ok: true,
 		duplicate: false,
@@ -213,14 +224,40 @@ export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<
 	};
 }
 
+/**
+ * The agreement of an installment, locked, with what a payment's events and receipt need: one
+ * statement, built once per transaction handle.
+ */
+const lockForPayment = preparedQuery((db) =>
+	db
+		.select({
+			agreement: agreements,
+			agencyId: creditors.agencyId,
+			displayName: creditors.displayName,
+			slug: creditors.slug,
+			host: creditors.host,
+			debtorDocument: debtors.document,
+			phone: debtors.phone,
+			email: debtors.email,
+			anonymizedAt: debtors.anonymizedAt,
+			debtIds: sql<string[]>`(select coalesce(array_agg(d.external_id order by d.external_id), '{}') from agreement_debts ad join debts d on d.id = ad.debt_id where ad.agreement_id = ${agreements.id})`
+		})
+		.from(agreements)
+		.innerJoin(creditors, eq(creditors.id, agreements.creditorId))
+		.innerJoin(debtors, eq(debtors.id, agreements.debtorId))
+		.where(eq(agreements.id, sql`(select agreement_id from installments where id = ${sql.placeholder('installmentId')}::uuid)`))
+		.for('update', { of: agreements })
+		.prepare('lifecycle_lock_for_payment')
+);
+
 // ------------------------------------------------------------------ settle
 
 /**
  * Settles the agreement (locked by the caller) and its debts when every live installment is paid.
  * Returns whether it did. Audited by the caller's payment record.
  */
-async function settleIfPaid(tx: Tx, a: Agreement, agencyId: string, channel: funnel.FunnelChannel, now: Date): Promise<boolean> {
-	if (a.status !== 'active' || !ledger.isSettled(await rowsOf(tx, a.id))) return false;
+async function settleIfPaid(tx: Tx, a: Agreement, agencyId: string, channel: funnel.FunnelChannel, now: Date, rows?: Installment[]): Promise<boolean> {
+	if (a.status !== 'active' || !ledger.isSettled(rows ?? (await rowsOf(tx, a.id)))) return false;
 	await tx.update(agreements).set({ status: 'settled', settledAt: now, updatedAt: now }).where(eq(agreements.id, a.id));
 	const linked = tx.select({ id: agreementDebts.debtId }).from(agreementDebts).where(eq(agreementDebts.agreementId, a.id));
 	// The debt leaves the portal; closed_at starts the LGPD retention clock.

@@ -90,7 +90,19 @@ export const CRONTAB = [
  * Queues a job inside the caller's transaction (or at once, given the database). `inMs` delays it
  * by the database's own clock, so a delay means the same whatever the app's clock says.
  */
+// Keyed jobs to run now already queued by a transaction: a return file's thousand payments in one
+// transaction each ask for 'deliver-messages'; the first call queues it, the rest would only
+// rewrite the same row (each rewrite a new row version the next one walks past).
+const queuedNow = new WeakMap<object, Set<string>>();
+
 export async function enqueue(tx: DbOrTx, task: TaskName, payload: object = {}, opts: { jobKey?: string; runAt?: Date; inMs?: number; maxAttempts?: number } = {}): Promise<void> {
+	const once = opts.jobKey !== undefined && opts.runAt === undefined && opts.inMs === undefined && 'rollback' in tx ? `${task}\u0000${opts.jobKey}\u0000${JSON.stringify(payload)}` : null;
+	if (once) {
+		const seen = queuedNow.get(tx) ?? new Set<string>();
+		if (seen.has(once)) return;
+		seen.add(once);
+		queuedNow.set(tx, seen);
+	}
 	const runAt = opts.inMs !== undefined ? sql`now() + ${Math.max(0, Math.round(opts.inMs))} * interval '1 millisecond'` : sql`${opts.runAt?.toISOString() ?? null}::timestamptz`;
 	await tx.execute(sql`select graphile_worker.add_job(
 		identifier => ${task}::text,

@@ -203,23 +203,38 @@ export function receiptText(m: { creditor: string; amountCents: number; paidOn: 
  * recorded it). At settlement the same message says the agreement is settled: one message, not two.
  * Nothing is queued for a debtor without a mobile or an e-mail, or anonymised.
  */
-export async function queue(tx: Tx, r: Recorded): Promise<string | null> {
-	const [row] = await tx
-		.select({
-			agencyId: creditors.agencyId,
-			creditorId: creditors.id,
-			displayName: creditors.displayName,
-			slug: creditors.slug,
-			host: creditors.host,
-			debtorId: debtors.id,
-			phone: debtors.phone,
-			email: debtors.email,
-			anonymizedAt: debtors.anonymizedAt
-		})
-		.from(agreements)
-		.innerJoin(creditors, eq(creditors.id, agreements.creditorId))
-		.innerJoin(debtors, eq(debtors.id, agreements.debtorId))
-		.where(eq(agreements.id, r.agreementId));
+/** Whom a receipt goes to, and from whom: read here, or handed over by a caller that already read it. */
+export type ReceiptContact = {
+	agencyId: string;
+	creditorId: string;
+	displayName: string;
+	slug: string;
+	host: string | null;
+	debtorId: string;
+	phone: string | null;
+	email: string | null;
+	anonymizedAt: Date | null;
+};
+
+export async function queue(tx: Tx, r: Recorded, contact?: ReceiptContact): Promise<string | null> {
+	const [row] = contact
+		? [contact]
+		: await tx
+				.select({
+					agencyId: creditors.agencyId,
+					creditorId: creditors.id,
+					displayName: creditors.displayName,
+					slug: creditors.slug,
+					host: creditors.host,
+					debtorId: debtors.id,
+					phone: debtors.phone,
+					email: debtors.email,
+					anonymizedAt: debtors.anonymizedAt
+				})
+				.from(agreements)
+				.innerJoin(creditors, eq(creditors.id, agreements.creditorId))
+				.innerJoin(debtors, eq(debtors.id, agreements.debtorId))
+				.where(eq(agreements.id, r.agreementId));
 	if (!row || row.anonymizedAt) return null;
 	// The channel codes go to: a mobile by SMS, else the e-mail (e-mail also as the fallback).
 	const mobile = row.phone && isMobileE164(row.phone) ? row.phone : null;

@@ -12,6 +12,7 @@ import { agreements, boletoRegistrations, creditors, installments, payments, ret
 import * as audit from '../audit';
 import { parseRetorno, CnabError, type RetornoFile, type RetornoRecord } from './cnab/retorno';
 import { record as recordPayment } from './record';
+import { inLanes } from '../db/lanes';
 import * as review from './review';
 import { decide, nossoNumeroKeys, REVIEW_REASONS, type Candidate, type Decision } from './retorno/rules';
 
@@ -126,6 +127,9 @@ export async function importRetorno(db: Db, input: ImportRetornoInput): Promise<
 	return { ok: true, duplicate: false, resumed: !created, report: (await report(db, file.id))! };
 }
 
+// Agreements whose payments are recorded at once within a batch's transaction (pipelined on its connection).
+const PAYMENT_LANES = 16;
+
 type FileRow = typeof returnFiles.$inferSelect;
 type Ctx = { file: FileRow; parsed: RetornoFile; scope: { agencyId: string; creditorId: string | null } };
 
@@ -190,29 +194,42 @@ async function importBatch(tx: Tx, ctx: Ctx, batch: RetornoRecord[]): Promise<vo
 		}
 	}
 
+	// Decided again now that the ids recorded before are known; a payment counts as recorded from
+	// here on, so the same money twice in this batch is a duplicate whatever its first's fate.
+	const final = decisions.map(({ record, candidates }) => {
+		const d = decide(record, { bankCode: parsed.bankCode, fileDate: parsed.generatedOn, account: parsed.company, candidates, recorded });
+		if (d.action === 'pay') recorded.add(d.externalId);
+		return { record, d };
+	});
+	// The payments, one lane per agreement, pipelined (each is still the lifecycle's own transaction logic).
+	const paid = new Map<number, Awaited<ReturnType<typeof recordPayment>>>();
+	const toPay = final.filter((x): x is { record: RetornoRecord; d: Extract<Decision, { action: 'pay' }> } => x.d.action === 'pay');
+	await inLanes(toPay, (x) => x.d.installment.agreementId, PAYMENT_LANES, async ({ record, d }) => {
+		const result = await recordPayment(tx, {
+			installmentId: d.installment.id,
+			amountCents: d.amountCents,
+			paidAt: new Date(`${d.paidOn}T12:00:00-03:00`),
+			method: 'boleto',
+			source: 'return_file',
+			externalId: d.externalId,
+			proof: `${file.fileName}, linha ${record.line}`,
+			actor: { type: ctx.file.actorType === 'staff' ? 'staff' : ctx.file.actorType, id: ctx.file.importedBy },
+			channel: 'portal'
+		});
+		paid.set(record.line, result);
+	});
+
 	const recordRows: (typeof returnRecords.$inferInsert)[] = [];
 	const reviewRows: review.NewReviewItem[] = [];
 	const registrations = new Map<string, typeof boletoRegistrations.$inferInsert>();
-	for (const { record, candidates } of decisions) {
-		// Decided again now that the ids recorded before are known (and those recorded earlier in this batch).
-		let d: Decision = decide(record, { bankCode: parsed.bankCode, fileDate: parsed.generatedOn, account: parsed.company, candidates, recorded });
+	for (const { record, d: decided } of final) {
+		let d: Decision = decided;
 		const id = randomUUID();
 		let outcome: ReturnOutcome;
 		let message: string | null = null;
 		let paymentId: string | null = null;
 		if (d.action === 'pay') {
-			const result = await recordPayment(tx, {
-				installmentId: d.installment.id,
-				amountCents: d.amountCents,
-				paidAt: new Date(`${d.paidOn}T12:00:00-03:00`),
-				method: 'boleto',
-				source: 'return_file',
-				externalId: d.externalId,
-				proof: `${file.fileName}, linha ${record.line}`,
-				actor: { type: ctx.file.actorType === 'staff' ? 'staff' : ctx.file.actorType, id: ctx.file.importedBy },
-				channel: 'portal'
-			});
-			recorded.add(d.externalId);
+			const result = paid.get(record.line)!;
 			if (!result.ok) {
 				d = { action: 'review', reason: 'payment_refused', message: `${record.movement.code} – ${record.movement.label}: ${result.message}`, installment: d.installment, externalId: d.externalId, paidOn: d.paidOn };
 			} else {

@@ -2,7 +2,7 @@ import { asc, eq, ne, and } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { agreementDebts, agreements, debtors, debts, installments, payments } from '../db/schema';
 import { todayInSaoPaulo } from '../../format/dates';
-import { emit } from './outbox';
+import { emit, emitAll, type Event } from './outbox';
 import { delistingDeadline, DELISTING_BUSINESS_DAYS } from './deadline';
 
 /**
@@ -68,43 +68,44 @@ export async function agreementCreated(tx: DbOrTx, agreementId: string): Promise
 	});
 }
 
+/** What a payment's events say, as the payment's own transaction left it (no second read). */
+export type PaymentFacts = {
+	agreement: { id: string; code: string; status: string; creditorId: string; totalCents: number; settledAt: Date | null };
+	debtorDocument: string;
+	/** The agreement's debts' external ids, sorted. */
+	debtIds: string[];
+	installment: { id: string; seq: number; dueDate: string; amountCents: number; paidCents: number | null };
+	payment: { id: string; amountCents: number; paidAt: Date; method: string; source: string };
+	firstPayment: boolean;
+	settled: boolean;
+};
+
 /**
  * A payment was recorded: `installment.paid`; `agreement.settled` when it was the last; and on
  * the agreement's first payment `debtor.delisting_due`, with the Súmula 548 deadline.
  */
-export async function paymentRecorded(tx: DbOrTx, input: { paymentId: string; firstPayment: boolean; settled: boolean }): Promise<void> {
-	const [p] = await tx
-		.select({ payment: payments, installment: installments })
-		.from(payments)
-		.innerJoin(installments, eq(installments.id, payments.installmentId))
-		.where(eq(payments.id, input.paymentId));
-	if (!p) throw new Error(`pagamento inexistente: ${input.paymentId}`);
-	const f = await agreementFacts(tx, p.installment.agreementId);
-	const paidDate = todayInSaoPaulo(p.payment.paidAt);
-	const payment = { id: p.payment.id, amount_cents: p.payment.amountCents, paid_at: iso(p.payment.paidAt), paid_date: paidDate, method: p.payment.method, source: p.payment.source };
-	await emit(tx, {
-		creditorId: f.creditorId,
-		type: 'installment.paid',
-		data: {
-			...f.common,
-			installment: { id: p.installment.id, seq: p.installment.seq, due_date: p.installment.dueDate, amount_cents: p.installment.amountCents, paid_cents: p.installment.paidCents },
-			payment
+export function paymentEvents(f: PaymentFacts): Event[] {
+	const a = f.agreement;
+	const common = { agreement: { id: a.id, code: a.code, status: a.status }, debtor_document: f.debtorDocument, debt_ids: f.debtIds };
+	const paidDate = todayInSaoPaulo(f.payment.paidAt);
+	const payment = { id: f.payment.id, amount_cents: f.payment.amountCents, paid_at: iso(f.payment.paidAt), paid_date: paidDate, method: f.payment.method, source: f.payment.source };
+	const i = f.installment;
+	const events: Event[] = [
+		{
+			creditorId: a.creditorId,
+			type: 'installment.paid',
+			data: { ...common, installment: { id: i.id, seq: i.seq, due_date: i.dueDate, amount_cents: i.amountCents, paid_cents: i.paidCents }, payment }
 		}
-	});
-	if (input.settled) {
-		const a = f.agreement;
-		await emit(tx, {
-			creditorId: f.creditorId,
-			type: 'agreement.settled',
-			data: { ...f.common, agreement: { ...f.common.agreement, total_cents: a.totalCents, settled_at: iso(a.settledAt) } }
-		});
+	];
+	if (f.settled) {
+		events.push({ creditorId: a.creditorId, type: 'agreement.settled', data: { ...common, agreement: { ...common.agreement, total_cents: a.totalCents, settled_at: iso(a.settledAt) } } });
 	}
-	if (input.firstPayment) {
-		await emit(tx, {
-			creditorId: f.creditorId,
+	if (f.firstPayment) {
+		events.push({
+			creditorId: a.creditorId,
 			type: 'debtor.delisting_due',
 			data: {
-				...f.common,
+				...common,
 				payment,
 				// STJ Súmula 548: the creditor removes the listing within 5 business days of the payment.
 				deadline: delistingDeadline(paidDate),
@@ -113,6 +114,12 @@ export async function paymentRecorded(tx: DbOrTx, input: { paymentId: string; fi
 			}
 		});
 	}
+	return events;
+}
+
+/** Queues a payment's events (one statement), in the transaction that recorded it. */
+export async function paymentRecorded(tx: DbOrTx, facts: PaymentFacts): Promise<void> {
+	await emitAll(tx, paymentEvents(facts));
 }
 
 /** An agreement was cancelled by staff. */
