@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { db } from '../../src/lib/server/db/client';
-import { auditLog, boletoRegistrations, installments, remessaFiles, staff } from '../../src/lib/server/db/schema';
+import { auditLog, boletoRegistrations, debtors, installments, remessaFiles, staff } from '../../src/lib/server/db/schema';
 import * as backoffice from '../../src/lib/server/backoffice';
 import * as registration from '../../src/lib/server/payments/registration';
 import type { StaffPrincipal } from '../../src/lib/server/staff';
@@ -154,6 +154,34 @@ describe('remessa from the data', () => {
 		await tx((t) => registration.markRegistration(t, replacement.id, 'rejected', ['CEP do pagador inválido']));
 		const after = await db().select().from(boletoRegistrations).where(eq(boletoRegistrations.installmentId, replacement.id));
 		expect(after[0]).toMatchObject({ status: 'rejected', reasons: ['CEP do pagador inválido'] });
+	});
+
+	it('a title the bank refused is held back, with the reason, until its data changes; then it goes again and starts over', async () => {
+		const c = await creditorWithSettings();
+		const { installments: inst, agreement } = await agreementFor(c.id, ADDRESS, 2);
+		const first = await generate(c.id);
+		expect(first.ok && first.file?.entries).toBe(2);
+		await tx((t) => registration.markRegistration(t, inst[0].id, 'rejected', ['CEP do pagador inválido']));
+
+		// Nothing changed: sending the same title again would only be refused again.
+		const held = await generate(c.id);
+		expect(held).toMatchObject({ ok: true, file: null });
+		expect(held.ok && held.leftOut).toEqual([
+			expect.objectContaining({ installmentId: inst[0].id, agreementCode: agreement.code, movement: 'entry', message: expect.stringContaining('Recusado pelo banco (CEP do pagador inválido)') })
+		]);
+
+		// The address fixed (as a new import of the portfolio does): the entry goes in the next file, with the new CEP.
+		await db().update(debtors).set({ addressCep: '01311000', updatedAt: new Date() }).where(eq(debtors.id, agreement.debtorId));
+		const again = await generate(c.id);
+		if (!again.ok) throw new Error(again.message);
+		expect(again.file).toMatchObject({ entries: 1, writeOffs: 0 });
+		expect(again.leftOut).toEqual([]);
+		const [[p, q]] = titles(await contentOf(again.file!.id));
+		expect(at(p, 38, 57).trim()).toBe(inst[0].nossoNumero);
+		expect(q).toContain('01311000');
+		const [reg] = await db().select().from(boletoRegistrations).where(eq(boletoRegistrations.installmentId, inst[0].id));
+		expect(reg).toMatchObject({ status: 'sent', entryFileId: again.file!.id, reasons: [], confirmedAt: null });
+		expect(await generate(c.id)).toEqual({ ok: true, file: null, leftOut: [] });
 	});
 
 	it('a debtor without an address is reported in pt-BR and left out; the others go', async () => {

@@ -194,22 +194,28 @@ type EntryRow = {
 	cep: string | null;
 	city: string | null;
 	state: string | null;
+	rejected_title: Title | null;
+	rejected_reasons: string[] | null;
 };
 
-/** Installments of active agreements never sent: pending, live, with the bank account they were issued to. */
+/**
+ * Installments of active agreements to enter at the bank: pending, live, with the bank account they
+ * were issued to; never sent, or refused by the bank (with the title it refused and why).
+ */
 function entryRows(tx: Tx, creditorId: string) {
 	return tx.execute<EntryRow>(sql`
 		select i.id as installment_id, a.code as agreement_code, i.seq, to_char(i.due_date, 'YYYY-MM-DD') as due_date, i.amount_cents,
 			i.txid, i.nosso_numero, i.boleto_bank_code as bank_code, i.boleto_agency as agency, i.boleto_account as account, i.boleto_wallet as wallet,
 			p.body as policy, d.document, d.name, d.anonymized_at is not null as anonymized,
 			d.address_street as street, d.address_number as number, d.address_complement as complement, d.address_district as district,
-			d.address_cep as cep, d.address_city as city, d.state
+			d.address_cep as cep, d.address_city as city, d.state, r.title as rejected_title, r.reasons as rejected_reasons
 		from installments i
 		join agreements a on a.id = i.agreement_id
 		join debtors d on d.id = a.debtor_id
 		left join policies p on p.creditor_id = a.creditor_id and p.version = a.policy_version
+		left join boleto_registrations r on r.installment_id = i.id
 		where a.creditor_id = ${creditorId}::uuid and a.status = 'active' and i.status = 'pending' and i.superseded_by is null
-			and not exists (select 1 from boleto_registrations r where r.installment_id = i.id)
+			and (r.installment_id is null or r.status = 'rejected')
 		order by a.code, i.seq`);
 }
 
@@ -231,6 +237,25 @@ function writeOffRows(tx: Tx, creditorId: string) {
 			and (i.status = 'cancelled'
 				or (i.status = 'paid' and not exists (select 1 from payments pm where pm.installment_id = i.id and pm.method = 'boleto')))
 		order by a.code, i.seq`);
+}
+
+/** Whether two titles say the same to the bank, whatever day each was issued. */
+function sameTitle(a: Title, b: Title): boolean {
+	const { issueDate: _a, ...x } = a;
+	const { issueDate: _b, ...y } = b;
+	return canonical(x) === canonical(y);
+}
+
+function canonical(v: unknown): string {
+	if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+	if (v && typeof v === 'object') {
+		return `{${Object.entries(v as Record<string, unknown>)
+			.filter(([, x]) => x !== undefined)
+			.sort(([p], [q]) => (p < q ? -1 : 1))
+			.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`)
+			.join(',')}}`;
+	}
+	return JSON.stringify(v ?? null);
 }
 
 function candidateOf(r: EntryRow): EntryCandidate {
@@ -301,6 +326,12 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 			leftOut.push({ ...base, message: checked.message });
 			continue;
 		}
+		// A title the bank refused goes again only once what it refused has changed (the debtor's address fixed by a new import, say).
+		if (r.rejected_title && sameTitle(r.rejected_title, checked.title)) {
+			const why = (r.rejected_reasons ?? []).join('; ') || 'sem motivo informado';
+			leftOut.push({ ...base, message: `Recusado pelo banco (${why}). Corrija os dados do título (por exemplo, o endereço do devedor, importando a carteira de novo) para reenviá-lo.` });
+			continue;
+		}
 		movements.push({ movement: 'entry', title: checked.title });
 		entries.push({ installmentId: c.installmentId, title: checked.title });
 	}
@@ -318,9 +349,14 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 		returning id`);
 	await tx.execute(sql`update boleto_settings set next_file_sequence = ${fileSequence + 1} where creditor_id = ${creditorId}::uuid`);
 	if (entries.length > 0) {
+		// A refused title sent again starts over: sent in this file, its refusal kept only in the return file's records.
 		await tx.execute(sql`insert into boleto_registrations (installment_id, creditor_id, status, title, entry_file_id)
 			select (e->>'installmentId')::uuid, ${creditorId}::uuid, 'sent', e->'title', ${file.id}::uuid
-			from jsonb_array_elements(${JSON.stringify(entries)}::jsonb) e`);
+			from jsonb_array_elements(${JSON.stringify(entries)}::jsonb) e
+			on conflict (installment_id) do update set status = 'sent', title = excluded.title, entry_file_id = excluded.entry_file_id,
+				write_off_file_id = null, reasons = '{}', confirmed_at = null, movement_code = null, movement_label = null,
+				occurred_on = null, record_id = null, updated_at = now()
+			where boleto_registrations.status = 'rejected'`);
 	}
 	if (writeOffIds.length > 0) {
 		await tx.execute(sql`update boleto_registrations set status = 'write_off_requested', write_off_file_id = ${file.id}::uuid, updated_at = now()
