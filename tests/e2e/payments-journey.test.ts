@@ -171,6 +171,34 @@ describe('payments from the debtor’s phone to the back office', () => {
 		expect(text).toContain(pix.endToEndId);
 		expect(text).toContain(`Código do acordo: ${code}`);
 		expect(psp.violations).toEqual([]);
+
+		// Anyone holding the comprovante (a clerk, a court) checks it where it says, without signing in.
+		const printed = /Código de verificação: ([0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})/.exec(text)?.[1];
+		expect(printed).toBeTruthy();
+		const where = /em (http\S+\/verificar)/.exec(text)?.[1];
+		expect(where).toBe(`${app.base}/c/${creditor.slug}/verificar`);
+		const clerkCtx = await phone(browser);
+		try {
+			const clerk = await clerkCtx.newPage();
+			await clerk.goto(where!);
+			await clerk.getByLabel('Código do acordo').fill(code.toLowerCase());
+			await clerk.getByLabel('Código de verificação').fill(printed!.replaceAll('-', ' '));
+			await clerk.getByRole('button', { name: 'Verificar' }).click();
+			const verdict = clerk.getByRole('status');
+			await expect(verdict.getByRole('heading').textContent()).resolves.toBe('Documento verdadeiro');
+			await expect(verdict.textContent()).resolves.toContain(formatBRL(entry.amountCents));
+			await expect(verdict.textContent()).resolves.toContain('Comprovante de pagamento');
+			await expectAccessible(clerk);
+			await shot(clerk, 'pagamentos-e2e-02b-comprovante-verificado');
+			// One digit off: not genuine, and nothing about the agreement is told.
+			const last = printed!.at(-1) === '0' ? '1' : '0';
+			await clerk.getByLabel('Código de verificação').fill(printed!.slice(0, -1) + last);
+			await clerk.getByRole('button', { name: 'Verificar' }).click();
+			await expect(clerk.getByRole('status').getByRole('heading').textContent()).resolves.toBe('Não confere');
+			await expect(clerk.getByRole('status').textContent()).resolves.not.toContain(formatBRL(entry.amountCents));
+		} finally {
+			await clerkCtx.close();
+		}
 	});
 
 	it('staff import the bank’s return file paying the second installment by boleto; the debtor sees it paid', async () => {

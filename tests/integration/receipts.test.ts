@@ -93,4 +93,41 @@ describe('receipts when money arrives', () => {
 		expect(events.some((e) => e.kind === 'payment' && e.title === `Pagamento da parcela 1 do acordo ${a.code}` && e.detail?.includes(formatBRL(inst.amountCents)))).toBe(true);
 		expect(events.some((e) => e.kind === 'message' && e.title.includes('Comprovante') && e.detail?.includes('recebemos seu pagamento'))).toBe(true);
 	});
+
+	it('the printed codes verify a comprovante and a termo de quitação, and only at their own creditor', async () => {
+		const w = await factory.world();
+		const a = await factory.acceptPlan(w.debtor, [w.debt.id], 2);
+		const inst = await db().select().from(installments).where(eq(installments.agreementId, a.id)).orderBy(asc(installments.seq));
+		await pay(inst[0].id, inst[0].amountCents);
+		const [p1] = await receipts.paymentsOf(db(), a.id);
+		const printed = (pdf: Buffer) => /Código de verificação:\s*([0-9A-F-]{19})/.exec(pdfText(pdf))![1];
+		const receiptCode = printed((await receipts.receiptPdf(db(), a.id, p1.id))!);
+
+		expect(await receipts.verify(db(), w.creditor.id, a.code, receiptCode)).toMatchObject({
+			kind: 'receipt',
+			agreementCode: a.code,
+			amountCents: inst[0].amountCents,
+			label: 'Entrada',
+			debtorName: w.debtor.name,
+			debtorDocument: maskDocument(w.debtor.document)
+		});
+		// However it is typed: lower case, spaces instead of dashes.
+		expect(await receipts.verify(db(), w.creditor.id, ` ${a.code.toLowerCase()} `, receiptCode.toLowerCase().replaceAll('-', ' '))).toMatchObject({ kind: 'receipt' });
+		// Another creditor's portal, another agreement's code, one character off, or nonsense: nothing.
+		const other = await factory.world();
+		expect(await receipts.verify(db(), other.creditor.id, a.code, receiptCode)).toBeNull();
+		const b = await factory.acceptPlan(other.debtor, [other.debt.id], 1);
+		expect(await receipts.verify(db(), other.creditor.id, b.code, receiptCode)).toBeNull();
+		const off = receiptCode.slice(0, -1) + (receiptCode.endsWith('0') ? '1' : '0');
+		expect(await receipts.verify(db(), w.creditor.id, a.code, off)).toBeNull();
+		expect(await receipts.verify(db(), w.creditor.id, 'AC-NAO-EXISTE', receiptCode)).toBeNull();
+		expect(await receipts.verify(db(), w.creditor.id, a.code, 'xyz')).toBeNull();
+
+		// Settled: the termo's own code verifies it; the comprovante's still verifies the comprovante.
+		await pay(inst[1].id, inst[1].amountCents);
+		const termoCode = printed((await receipts.quitacaoPdf(db(), a.id))!);
+		expect(termoCode).not.toBe(receiptCode);
+		expect(await receipts.verify(db(), w.creditor.id, a.code, termoCode)).toMatchObject({ kind: 'quitacao', totalPaidCents: a.totalCents, agreementCode: a.code });
+		expect(await receipts.verify(db(), w.creditor.id, a.code, receiptCode)).toMatchObject({ kind: 'receipt' });
+	});
 });

@@ -27,7 +27,7 @@ const receipt = (over: Partial<ReceiptData['payment']> = {}, rest: Partial<Recei
 	},
 	openAfterCents: 93_828,
 	settled: false,
-	verification: { code: 'ABCD-EF01-2345-6789', url: 'https://acordo.lojaexemplo.com.br/c/loja/acordos/AC-7K3M-9QXF' },
+	verification: { code: 'ABCD-EF01-2345-6789', url: 'https://acordo.lojaexemplo.com.br/c/loja/verificar' },
 	...rest
 });
 
@@ -86,7 +86,7 @@ const quitacao = (over: Partial<QuitacaoData> = {}): QuitacaoData => ({
 	],
 	totalPaidCents: 150_000,
 	delisting: { fromDate: '2026-12-10', deadline: '2026-12-17' },
-	verification: { code: '0A1B-2C3D-4E5F-6071', url: 'https://acordo.lojaexemplo.com.br/c/loja/acordos/AC-7K3M-9QXF' },
+	verification: { code: '0A1B-2C3D-4E5F-6071', url: 'https://acordo.lojaexemplo.com.br/c/loja/verificar' },
 	...over
 });
 

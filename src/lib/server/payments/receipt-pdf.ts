@@ -88,7 +88,7 @@ function checkQuitacao(d: QuitacaoData): void {
 const verificationBlock = (v: { code: string; url: string }): Content => ({
 	stack: [
 		{ text: [{ text: 'Código de verificação: ' }, { text: v.code, bold: true }] },
-		{ text: `Confira este documento no portal: ${v.url}`, fontSize: 8.5, color: '#333333' }
+		{ text: `Confira a autenticidade deste documento em ${v.url}, com o código do acordo e este código.`, fontSize: 8.5, color: '#333333' }
 	],
 	margin: [0, 16, 0, 0]
 });

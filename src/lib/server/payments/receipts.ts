@@ -15,6 +15,7 @@ import { agencies, agreementDebts, agreements, creditors, debtors, debts, instal
 import * as messaging from '../messaging';
 import * as jobs from '../jobs';
 import { macHex } from '../auth/secrets';
+import { timingSafeEqual } from 'node:crypto';
 import { portalBase } from '../campaigns/compose';
 import { saveShortLinks } from '../campaigns/links';
 import { newShortCode, shortCodeHash } from '../messaging/short-link';
@@ -88,6 +89,7 @@ async function partiesOf(db: DbOrTx, agreementId: string) {
 	return {
 		agreement: row.agreement,
 		portal: `${portalBase(c).portal}/acordos/${row.agreement.code}`,
+		verify: `${portalBase(c).portal}/verificar`,
 		parties: {
 			creditor: { legalName: c.legalName, tradeName: c.displayName, cnpj: formatDocument(c.cnpj), address: c.address },
 			agency: { name: row.agency.name, cnpj: formatDocument(row.agency.cnpj) },
@@ -137,7 +139,7 @@ export async function receiptData(db: DbOrTx, agreementId: string, paymentId: st
 		},
 		openAfterCents,
 		settled: a.status === 'settled' && openAfterCents === 0,
-		verification: { code: verificationCode('receipt', p.id), url: base.portal }
+		verification: { code: verificationCode('receipt', p.id), url: base.verify }
 	};
 }
 
@@ -167,8 +169,45 @@ export async function quitacaoData(db: DbOrTx, agreementId: string, now = new Da
 		payments: applied.map((p) => ({ seq: p.seq, paidAt: p.paidAt.toISOString(), dateOnly: p.source === 'manual', method: methodOf(p), appliedCents: p.appliedCents })),
 		totalPaidCents: applied.reduce((s, p) => s + p.appliedCents, 0),
 		delisting: { fromDate, deadline: delistingDeadline(fromDate) },
-		verification: { code: verificationCode('quitacao', agreementId), url: base.portal }
+		verification: { code: verificationCode('quitacao', agreementId), url: base.verify }
 	};
+}
+
+export type Verified =
+	| { kind: 'receipt'; agreementCode: string; creditor: string; debtorName: string; debtorDocument: string; amountCents: number; paidAt: Date; dateOnly: boolean; label: string }
+	| { kind: 'quitacao'; agreementCode: string; creditor: string; debtorName: string; debtorDocument: string; settledAt: Date; totalPaidCents: number };
+
+/** "ABCD-EF01-2345-6789" however it was typed (spaces, lower case, no dashes); null when it cannot be one. */
+export function normalizeVerificationCode(typed: string): string | null {
+	const hex = typed.toUpperCase().replace(/[^0-9A-F]/g, '');
+	return hex.length === 16 ? hex.match(/.{4}/g)!.join('-') : null;
+}
+
+/**
+ * Whether a comprovante or termo de quitação of this creditor is genuine: its agreement code and
+ * verification code, as printed on it. What it says comes back (the debtor named and masked as on
+ * the document); anything else, including an agreement code that does not exist, is just null.
+ */
+export async function verify(db: DbOrTx, creditorId: string, agreementCode: string, typedCode: string): Promise<Verified | null> {
+	const code = normalizeVerificationCode(typedCode);
+	const agreementCodeNorm = agreementCode.trim().toUpperCase();
+	if (!code || !/^[A-Z0-9-]{3,40}$/.test(agreementCodeNorm)) return null;
+	const [a] = await db
+		.select({ id: agreements.id, status: agreements.status })
+		.from(agreements)
+		.where(and(eq(agreements.creditorId, creditorId), eq(agreements.code, agreementCodeNorm)))
+		.limit(1);
+	if (!a) return null;
+	const same = (x: string) => timingSafeEqual(Buffer.from(x), Buffer.from(code));
+	if (a.status === 'settled' && same(verificationCode('quitacao', a.id))) {
+		const q = await quitacaoData(db, a.id);
+		if (q) return { kind: 'quitacao', agreementCode: q.agreementCode, creditor: q.creditor.tradeName ?? q.creditor.legalName, debtorName: q.debtor.name, debtorDocument: q.debtor.document, settledAt: new Date(q.settledAt), totalPaidCents: q.totalPaidCents };
+	}
+	const paid = (await paymentsOf(db, a.id)).find((p) => same(verificationCode('receipt', p.id)));
+	if (!paid) return null;
+	const r = await receiptData(db, a.id, paid.id);
+	if (!r) return null;
+	return { kind: 'receipt', agreementCode: r.agreementCode, creditor: r.creditor.tradeName ?? r.creditor.legalName, debtorName: r.debtor.name, debtorDocument: r.debtor.document, amountCents: r.payment.amountCents, paidAt: new Date(r.payment.paidAt), dateOnly: r.payment.dateOnly, label: r.installment.label };
 }
 
 export async function receiptPdf(db: DbOrTx, agreementId: string, paymentId: string): Promise<Buffer | null> {
