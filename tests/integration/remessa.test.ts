@@ -7,6 +7,7 @@ import { db } from '../../src/lib/server/db/client';
 import { auditLog, boletoRegistrations, debtors, installments, remessaFiles, staff } from '../../src/lib/server/db/schema';
 import * as backoffice from '../../src/lib/server/backoffice';
 import * as registration from '../../src/lib/server/payments/registration';
+import { record } from '../../src/lib/server/payments/record';
 import type { StaffPrincipal } from '../../src/lib/server/staff';
 import { policyToJsonExample, type Policy } from '../../src/lib/schemas/policy';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
@@ -182,6 +183,36 @@ describe('remessa from the data', () => {
 		const [reg] = await db().select().from(boletoRegistrations).where(eq(boletoRegistrations.installmentId, inst[0].id));
 		expect(reg).toMatchObject({ status: 'sent', entryFileId: again.file!.id, reasons: [], confirmedAt: null });
 		expect(await generate(c.id)).toEqual({ ok: true, file: null, leftOut: [] });
+	});
+
+	it('a title paid in part is given its new nominal value (47) in the next file, once; a discarded file asks again', async () => {
+		const c = await creditorWithSettings();
+		const { installments: inst } = await agreementFor(c.id, ADDRESS, 2);
+		expect((await generate(c.id)).ok).toBe(true);
+		const partCents = 10_000;
+		const paid = await tx((t) => record(t, { installmentId: inst[0].id, amountCents: partCents, paidAt: new Date(), method: 'pix', source: 'webhook', externalId: `E2E-PARCIAL-${inst[0].id}`, actor: { type: 'system' } }));
+		expect(paid.ok && !paid.duplicate && paid.installment.status).toBe('partially_paid');
+		const openCents = inst[0].amountCents - partCents;
+
+		const first = await generate(c.id);
+		if (!first.ok) throw new Error(first.message);
+		expect(first.file).toMatchObject({ entries: 0, writeOffs: 0, amountChanges: 1, totalCents: openCents });
+		const [[p, q, r]] = titles(await contentOf(first.file!.id));
+		expect([at(p, 16, 17), at(q, 16, 17), at(r, 16, 17)]).toEqual(['47', '47', '47']);
+		expect(at(p, 38, 57).trim()).toBe(inst[0].nossoNumero);
+		expect(Number(at(p, 86, 100))).toBe(openCents);
+		expect(at(p, 78, 85)).toBe(ddmmyyyy(inst[0].dueDate));
+		const [reg] = await db().select().from(boletoRegistrations).where(eq(boletoRegistrations.installmentId, inst[0].id));
+		expect(reg.status).toBe('sent');
+		expect((reg.title as { amountCents: number }).amountCents).toBe(openCents);
+		expect(await generate(c.id)).toEqual({ ok: true, file: null, leftOut: [] });
+
+		// Never sent to the bank: discarding the file puts the registered amount back, so the next file asks again.
+		expect(await tx((t) => registration.discard(t, who(), first.file!.id))).toEqual({ ok: true });
+		const [back] = await db().select().from(boletoRegistrations).where(eq(boletoRegistrations.installmentId, inst[0].id));
+		expect((back.title as { amountCents: number }).amountCents).toBe(inst[0].amountCents);
+		const again = await generate(c.id);
+		expect(again.ok && again.file).toMatchObject({ amountChanges: 1, totalCents: openCents });
 	});
 
 	it('a debtor without an address is reported in pt-BR and left out; the others go', async () => {

@@ -42,4 +42,10 @@ describe('return file rules', () => {
 		expect(decide(rec('rejected'), ctx([inst()]))).toMatchObject({ action: 'registration', status: 'rejected' });
 		expect(decide(rec('written_off'), ctx([inst()]))).toMatchObject({ action: 'registration', status: 'written_off' });
 	});
+	it('takes the bank confirming our new nominal value (FEBRABAN 61) as a note about the installment, not a pending item', () => {
+		const confirmed = rec('instruction_confirmed', { movement: { code: '61', kind: 'instruction_confirmed', label: 'Confirmação de Alteração do Valor Nominal do Título', reasonCodes: [], reasons: [] }, paidCents: 0 });
+		expect(decide(confirmed, ctx([inst({ status: 'partially_paid', paidCents: 4_000 })]))).toMatchObject({ action: 'note', installment: { id: 'i1' } });
+		// About no installment of ours it still goes to a person.
+		expect(decide(confirmed, ctx([]))).toMatchObject({ action: 'review', reason: 'unmatched' });
+	});
 });

@@ -561,7 +561,7 @@ async function remessaGenerate(a: Args): Promise<number> {
 	const file = await registration.fileContent(db(), who, r.file.id);
 	const target = path.resolve(typeof a.values.saida === 'string' && a.values.saida !== '' ? a.values.saida : r.file.fileName);
 	fs.writeFileSync(target, file!.content, { encoding: 'latin1' });
-	out(`Remessa ${r.file.fileSequence} gravada em ${target}: ${n(r.file.entries)} entrada(s), ${n(r.file.writeOffs)} baixa(s), ${formatBRL(r.file.totalCents)}.`);
+	out(`Remessa ${r.file.fileSequence} gravada em ${target}: ${n(r.file.entries)} entrada(s), ${n(r.file.writeOffs)} baixa(s), ${n(r.file.amountChanges)} alteração(ões) de valor, ${formatBRL(r.file.totalCents)}.`);
 	return 0;
 }
 
@@ -611,6 +611,7 @@ function printRetorno(r: RetornoReport): void {
 	out(`  Pagamentos lançados: ${n(c.paid)} (${formatBRL(r.paidCents)})`);
 	if (c.duplicate) out(`  Pagamentos já lançados antes: ${n(c.duplicate)}`);
 	out(`  Entradas confirmadas: ${n(c.registered)}; rejeitadas: ${n(c.rejected)}; baixas: ${n(c.written_off)}`);
+	if (c.ignored) out(`  Instruções confirmadas pelo banco: ${n(c.ignored)}`);
 	out(`  Para conferência: ${n(c.review)}${r.reviewCents ? ` (${formatBRL(r.reviewCents)})` : ''}`);
 	for (const x of r.review.slice(0, 20)) out(`    linha ${x.line}: ${x.message}`);
 	if (r.review.length > 20) out(`    … e mais ${n(c.review - 20)}: veja em /admin/pagamentos/pendencias`);

@@ -4,7 +4,7 @@
  */
 import { formatDateBR } from '../../format/dates';
 import { percentToBp } from '../../schemas/policy';
-import { bankSettingsSchema, MAX_INTEREST_MONTHLY_BP, MAX_LATE_FEE_BP, parseRemessaInput, type BankSettings, type Title } from './cnab/remessa';
+import { bankSettingsSchema, MAX_INTEREST_MONTHLY_BP, MAX_LATE_FEE_BP, parseRemessaInput, type BankSettings, type Movement, type Title } from './cnab/remessa';
 import { bankLayout } from './cnab/banks';
 
 /** A debtor's postal address as stored; UF is the debtor's `state`. */
@@ -95,7 +95,7 @@ export function entryTitle(c: EntryCandidate, today: string): TitleOrProblem {
 }
 
 /** Whether one title passes every check of the file it would go in; the first problem otherwise. */
-export function checkTitle(settings: BankSettings, movement: 'entry' | 'write_off', title: Title, generatedAt: { date: string; time: string }): TitleOrProblem {
+export function checkTitle(settings: BankSettings, movement: Movement, title: Title, generatedAt: { date: string; time: string }): TitleOrProblem {
 	const parsed = parseRemessaInput({ settings, fileSequence: 1, generatedAt, movements: [{ movement, title }] });
 	if (parsed.ok) return { ok: true, title };
 	const titleIssue = parsed.issues.find((i) => i.path.startsWith('movements.'));

@@ -165,7 +165,7 @@ export async function saveSettings(tx: Tx, who: access.Reach & { id: string | nu
 
 // ------------------------------------------------------------------ generating a remessa
 
-export type GeneratedFile = { id: string; fileName: string; fileSequence: number; entries: number; writeOffs: number; totalCents: number };
+export type GeneratedFile = { id: string; fileName: string; fileSequence: number; entries: number; writeOffs: number; amountChanges: number; totalCents: number };
 
 export type GenerateResult =
 	| { ok: true; file: GeneratedFile | null; leftOut: LeftOutTitle[] }
@@ -236,6 +236,26 @@ function writeOffRows(tx: Tx, creditorId: string) {
 		where r.creditor_id = ${creditorId}::uuid and r.status in ('sent', 'confirmed')
 			and (i.status = 'cancelled'
 				or (i.status = 'paid' and not exists (select 1 from payments pm where pm.installment_id = i.id and pm.method = 'boleto')))
+		order by a.code, i.seq`);
+}
+
+type AmountChangeRow = { installment_id: string; agreement_code: string; seq: number; name: string; title: Title; open_cents: string };
+
+/**
+ * Titles at the bank that ask more than is left to pay: the installment was paid in part (by Pix,
+ * say), so the bank is told its new nominal value (47) and the boleto the portal shows for the
+ * remainder is the one the bank accepts.
+ */
+function amountChangeRows(tx: Tx, creditorId: string) {
+	return tx.execute<AmountChangeRow>(sql`
+		select r.installment_id, a.code as agreement_code, i.seq, d.name, r.title, i.amount_cents - coalesce(i.paid_cents, 0) as open_cents
+		from boleto_registrations r
+		join installments i on i.id = r.installment_id
+		join agreements a on a.id = i.agreement_id
+		join debtors d on d.id = a.debtor_id
+		where r.creditor_id = ${creditorId}::uuid and r.status in ('sent', 'confirmed') and r.title is not null
+			and a.status = 'active' and i.status = 'partially_paid' and i.superseded_by is null
+			and (r.title->>'amountCents')::int8 <> i.amount_cents - coalesce(i.paid_cents, 0)
 		order by a.code, i.seq`);
 }
 
@@ -317,6 +337,18 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 		movements.push({ movement: 'write_off', title: checked.title });
 		writeOffIds.push(w.installment_id);
 	}
+	const amountChanges: { installmentId: string; fromCents: number; toCents: number }[] = [];
+	for (const c of await amountChangeRows(tx, creditorId)) {
+		const base = { installmentId: c.installment_id, agreementCode: c.agreement_code, seq: c.seq, debtorName: c.name, movement: 'amount_change' as const };
+		const toCents = Number(c.open_cents);
+		const checked = checkTitle(settings, 'amount_change', { ...c.title, amountCents: toCents }, generatedAt);
+		if (!checked.ok) {
+			leftOut.push({ ...base, message: checked.message });
+			continue;
+		}
+		movements.push({ movement: 'amount_change', title: checked.title });
+		amountChanges.push({ installmentId: c.installment_id, fromCents: Number(c.title.amountCents), toCents });
+	}
 	for (const r of await entryRows(tx, creditorId)) {
 		const c = candidateOf(r);
 		const base = { installmentId: c.installmentId, agreementCode: c.agreementCode, seq: c.seq, debtorName: c.debtor.name, movement: 'entry' as const };
@@ -343,9 +375,9 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 	if (!built.ok) return { ok: false, status: 422, message: built.message };
 	const f = built.file;
 	const [file] = await tx.execute<{ id: string }>(sql`
-		insert into remessa_files (creditor_id, file_sequence, file_name, content, entries, write_offs, total_cents, left_out, created_by)
-		values (${creditorId}::uuid, ${fileSequence}, ${f.fileName}, ${f.content}, ${entries.length}, ${writeOffIds.length}, ${f.totalCents},
-			${JSON.stringify(leftOut)}::jsonb, ${who.actorType === 'staff' ? who.id : null}::uuid)
+		insert into remessa_files (creditor_id, file_sequence, file_name, content, entries, write_offs, amount_changes, total_cents, left_out, created_by)
+		values (${creditorId}::uuid, ${fileSequence}, ${f.fileName}, ${f.content}, ${entries.length}, ${writeOffIds.length}, ${JSON.stringify(amountChanges)}::jsonb,
+			${f.totalCents}, ${JSON.stringify(leftOut)}::jsonb, ${who.actorType === 'staff' ? who.id : null}::uuid)
 		returning id`);
 	await tx.execute(sql`update boleto_settings set next_file_sequence = ${fileSequence + 1} where creditor_id = ${creditorId}::uuid`);
 	if (entries.length > 0) {
@@ -357,6 +389,11 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 				write_off_file_id = null, reasons = '{}', confirmed_at = null, movement_code = null, movement_label = null,
 				occurred_on = null, record_id = null, updated_at = now()
 			where boleto_registrations.status = 'rejected'`);
+	}
+	// The title at the bank now asks the new amount (a discarded file puts the old one back).
+	if (amountChanges.length > 0) {
+		await tx.execute(sql`update boleto_registrations r set title = jsonb_set(r.title, '{amountCents}', to_jsonb((c->>'toCents')::int8)), updated_at = now()
+			from jsonb_array_elements(${JSON.stringify(amountChanges)}::jsonb) c where r.installment_id = (c->>'installmentId')::uuid`);
 	}
 	if (writeOffIds.length > 0) {
 		await tx.execute(sql`update boleto_registrations set status = 'write_off_requested', write_off_file_id = ${file.id}::uuid, updated_at = now()
@@ -370,11 +407,11 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 		entity: 'creditor',
 		entityId: creditorId,
 		ip: opts.ip ?? null,
-		data: { fileId: file.id, fileSequence, entries: entries.length, writeOffs: writeOffIds.length, totalCents: f.totalCents, leftOut: leftOut.length }
+		data: { fileId: file.id, fileSequence, entries: entries.length, writeOffs: writeOffIds.length, amountChanges: amountChanges.length, totalCents: f.totalCents, leftOut: leftOut.length }
 	});
 	return {
 		ok: true,
-		file: { id: file.id, fileName: f.fileName, fileSequence, entries: entries.length, writeOffs: writeOffIds.length, totalCents: f.totalCents },
+		file: { id: file.id, fileName: f.fileName, fileSequence, entries: entries.length, writeOffs: writeOffIds.length, amountChanges: amountChanges.length, totalCents: f.totalCents },
 		leftOut
 	};
 }
@@ -387,7 +424,8 @@ export type FileSummary = GeneratedFile & { createdAt: Date; leftOut: LeftOutTit
 export async function files(db: DbOrTx, who: access.Reach, creditorId: string, limit = 50): Promise<FileSummary[]> {
 	if (!access.isUuid(creditorId)) return [];
 	const rows = await db.execute<FileSummary & { totalCents: string }>(sql`
-		select f.id, f.file_name as "fileName", f.file_sequence as "fileSequence", f.entries, f.write_offs as "writeOffs", f.total_cents as "totalCents",
+		select f.id, f.file_name as "fileName", f.file_sequence as "fileSequence", f.entries, f.write_offs as "writeOffs",
+			jsonb_array_length(f.amount_changes) as "amountChanges", f.total_cents as "totalCents",
 			f.created_at as "createdAt", f.left_out as "leftOut", f.discarded_at is not null as discarded
 		from remessa_files f
 		where f.creditor_id = ${creditorId}::uuid and ${access.where.creditorId(who, sql`f.creditor_id`)}
@@ -407,8 +445,8 @@ export async function fileContent(db: DbOrTx, who: access.Reach, fileId: string)
 export type DiscardResult = { ok: true } | { ok: false; status: 404 | 409; message: string };
 
 /**
- * Discards a file that never reached the bank: its entries go back to pending and its write-offs
- * to what they were, so the next file carries them. Refused once the bank answered about any of
+ * Discards a file that never reached the bank: its entries go back to pending, its write-offs and
+ * amount changes to what they were, so the next file carries them. Refused once the bank answered about any of
  * its titles. The NSA is not reused. Audited.
  */
 export async function discard(tx: Tx, who: Generator, fileId: string, ctx: { ip?: string | null } = {}): Promise<DiscardResult> {
@@ -427,6 +465,9 @@ export async function discard(tx: Tx, who: Generator, fileId: string, ctx: { ip?
 	await tx.execute(sql`delete from boleto_registrations where entry_file_id = ${fileId}::uuid`);
 	await tx.execute(sql`update boleto_registrations set status = case when confirmed_at is not null then 'confirmed' else 'sent' end,
 		write_off_file_id = null, updated_at = now() where write_off_file_id = ${fileId}::uuid`);
+	await tx.execute(sql`update boleto_registrations r set title = jsonb_set(r.title, '{amountCents}', to_jsonb((c->>'fromCents')::int8)), updated_at = now()
+		from remessa_files f, jsonb_array_elements(f.amount_changes) c
+		where f.id = ${fileId}::uuid and r.installment_id = (c->>'installmentId')::uuid and (r.title->>'amountCents')::int8 = (c->>'toCents')::int8`);
 	await tx.execute(sql`update remessa_files set discarded_at = now(), discarded_by = ${who.actorType === 'staff' ? who.id : null}::uuid where id = ${fileId}::uuid`);
 	await audit.record(tx, { agencyId: f.agency_id, actorType: who.actorType, actorId: who.id, action: 'remessa.discard', entity: 'creditor', entityId: f.creditor_id, ip: ctx.ip ?? null, data: { fileId, fileSequence: f.file_sequence } });
 	return { ok: true };

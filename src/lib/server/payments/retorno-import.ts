@@ -239,7 +239,10 @@ async function importBatch(tx: Tx, ctx: Ctx, batch: RetornoRecord[]): Promise<vo
 				else if (!result.duplicate && result.installment.status === 'partially_paid') message = `Pago em parte: faltam ${result.installment.openCents} centavos.`;
 			}
 		}
-		if (d.action === 'duplicate') {
+		if (d.action === 'note') {
+			outcome = 'ignored';
+			message = `${record.movement.code} – ${record.movement.label}`;
+		} else if (d.action === 'duplicate') {
 			outcome = 'duplicate';
 			message = 'Pagamento já lançado por outro arquivo.';
 		} else if (d.action === 'registration') {

@@ -101,7 +101,10 @@ export const boletoSettings = pgTable(
 );
 
 /** A title left out of a remessa, and why (pt-BR). */
-export type LeftOutTitle = { installmentId: string; agreementCode: string; seq: number; debtorName: string; movement: 'entry' | 'write_off'; message: string };
+export type LeftOutTitle = { installmentId: string; agreementCode: string; seq: number; debtorName: string; movement: 'entry' | 'write_off' | 'amount_change'; message: string };
+
+/** A title's nominal value changed in a remessa (47): from and to, so a discarded file can put it back. */
+export type AmountChange = { installmentId: string; fromCents: number; toCents: number };
 
 /** A generated remessa file. Kept whole: it is small, and the bank may ask for it again. */
 export const remessaFiles = pgTable(
@@ -117,6 +120,7 @@ export const remessaFiles = pgTable(
 		content: text('content').notNull(),
 		entries: integer('entries').notNull(),
 		writeOffs: integer('write_offs').notNull(),
+		amountChanges: jsonb('amount_changes').$type<AmountChange[]>().notNull().default([]),
 		totalCents: bigint('total_cents', { mode: 'number' }).notNull(),
 		leftOut: jsonb('left_out').$type<LeftOutTitle[]>().notNull().default([]),
 		createdBy: uuid('created_by'),

@@ -70,6 +70,8 @@ const FEBRABAN_KINDS: Record<string, MovementKind> = {
 	'09': 'written_off',
 	'17': 'paid_after_write_off',
 	'25': 'written_off',
+	// Confirmação de Alteração do Valor Nominal: the answer to our 47 after a partial payment.
+	'61': 'instruction_confirmed',
 	// Paid with a cheque that bounced, or that has not cleared yet: not money in hand.
 	'44': 'unknown',
 	'45': 'unknown',

@@ -1,6 +1,7 @@
 /**
- * Boleto registration: the bank is told which titles to register (entrada) and which to write
- * off (pedido de baixa) in a CNAB 240 remessa file, FEBRABAN layout v10.6, with per-bank
+ * Boleto registration: the bank is told which titles to register (entrada), which to write off
+ * (pedido de baixa) and which now ask less (alteração do valor nominal, after a partial payment)
+ * in a CNAB 240 remessa file, FEBRABAN layout v10.6, with per-bank
  * departures in `banks.ts`. Pure: the file sequence number and the generation time come in.
  *
  * One lot (serviço 01 cobrança, operação R) holds every title; each title is segments P (the
@@ -22,7 +23,7 @@ export const MAX_INTEREST_MONTHLY_BP = 100;
 export const MAX_TITLES_PER_FILE = 33_000;
 
 /** FEBRABAN C004, the movements we send. */
-export const MOVEMENT_CODES = { entry: '01', write_off: '02' } as const;
+export const MOVEMENT_CODES = { entry: '01', write_off: '02', amount_change: '47' } as const;
 export type Movement = keyof typeof MOVEMENT_CODES;
 
 const isoDate = z.string().refine(isIsoDate, 'Data inválida: use AAAA-MM-DD.');
@@ -174,7 +175,7 @@ export const remessaInputSchema = z.object({
 		time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, 'Hora inválida: use HH:MM:SS.')
 	}),
 	movements: z
-		.array(z.object({ movement: z.enum(['entry', 'write_off']), title: titleSchema }))
+		.array(z.object({ movement: z.enum(['entry', 'write_off', 'amount_change']), title: titleSchema }))
 		.min(1, 'Nenhum título para a remessa.')
 		.max(MAX_TITLES_PER_FILE, `No máximo ${MAX_TITLES_PER_FILE} títulos por remessa.`)
 });
@@ -513,6 +514,8 @@ export type RegistrationAdapter = {
 	 * replacement entered (01), write-offs first, in one file.
 	 */
 	changeDueDate(changes: DueDateChange[]): Promise<RegistrationResult>;
+	/** Alteração do valor nominal (47): each title as it stands now, its amount what is left to pay. */
+	changeAmount(titles: Title[]): Promise<RegistrationResult>;
 };
 
 const saoPauloClock = new Intl.DateTimeFormat('en-GB', {
@@ -566,6 +569,7 @@ export function cnab240Registration(deps: {
 	return {
 		register: (titles) => fileFor(titles.map((title) => ({ movement: 'entry', title }))),
 		writeOff: (titles) => fileFor(titles.map((title) => ({ movement: 'write_off', title }))),
+		changeAmount: (titles) => fileFor(titles.map((title) => ({ movement: 'amount_change', title }))),
 		async changeDueDate(changes) {
 			const issues = changeIssues(changes);
 			if (issues.length > 0) return { ok: false, message: `Remessa não gerada: ${issues[0].message}`, issues };

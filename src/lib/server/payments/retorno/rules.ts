@@ -89,6 +89,8 @@ export type Decision =
 	| { action: 'pay'; installment: Candidate; externalId: string; paidOn: string; amountCents: number }
 	| { action: 'duplicate'; installment: Candidate; externalId: string }
 	| { action: 'registration'; installment: Candidate; status: BoletoRegistrationStatus }
+	/** Informative about a known installment (the bank confirming our instruction): kept in the report, nothing else. */
+	| { action: 'note'; installment: Candidate }
 	| { action: 'review'; reason: ReviewReason; message: string; installment?: Candidate; externalId?: string; paidOn?: string };
 
 const REGISTRATION: Partial<Record<string, BoletoRegistrationStatus>> = {
@@ -141,6 +143,7 @@ export function decide(
 					: `Nenhuma parcela tem o nosso número ${record.nossoNumero}.`;
 		return { action: 'review', reason, message: `${describe(record)}. ${message}` };
 	}
+	if (kind === 'instruction_confirmed') return { action: 'note', installment: match };
 	if (!isPayment) {
 		return { action: 'registration', installment: match, status: REGISTRATION[kind]! };
 	}
