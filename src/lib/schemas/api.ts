@@ -248,7 +248,7 @@ export const paymentSchema = named(
 		amount_cents: cents('Valor recebido.'),
 		paid_at: instant(),
 		method: z.enum(['pix', 'boleto', 'manual']),
-		source: z.enum(['webhook', 'return_file', 'manual']).describe('De onde veio a informação do pagamento.'),
+		source: z.enum(['webhook', 'return_file', 'statement', 'manual']).describe('De onde veio a informação do pagamento (statement: extrato bancário OFX).'),
 		external_id: z.string().nullable().describe('endToEndId do Pix, referência do arquivo de retorno ou referência manual.'),
 		created_at: instant().describe('Quando o pagamento foi registrado (pagamentos nunca mudam: é este o instante de updated_since).')
 	})

@@ -6,6 +6,7 @@ import * as webhooks from '../webhooks';
 import * as audit from '../audit';
 import * as funnel from '../funnel';
 import { newTxid } from '../payments/pix/brcode';
+import { isEndToEndId } from '../payments/pix/end-to-end';
 import { destinationOf, type Destination } from '../payments/instruments';
 import { textArray } from '../import';
 import { OPEN_INSTALLMENT_STATUSES, isOpenInstallment } from '../../agreements/status';
@@ -91,7 +92,7 @@ export type RecordPaymentInput = {
 	paidAt: Date;
 	method: (typeof payments.$inferSelect)['method'];
 	source: (typeof payments.$inferSelect)['source'];
-	/** endToEndId (Pix), the bank return's reference, or a manual reference: unique per source. */
+	/** endToEndId (Pix), the bank return's reference, or a manual reference: unique per source; an endToEndId across sources. */
 	externalId: string;
 	proof?: string | null;
 	/** Who recorded it: staff for manual payments, system for webhooks and return files. */
@@ -121,11 +122,11 @@ export type RecordPaymentResult =
 	| { ok: false; reason: 'not_found' | 'conflict'; message: string };
 
 /**
- * THE place a payment is recorded, whatever its source (Pix webhook, bank return file, staff).
- * Idempotent by (source, external id). Every cent received is kept: the installment takes up to
- * its open remainder (less: partially paid), the rest, and any money for a paid or withdrawn slip
- * or a closed agreement, is credited to the agreement's debts. When every live installment is
- * paid the agreement settles.
+ * THE place a payment is recorded, whatever its source (Pix webhook, bank return file, bank
+ * statement, staff). Idempotent by (source, external id), and by the end-to-end id alone for a
+ * Pix. Every cent received is kept: the installment takes up to its open remainder (less:
+ * partially paid), the rest, and any money for a paid or withdrawn slip or a closed agreement, is
+ * credited to the agreement's debts. When every live installment is paid the agreement settles.
  */
 export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<RecordPaymentResult> {
 	const externalId = input.externalId.trim();
@@ -138,6 +139,12 @@ export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<
 	const a = locked.agreement;
 	const rows = await rowsOf(tx, a.id, true);
 	const inst = rows.find((r) => r.id === input.installmentId)!;
+
+	// A Pix end-to-end id is one payment whichever source tells it (PSP webhook, bank statement, staff).
+	if (isEndToEndId(externalId)) {
+		const [told] = await tx.select().from(payments).where(eq(payments.externalId, externalId)).limit(1);
+		if (told) return alreadyRecorded(told, inst.id, a.id);
+	}
 
 	const [payment] = await tx
 		.insert(payments)
@@ -155,8 +162,7 @@ export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<
 		.returning();
 	if (!payment) {
 		const [existing] = await tx.select().from(payments).where(and(eq(payments.source, input.source), eq(payments.externalId, externalId))).limit(1);
-		if (existing.installmentId !== inst.id) return { ok: false, reason: 'conflict', message: 'Esta referência de pagamento já foi usada em outra parcela.' };
-		return { ok: true, duplicate: true, payment: existing, agreementId: a.id, firstPayment: false, settled: false, appliedCents: 0, creditedCents: 0 };
+		return alreadyRecorded(existing, inst.id, a.id);
 	}
 
 	const decision = ledger.decidePayment(inst, a.status === 'active', input.amountCents);
@@ -222,6 +228,12 @@ export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<
 		firstPayment,
 		settled
 	};
+}
+
+/** The same money told again: a duplicate on its own installment, a conflict on another. */
+function alreadyRecorded(existing: typeof payments.$inferSelect, installmentId: string, agreementId: string): RecordPaymentResult {
+	if (existing.installmentId !== installmentId) return { ok: false, reason: 'conflict', message: 'Esta referência de pagamento já foi usada em outra parcela.' };
+	return { ok: true, duplicate: true, payment: existing, agreementId, firstPayment: false, settled: false, appliedCents: 0, creditedCents: 0 };
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client';
-import { agencies, agreementDebts, agreements, creditors, debtors, debts, installments, payments } from '../db/schema';
+import { agencies, agreementDebts, agreements, creditors, debtors, debts, installments, payments, type PaymentSource } from '../db/schema';
 import * as messaging from '../messaging';
 import * as jobs from '../jobs';
 import { macHex } from '../auth/secrets';
@@ -42,7 +42,7 @@ type PaymentRow = {
 	amountCents: number;
 	creditedCents: number;
 	method: 'pix' | 'boleto' | 'manual';
-	source: 'webhook' | 'return_file' | 'manual';
+	source: PaymentSource;
 	paidAt: Date;
 	externalId: string | null;
 	createdAt: Date;

@@ -6,7 +6,7 @@
  */
 import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client';
-import { agreements, creditors, debtors, installments, reviewItems, type ReviewSource } from '../db/schema';
+import { agreements, creditors, debtors, installments, reviewItems, type PaymentSource, type ReviewSource } from '../db/schema';
 import * as audit from '../audit';
 import { where, type Reach } from '../access';
 import { record } from './record';
@@ -14,7 +14,7 @@ import { OPEN_INSTALLMENT_STATUSES } from '../../agreements/status';
 import { addDays } from '../../format/dates';
 
 export type ReviewItem = typeof reviewItems.$inferSelect;
-export type NewReviewItem = Omit<typeof reviewItems.$inferInsert, 'id' | 'status' | 'createdAt' | 'resolvedAt' | 'resolvedBy' | 'resolutionNote' | 'paymentId'>;
+export type NewReviewItem = Omit<typeof reviewItems.$inferInsert, 'status' | 'createdAt' | 'resolvedAt' | 'resolvedBy' | 'resolutionNote' | 'paymentId'>;
 
 /** Adds items; one per (source, source ref): enqueuing the same again changes nothing. */
 export async function enqueue(tx: DbOrTx, items: NewReviewItem[]): Promise<number> {
@@ -115,7 +115,7 @@ export async function suggestions(db: DbOrTx, r: Reach, item: ReviewItem, limit 
 	}));
 }
 
-const SOURCE_OF: Record<ReviewSource, 'webhook' | 'return_file' | 'manual'> = { return_file: 'return_file', pix: 'webhook', ofx: 'manual' };
+const SOURCE_OF: Record<ReviewSource, PaymentSource> = { return_file: 'return_file', pix: 'webhook', ofx: 'statement' };
 
 export type Staff = { id: string; agencyId: string; creditorId: string | null };
 export type ResolveResult = { ok: true; item: ReviewItem; paymentId?: string } | { ok: false; message: string };

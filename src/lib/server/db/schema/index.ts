@@ -10,3 +10,4 @@ export * from './messaging';
 export * from './webhooks';
 export * from './pix';
 export * from './returns';
+export * from './statements';

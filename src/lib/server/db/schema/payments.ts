@@ -5,6 +5,9 @@ import { creditors } from './tenancy';
 import { debtors, debts } from './debts';
 import { staff } from './staff';
 
+/** Who told us of a payment: the PSP (webhook or sweep), a bank return file, a bank statement (OFX), staff. */
+export type PaymentSource = 'webhook' | 'return_file' | 'statement' | 'manual';
+
 /** Money received for an installment, from any source; a payment is never deleted. */
 export const payments = pgTable(
 	'payments',
@@ -16,14 +19,14 @@ export const payments = pgTable(
 		amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
 		paidAt: timestamp('paid_at', { withTimezone: true }).notNull(),
 		method: text('method').$type<'pix' | 'boleto' | 'manual'>().notNull(),
-		source: text('source').$type<'webhook' | 'return_file' | 'manual'>().notNull(),
-		/** endToEndId, bank return reference, or a manual reference: unique per source. */
+		source: text('source').$type<PaymentSource>().notNull(),
+		/** endToEndId, bank return reference, or a manual reference: unique per source (a Pix endToEndId: across sources, `lifecycle.recordPayment`). */
 		externalId: text('external_id'),
 		proof: text('proof'),
 		recordedBy: uuid('recorded_by').references(() => staff.id),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 	},
-	(t) => [index('payments_installment').on(t.installmentId), uniqueIndex('payments_source_external').on(t.source, t.externalId)]
+	(t) => [index('payments_installment').on(t.installmentId), uniqueIndex('payments_source_external').on(t.source, t.externalId), index('payments_external_id').on(t.externalId)]
 );
 
 export type CreditReason =

@@ -25,7 +25,8 @@ async function known(db: Db, endToEndId: string): Promise<boolean> {
 	const [p] = await db
 		.select({ n: sql<number>`1` })
 		.from(payments)
-		.where(and(eq(payments.source, SOURCE), eq(payments.externalId, endToEndId)))
+		// Any source: a Pix already recorded from the bank statement is the same payment.
+		.where(eq(payments.externalId, endToEndId))
 		.limit(1);
 	if (p) return true;
 	const [r] = await db
