@@ -200,6 +200,7 @@ describe('the OpenAPI document and the reference page', () => {
 				'GET /api/v1/installments',
 				'GET /api/v1/payments',
 				'POST /api/v1/retornos',
+				'POST /api/v1/extratos',
 				'GET /api/v1/debtors/{document}',
 				'GET /api/v1/webhooks',
 				'POST /api/v1/webhooks',

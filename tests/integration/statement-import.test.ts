@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { closeDb, db } from '../../src/lib/server/db/client';
 import { agreements, auditLog, installments, payments, reviewItems, staff, statementFiles, statementLines } from '../../src/lib/server/db/schema';
@@ -7,6 +10,7 @@ import * as review from '../../src/lib/server/payments/review';
 import * as psp from '../../src/lib/server/payments/psp';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { endToEndId, ofxStatement, type Entry } from '../support/ofx-files';
+import { runAcerto } from '../support/cli';
 import * as factory from '../support/factory';
 
 const today = todayInSaoPaulo();
@@ -171,3 +175,30 @@ describe('importing a bank statement (OFX)', () => {
 		expect((await db().select({ n: sql<number>`count(*)::int` }).from(statementFiles))[0].n).toBe(before);
 	});
 });
+
+describe('acerto extrato', () => {
+	const env = () => ({ DATABASE_URL: inject('databaseUrl'), APP_SECRET: process.env.APP_SECRET });
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'extrato-'));
+
+	it('imports a statement for a creditor and says what happened; again changes nothing; a bad file exits 1', async () => {
+		const p = await planOf(1);
+		const [only] = p.installments;
+		const slug = (await db().execute<{ slug: string }>(sql`select slug from creditors where id = ${p.creditor.id}::uuid`))[0].slug;
+		const file = path.join(tmp, 'bradesco.ofx');
+		fs.writeFileSync(file, statementOf([{ fitId: 'CLI1', postedOn: today, amountCents: only.amountCents, memo: `PIX RECEBIDO ${only.txid}` }, { fitId: 'CLI2', postedOn: today, amountCents: 4_321, memo: 'DEPÓSITO' }]));
+		const r = await runAcerto(['extrato', file, '--credor', slug], env());
+		expect(r.stderr).toBe('');
+		expect(r.code).toBe(0);
+		expect(r.stdout).toContain('Pagamentos lançados: 1 (R$');
+		expect(r.stdout).toContain('sem correspondência: 1');
+		expect(await instRow(only.id)).toMatchObject({ status: 'paid' });
+		const again = await runAcerto(['extrato', file, '--credor', slug], env());
+		expect(again.stdout).toContain('já foi importado');
+		expect(await paymentsOf(only.id)).toHaveLength(1);
+		fs.writeFileSync(path.join(tmp, 'ruim.ofx'), 'isto não é um extrato\n');
+		const bad = await runAcerto(['extrato', path.join(tmp, 'ruim.ofx'), '--credor', slug], env());
+		expect(bad.code).toBe(1);
+		expect(bad.stderr).toContain('Extrato recusado: Este arquivo não é um extrato OFX');
+	});
+});
+

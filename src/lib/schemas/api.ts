@@ -386,6 +386,29 @@ export const returnFileReportSchema = named(
 		.describe('O que a importação de um arquivo de retorno fez.')
 );
 
+export const statementFileReportSchema = named(
+	'StatementFileReport',
+	z
+		.object({
+			file_id: z.uuid().describe('O extrato guardado (o mesmo para o mesmo conteúdo).'),
+			duplicate: z.boolean().describe('true quando este conteúdo já tinha sido importado: nada mudou.'),
+			format: z.enum(['ofx1', 'ofx2']).describe('OFX 1.x (SGML) ou 2.x (XML).'),
+			accounts: z.array(z.object({ bank_id: z.string(), branch_id: z.string().nullable(), account_id: z.string() })).describe('As contas do extrato (BANKACCTFROM).'),
+			period_start: z.iso.date().nullable(),
+			period_end: z.iso.date().nullable(),
+			transactions: z.int().min(0).describe('Lançamentos lidos (créditos e débitos).'),
+			credits: z.int().min(0).describe('Créditos: os candidatos a pagamento (débitos são ignorados).'),
+			recorded: z.int().min(0).describe('Créditos com o txid de uma parcela: pagamentos lançados.'),
+			proposed: z.int().min(0).describe('Créditos com o valor em aberto de uma parcela de vencimento próximo: propostos na fila de pendências, nunca lançados sozinhos.'),
+			unmatched: z.int().min(0).describe('Créditos sem correspondência: na fila de pendências.'),
+			already_known: z.int().min(0).describe('Já conhecidos: o mesmo lançamento em outro extrato, ou um Pix já lançado pelo PSP (mesmo endToEndId).'),
+			recorded_cents: z.int().min(0),
+			review_cents: z.int().min(0),
+			warnings: z.array(z.string())
+		})
+		.describe('O que a importação de um extrato bancário (OFX) fez.')
+);
+
 export type ItemError = z.infer<typeof itemErrorSchema>;
 export type Problem = z.infer<typeof problemSchema>;
 export type BatchResult = z.infer<typeof batchResultSchema>;

@@ -179,6 +179,25 @@ export const ENDPOINTS: Endpoint[] = [
 		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'requisicao-invalida', 'corpo-grande-demais', 'validacao'],
 		example: { path: '/api/v1/retornos' }
 	},
+	{
+		method: 'post',
+		path: '/api/v1/extratos',
+		operationId: 'importStatement',
+		tag: 'Acordos e pagamentos',
+		summary: 'Importar um extrato bancário (OFX)',
+		description:
+			'Para quem recebe pelo Pix do QR Code fixo, sem PSP. Envie o extrato OFX (1.x SGML ou 2.x XML) como o banco exportou, no corpo ' +
+			'(application/octet-stream). Um crédito que traz o txid de uma parcela é lançado como pagamento Pix (o endToEndId, quando o banco o informa, ' +
+			'é a referência: o mesmo Pix avisado pelo PSP conta uma vez só); um crédito que só bate no valor em aberto de uma parcela de vencimento ' +
+			'próximo é proposto na fila de pendências da equipe e nunca é lançado sozinho; o que não casa também vai para a fila; débitos são ignorados. ' +
+			'O mesmo arquivo de novo não muda nada (duplicate: true), e o mesmo lançamento em extratos sobrepostos conta uma vez. ' +
+			'Só parcelas do credor da chave são consideradas.',
+		write: true,
+		body: { schema: s.statementFileReportSchema, required: true, example: null, contentType: 'application/octet-stream' },
+		ok: { status: 200, schema: s.statementFileReportSchema, description: 'O extrato foi lido e importado (ou já tinha sido).' },
+		problems: [...AUTH_PROBLEMS, 'sem-permissao', 'requisicao-invalida', 'corpo-grande-demais', 'validacao'],
+		example: { path: '/api/v1/extratos' }
+	},
 
 	{
 		method: 'get',

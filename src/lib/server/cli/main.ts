@@ -25,6 +25,7 @@ Comandos:
   psp set <cnpj-ou-slug> <conta.json> [--agency] [--label …]   conta Pix (API Pix v2) do credor ou da assessoria
   remessa <credor-slug> [--saida arquivo.REM]   gera a próxima remessa CNAB 240 de registro de boletos
   retorno <arquivo> [--credor <cnpj-ou-slug>]   importa um arquivo de retorno do banco (CNAB 240/400)
+  extrato <arquivo.ofx> [--credor <cnpj-ou-slug>]   importa um extrato bancário OFX (Pix do QR Code fixo)
 `;
 
 export async function main(argv: string[]): Promise<number> {

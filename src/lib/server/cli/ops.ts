@@ -26,6 +26,8 @@ import { stepLabel } from '../../schemas/regua';
 import { formatBRL } from '../../format/money';
 import * as registration from '../payments/registration';
 import { importRetorno, type RetornoReport } from '../payments/retorno-import';
+import { importStatement, type StatementReport } from '../payments/statement-import';
+import { formatDateBR } from '../../format/dates';
 
 /**
  * The operations commands of `acerto` (everything but `serve`). Exit codes: 0 done,
@@ -92,7 +94,8 @@ const COMMANDS: Record<string, Command> = {
 	'regua show': { options: {}, positionals: 1, run: reguaShow },
 	'psp set': { options: { agency: { type: 'boolean' }, label: { type: 'string' } }, positionals: 2, run: pspSet },
 	remessa: { options: { saida: { type: 'string' } }, positionals: 1, run: remessaGenerate },
-	retorno: { options: { credor: { type: 'string' } }, positionals: 1, run: retornoImport }
+	retorno: { options: { credor: { type: 'string' } }, positionals: 1, run: retornoImport },
+	extrato: { options: { credor: { type: 'string' } }, positionals: 1, run: extratoImport }
 };
 
 const GROUPS = ['creditor', 'policy', 'staff', 'apikey', 'campaign', 'regua', 'psp'];
@@ -616,5 +619,50 @@ function printRetorno(r: RetornoReport): void {
 	for (const x of r.review.slice(0, 20)) out(`    linha ${x.line}: ${x.message}`);
 	if (r.review.length > 20) out(`    … e mais ${n(c.review - 20)}: veja em /admin/pagamentos/pendencias`);
 	for (const x of r.rejected.slice(0, 20)) out(`  Rejeitado, linha ${x.line}, nosso número ${x.nossoNumero}: ${x.reasons.join('; ') || 'sem motivo informado'}`);
+	for (const w of r.warnings) out(`  Aviso: ${w}`);
+}
+
+/** `acerto extrato <arquivo> [--credor slug]`: a bank statement (OFX) into the payment lifecycle. */
+async function extratoImport(a: Args): Promise<number> {
+	const [file] = a.positionals;
+	if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+		err(`Arquivo não encontrado: ${file}`);
+		return 1;
+	}
+	let agencyId: string;
+	let creditorId: string | null = null;
+	if (typeof a.values.credor === 'string' && a.values.credor !== '') {
+		const creditor = await findCreditor(a.values.credor);
+		agencyId = creditor.agencyId;
+		creditorId = creditor.id;
+	} else {
+		const all = await db().select({ id: agencies.id }).from(agencies).limit(2);
+		if (all.length !== 1) {
+			err(all.length === 0 ? 'Nenhuma assessoria cadastrada.' : 'Há mais de uma assessoria: informe o credor com --credor <cnpj-ou-slug>.');
+			return 1;
+		}
+		agencyId = all[0].id;
+	}
+	const result = await importStatement(db(), { agencyId, creditorId, content: fs.readFileSync(file), fileName: path.basename(file), actor: { type: 'cli' } });
+	if (!result.ok) {
+		err(`Extrato recusado: ${result.message}`);
+		return 1;
+	}
+	if (result.duplicate) out(`Este extrato já foi importado em ${result.report.createdAt.toLocaleString('pt-BR', { timeZone: 'America/Sao_Paulo' })}: nada mudou.`);
+	else if (result.resumed) out('Importação retomada de onde parou.');
+	printExtrato(result.report);
+	return 0;
+}
+
+function printExtrato(r: StatementReport): void {
+	const period = r.periodStart && r.periodEnd ? `, ${formatDateBR(r.periodStart)} a ${formatDateBR(r.periodEnd)}` : '';
+	out(`${r.fileName}: ${r.accounts.map((x) => `banco ${x.bankId}, conta ${x.accountId}`).join('; ')}${period}.`);
+	out(`  Lançamentos lidos: ${n(r.transactions)}; créditos: ${n(r.credits)}; débitos ignorados: ${n(r.debits)}`);
+	out(`  Pagamentos lançados: ${n(r.counts.recorded)} (${formatBRL(r.recordedCents)})`);
+	out(`  Propostos pelo valor: ${n(r.counts.proposed)}; sem correspondência: ${n(r.counts.unmatched)}${r.reviewCents ? ` (${formatBRL(r.reviewCents)} nas pendências)` : ''}`);
+	if (r.counts.known) out(`  Já conhecidos: ${n(r.counts.known)}`);
+	const pending = r.lines.filter((x) => x.outcome === 'proposed' || x.outcome === 'unmatched');
+	for (const x of pending.slice(0, 20)) out(`    linha ${x.line}: ${x.message}`);
+	if (pending.length > 20) out(`    … e mais ${n(pending.length - 20)}: veja em /admin/pagamentos/pendencias`);
 	for (const w of r.warnings) out(`  Aviso: ${w}`);
 }

@@ -22,6 +22,7 @@ export const load = async () => {
 			message: item.message,
 			amountCents: Number(item.amountCents),
 			paidOn: item.paidOn,
+			source: item.source,
 			reference: item.reference,
 			payerName: item.payerName,
 			createdAt: item.createdAt.toISOString(),
