@@ -12,7 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { and, asc, between, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client';
-import { agreements, creditors, installments, payments, statementFiles, statementLines, type StatementAccount, type StatementOutcome } from '../db/schema';
+import { agreements, creditors, installments, payments, reviewItems, statementFiles, statementLines, type StatementAccount, type StatementOutcome } from '../db/schema';
 import * as audit from '../audit';
 import { where, type Reach } from '../access';
 import { OPEN_INSTALLMENT_STATUSES } from '../../agreements/status';
@@ -52,7 +52,10 @@ export type StatementLineView = {
 	amountCents: number;
 	description: string;
 	outcome: StatementOutcome;
+	/** For a credit sent to the queue: where the person left it. */
+	reviewStatus: 'open' | 'associated' | 'discarded' | null;
 	message: string | null;
+	/** The installment the money went to (by its txid, or as a person associated it). */
 	agreementCode: string | null;
 	installmentSeq: number | null;
 };
@@ -74,6 +77,8 @@ export type StatementReport = {
 	counts: Record<StatementOutcome, number>;
 	recordedCents: number;
 	reviewCents: number;
+	/** Credits of this file still waiting in the review queue. */
+	openReview: number;
 	lines: StatementLineView[];
 	warnings: string[];
 };
@@ -379,11 +384,17 @@ export async function report(db: DbOrTx, fileId: string, r: Reach): Promise<Stat
 			memo: statementLines.memo,
 			outcome: statementLines.outcome,
 			message: statementLines.message,
+			reviewStatus: reviewItems.status,
 			agreementCode: agreements.code,
 			installmentSeq: installments.seq
 		})
 		.from(statementLines)
-		.leftJoin(installments, eq(installments.id, statementLines.installmentId))
+		.leftJoin(reviewItems, eq(reviewItems.id, statementLines.reviewItemId))
+		// A proposal names an installment, but the money went there only if a person associated it.
+		.leftJoin(
+			installments,
+			sql`${installments.id} = case when ${statementLines.outcome} in ('recorded', 'known') then ${statementLines.installmentId} when ${reviewItems.status} = 'associated' then ${reviewItems.installmentId} end`
+		)
 		.leftJoin(agreements, eq(agreements.id, installments.agreementId))
 		.where(eq(statementLines.fileId, fileId))
 		.orderBy(asc(statementLines.seq))
@@ -405,6 +416,7 @@ export async function report(db: DbOrTx, fileId: string, r: Reach): Promise<Stat
 		counts,
 		recordedCents: sum(['recorded']),
 		reviewCents: sum(['proposed', 'unmatched']),
+		openReview: rows.filter((x) => x.reviewStatus === 'open').length,
 		lines: rows.map((x) => ({
 			seq: x.seq,
 			line: x.line,
@@ -412,6 +424,7 @@ export async function report(db: DbOrTx, fileId: string, r: Reach): Promise<Stat
 			amountCents: Number(x.amountCents),
 			description: describe(x),
 			outcome: x.outcome,
+			reviewStatus: x.reviewStatus,
 			message: x.message,
 			agreementCode: x.agreementCode,
 			installmentSeq: x.installmentSeq
