@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { amountToCents, dateToSaoPaulo, parseOfx, OfxError, type OfxFile } from '../../src/lib/server/payments/ofx/parse';
 import { amountMatches, decide, endToEndIds, entryKey, statementExternalId, textOf, txidCandidates, type OpenInstallment } from '../../src/lib/server/payments/ofx/match';
 
@@ -167,5 +168,40 @@ describe('matching statement credits', () => {
 		expect(amountMatches(credit, list).map((i) => i.id)).toEqual(['near', 'other']);
 		expect(decide(credit, { account, endToEndId: null, byTxid: [], knownPayment: null, open: list })).toMatchObject({ action: 'propose', candidates: [{ id: 'near' }, { id: 'other' }] });
 		expect(decide(credit, { account, endToEndId: null, byTxid: [], knownPayment: null, open: [open({ openCents: 14_999 })] })).toMatchObject({ action: 'unmatched', externalId: 'ofx:0341:56789-0:F1' });
+	});
+});
+
+describe('OFX text', () => {
+	it('drops control characters a broken export leaves in a value', () => {
+		const text = fixture('itau-extrato.ofx').toString('latin1').replace('PIX RECEBIDO JOSÉ', 'PIX\u0000 RECEBIDO\u0007 JOSÉ');
+		expect(parseOfx(Buffer.from(text, 'latin1')).statements[0].transactions[0].memo).toBe('PIX RECEBIDO JOSÉ DA CONCEIÇÃO');
+	});
+});
+
+describe('any damaged statement', () => {
+	const sources = ['itau-extrato.ofx', 'bradesco-extrato.ofx', 'bb-extrato.ofx', 'nubank-extrato.ofx', 'inter-extrato.ofx'].map(fixture);
+	it('is read or refused with an OfxError, never anything else', () => {
+		fc.assert(
+			fc.property(fc.nat(sources.length - 1), fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 255 }))), { minLength: 1, maxLength: 8 }), fc.nat(), (which, edits, cut) => {
+				let bytes = [...sources[which]];
+				for (const [at, value] of edits) {
+					const k = at % bytes.length;
+					if (value < 0) bytes.splice(k, 1);
+					else bytes[k] = value;
+				}
+				if (cut % 3 === 0) bytes = bytes.slice(0, cut % bytes.length);
+				try {
+					const f = parseOfx(Uint8Array.from(bytes));
+					for (const t of f.statements.flatMap((s) => s.transactions)) {
+						expect(Number.isSafeInteger(t.amountCents)).toBe(true);
+						expect(t.postedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+					}
+				} catch (e) {
+					if (!(e instanceof OfxError)) throw e;
+					expect(e.message.length).toBeGreaterThan(10);
+				}
+			}),
+			{ numRuns: 2_000 }
+		);
 	});
 });

@@ -107,7 +107,7 @@ export async function importStatement(db: Db, input: ImportStatementInput): Prom
 	const all = parsed.statements.flatMap((s) => s.transactions.map((t) => ({ account: s.account, t })));
 	const credits: Credit[] = all.filter((x) => x.t.credit).map((x, seq) => ({ seq, ...x }));
 	const sha256 = createHash('sha256').update(bytes).digest('hex');
-	const fileName = input.fileName.trim().slice(0, 200) || 'extrato.ofx';
+	const fileName = input.fileName.replace(/\p{Cc}/gu, '').trim().slice(0, 200) || 'extrato.ofx';
 	const dates = parsed.statements.flatMap((s) => [s.start, s.end, ...s.transactions.map((t) => t.postedOn)]).filter((d): d is string => !!d).sort();
 
 	const [created] = await db
@@ -209,7 +209,7 @@ async function importBatch(tx: Tx, file: FileRow, batch: Credit[]): Promise<void
 			.from(payments)
 			.innerJoin(installments, eq(installments.id, payments.installmentId))
 			.innerJoin(agreements, eq(agreements.id, installments.agreementId))
-			.where(and(inArray(payments.externalId, e2es), where.creditorId({ agencyId: file.agencyId, creditorId: null }, agreements.creditorId)))) {
+			.where(and(inArray(payments.externalId, e2es), where.creditorId(scope, agreements.creditorId)))) {
 			known.set(p.externalId!, p);
 		}
 	}

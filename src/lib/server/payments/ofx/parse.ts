@@ -142,7 +142,8 @@ function tree(text: string): Element {
 				if (el === root) continue;
 				throw new OfxError(`Linha ${tokenLine}: texto solto dentro de <${el.name}> ("${value.slice(0, 40)}").`);
 			}
-			el.value = (el.value ?? '') + decodeEntities(value);
+			// Control characters (a NUL from a broken export) are never text: PostgreSQL refuses them.
+			el.value = (el.value ?? '') + decodeEntities(value).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 			continue;
 		}
 		const [, kind, rawName] = m;
