@@ -93,6 +93,7 @@ describe('admin: bank statements (OFX) on a phone', () => {
 		// The same file again, from the list: nothing changes.
 		await page.goto(`${base}/admin/pagamentos/extratos`);
 		await expect(page.getByText(/2 créditos · 1 lançados · 1 em pendência · 0 já conhecidos/).count()).resolves.toBe(1);
+		await shot(page, 'extratos-05-lista');
 		await page.getByLabel('Extrato em OFX').setInputFiles({ name: 'ITAU_EXTRATO (1).ofx', mimeType: 'application/x-ofx', buffer: file });
 		await page.getByRole('button', { name: 'Importar extrato' }).click();
 		await expect.poll(() => page.getByRole('status').filter({ hasText: 'Este extrato já tinha sido importado: nada mudou.' }).count()).toBe(1);
@@ -100,7 +101,7 @@ describe('admin: bank statements (OFX) on a phone', () => {
 		await expect(page.getByText(`${formatBRL(first.amountCents)} · Associado a uma parcela na pendência`).count()).resolves.toBe(1);
 		await expect(page.getByText(`acordo ${agreement.code}, parcela 1`).count()).resolves.toBe(1);
 		expect(await page.getByRole('link', { name: /nas pendências$/ }).count()).toBe(0);
-		await shot(page, 'extratos-05-repetido');
+		await shot(page, 'extratos-06-repetido');
 		await context.close();
 
 		// The creditor's ERP sends the same statement through the API: the same file, nothing changes.
@@ -111,5 +112,39 @@ describe('admin: bank statements (OFX) on a phone', () => {
 		const bad = await fetch(`${base}/api/v1/extratos`, { method: 'POST', headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/octet-stream' }, body: 'nada' });
 		expect(bad.status).toBe(422);
 		expect((await bad.json()).detail).toContain('não é um extrato OFX');
+	});
+
+	it('agency staff choose whose account the statement is: only that creditor’s installments are matched', async () => {
+		const agency = await factory.agency();
+		const mine = await factory.creditor(agency.id, { displayName: 'Lojas Aurora' });
+		const other = await factory.creditor(agency.id, { displayName: 'Escola Horizonte' });
+		const own = await agreementFor(agency.id, mine.id, ADDRESS, 3);
+		const theirs = await agreementFor(agency.id, other.id, ADDRESS, 3);
+		const file = ofxStatement({
+			accountId: `11111-${Date.now() % 10000}`,
+			start: today,
+			end: today,
+			entries: [
+				{ fitId: 'AG1', postedOn: today, amountCents: own.installments[0].amountCents, memo: `PIX ${own.installments[0].txid}` },
+				{ fitId: 'AG2', postedOn: today, amountCents: theirs.installments[0].amountCents, memo: `PIX ${theirs.installments[0].txid}` }
+			]
+		});
+		const context = await phone(browser);
+		const page = await context.newPage();
+		await signIn(page, base, agency.id, 'operator');
+		await page.goto(`${base}/admin/pagamentos/extratos`);
+		await page.getByLabel('Extrato em OFX').setInputFiles({ name: 'conta-aurora.ofx', mimeType: 'application/x-ofx', buffer: file });
+		await page.getByLabel('Credor dono da conta').selectOption({ label: 'Lojas Aurora' });
+		await expectAccessible(page);
+		await shot(page, 'extratos-07-assessoria');
+		await page.getByRole('button', { name: 'Importar extrato' }).click();
+		await page.waitForURL(/\/admin\/pagamentos\/extratos\/[0-9a-f-]{36}$/);
+		const count = (term: string) => page.locator('dl.counts div').filter({ has: page.locator('dt', { hasText: term }) }).locator('dd').textContent();
+		await expect(count('Pagamentos lançados')).resolves.toBe(`1 · ${formatBRL(own.installments[0].amountCents)}`);
+		await expect(count('Sem correspondência')).resolves.toBe('1');
+		expect((await db().select().from(installments).where(eq(installments.id, theirs.installments[0].id)))[0].status).toBe('pending');
+		await page.getByRole('link', { name: '← Extratos bancários' }).click();
+		await expect.poll(() => page.getByText(/· Lojas Aurora ·/).count()).toBe(1);
+		await context.close();
 	});
 });

@@ -123,6 +123,19 @@ describe('importing a bank statement (OFX)', () => {
 		expect(await paymentsOf(second.id)).toHaveLength(1);
 	});
 
+	it('an installment paid by a credit is not proposed for another credit of the same amount in the same statement', async () => {
+		const p = await planOf(1);
+		const [only] = p.installments;
+		const r = await importAs(
+			statementOf([
+				{ fitId: 'S1', postedOn: today, amountCents: only.amountCents, memo: `PIX ${only.txid}` },
+				{ fitId: 'S2', postedOn: today, amountCents: only.amountCents, memo: 'PIX RECEBIDO OUTRA PESSOA' }
+			]),
+			p.creditor.id
+		);
+		expect(r.ok && r.report.counts).toMatchObject({ recorded: 1, proposed: 0, unmatched: 1 });
+	});
+
 	it('a Pix told by the PSP and found in the statement (same end-to-end id) is one payment, in either order', async () => {
 		const account = { id: 'teste-ofx', credentials: {} as never };
 		const p = await planOf(2);

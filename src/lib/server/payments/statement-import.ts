@@ -240,6 +240,8 @@ async function importBatch(tx: Tx, file: FileRow, batch: Credit[]): Promise<void
 	const lineRows: (typeof statementLines.$inferInsert)[] = [];
 	const reviewRows: review.NewReviewItem[] = [];
 	const actor = { type: file.actorType === 'staff' ? ('staff' as const) : file.actorType, id: file.importedBy };
+	// Installments an earlier credit of this batch paid: no longer open for a proposal.
+	const paidNow = new Set<string>();
 	for (const c of todo) {
 		const { key, e2e, txids } = ids.get(c.seq)!;
 		const { t, account } = c;
@@ -270,7 +272,7 @@ async function importBatch(tx: Tx, file: FileRow, batch: Credit[]): Promise<void
 		}
 		seen.set(seenKey, id);
 		const byTxid = [...new Map(txids.map((x) => byToken.get(x)).filter((x) => !!x).map((x) => [x!.id, x!])).values()];
-		let d: StatementDecision = decide(t, { account, endToEndId: e2e, byTxid, knownPayment: e2e ? (known.get(e2e) ?? null) : null, open });
+		let d: StatementDecision = decide(t, { account, endToEndId: e2e, byTxid, knownPayment: e2e ? (known.get(e2e) ?? null) : null, open: open.filter((i) => !paidNow.has(i.id)) });
 		if (d.action === 'known') {
 			lineRows.push({ ...base, outcome: 'known', installmentId: d.installmentId, paymentId: d.paymentId, message: 'Pix já lançado por outro caminho (PSP ou lançamento manual): não foi lançado de novo.' });
 			continue;
@@ -290,6 +292,7 @@ async function importBatch(tx: Tx, file: FileRow, batch: Credit[]): Promise<void
 			});
 			if (result.ok) {
 				if (e2e) known.set(e2e, { id: result.payment.id, installmentId: d.installment.id });
+				paidNow.add(d.installment.id);
 				let message: string | null = result.duplicate ? 'Pagamento já lançado antes: não foi lançado de novo.' : null;
 				if (!result.duplicate && result.creditedCents > 0) message = `Valor acima do aberto ou parcela que não aceita pagamento: ${formatBRL(result.creditedCents)} viraram crédito nas dívidas.`;
 				else if (!result.duplicate && result.installment.status === 'partially_paid') message = `Pago em parte: faltam ${formatBRL(result.installment.openCents)}.`;

@@ -5,8 +5,10 @@
 import { daysBetween } from '../../../format/dates';
 import type { OfxAccount, OfxTransaction } from './parse';
 
-// BCB Pix API: endToEndId = E + ISPB (8) + yyyyMMddHHmm (12) + 11 alphanumerics.
-const END_TO_END = /(?<![A-Za-z0-9])E\d{8}(20\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])([01]\d|2[0-3])[0-5]\d[A-Za-z0-9]{11}(?![A-Za-z0-9])/g;
+import { END_TO_END_PATTERN } from '../pix/end-to-end';
+
+// An end-to-end id standing on its own in the bank's text.
+const END_TO_END = new RegExp(`(?<![A-Za-z0-9])${END_TO_END_PATTERN}(?![A-Za-z0-9])`, 'g');
 
 /** The text fields where banks put the Pix ids: NAME, MEMO, REFNUM, FITID, CHECKNUM, PAYEEID. */
 export function textOf(t: Pick<OfxTransaction, 'name' | 'memo' | 'refNum' | 'fitId' | 'checkNum' | 'payeeId'>): string {
