@@ -92,7 +92,7 @@ describe('admin: bank statements (OFX) on a phone', () => {
 
 		// The same file again, from the list: nothing changes.
 		await page.goto(`${base}/admin/pagamentos/extratos`);
-		await expect(page.getByText(/2 créditos · 1 lançados · 1 em pendência · 0 já conhecidos/).count()).resolves.toBe(1);
+		await expect(page.getByText(/2 créditos · 1 lançado · 0 para conferir · 0 já conhecidos/).count()).resolves.toBe(1);
 		await shot(page, 'extratos-05-lista');
 		await page.getByLabel('Extrato em OFX').setInputFiles({ name: 'ITAU_EXTRATO (1).ofx', mimeType: 'application/x-ofx', buffer: file });
 		await page.getByRole('button', { name: 'Importar extrato' }).click();

@@ -452,9 +452,9 @@ export async function listFiles(db: DbOrTx, r: Reach, limit = 100) {
 			creditorName: creditors.displayName,
 			createdAt: statementFiles.createdAt,
 			recorded: count('recorded'),
-			proposed: count('proposed'),
-			unmatched: count('unmatched'),
-			known: count('known')
+			known: count('known'),
+			/** Credits still waiting in the review queue (a person may have resolved some since). */
+			toReview: sql<number>`(select count(*) from statement_lines l join review_items r on r.id = l.review_item_id where l.file_id = ${statementFiles.id} and r.status = 'open')::int`
 		})
 		.from(statementFiles)
 		.leftJoin(creditors, eq(creditors.id, statementFiles.creditorId))
