@@ -7,6 +7,7 @@ import { closeDb, db } from '../../src/lib/server/db/client';
 import { agreements, auditLog, installments, payments, reviewItems, staff, statementFiles, statementLines } from '../../src/lib/server/db/schema';
 import { importStatement, listFiles, report } from '../../src/lib/server/payments/statement-import';
 import * as review from '../../src/lib/server/payments/review';
+import * as receipts from '../../src/lib/server/payments/receipts';
 import * as psp from '../../src/lib/server/payments/psp';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { endToEndId, ofxStatement, type Entry } from '../support/ofx-files';
@@ -63,6 +64,8 @@ describe('importing a bank statement (OFX)', () => {
 		const [pay] = await paymentsOf(first.id);
 		expect(pay).toMatchObject({ source: 'statement', method: 'pix', amountCents: first.amountCents, externalId: expect.stringMatching(/^ofx:0341:.*:T1$/), proof: expect.stringMatching(/^itau-novembro\.ofx, linha \d+$/) });
 		expect(pay.paidAt.toISOString()).toBe(new Date(`${today}T12:00:00-03:00`).toISOString());
+		// The receipt gives the day (a statement has no hour) and names the bank's entry.
+		expect((await receipts.receiptData(db(), p.agreement.id, pay.id))!.payment).toMatchObject({ dateOnly: true, method: 'pix', reference: expect.stringMatching(/^extrato do banco 0341, conta .+, lançamento T1$/) });
 
 		const r2 = await importAs(file, null, 'de-novo.ofx');
 		expect(r2).toMatchObject({ ok: true, duplicate: true });

@@ -8,6 +8,7 @@ import { pdfBuffer } from '../pdf/render';
 import { debtorDocument, heading, masthead, money, partiesBox, tableLayout, th, type Party } from '../pdf/blocks';
 import { formatBRL } from '../../format/money';
 import { formatDateBR, formatDateTimeBR, todayInSaoPaulo } from '../../format/dates';
+import { isEndToEndId } from './pix/end-to-end';
 
 export type PaymentMethod = 'pix' | 'boleto' | 'manual';
 
@@ -107,7 +108,7 @@ export async function renderReceiptPdf(d: ReceiptData): Promise<Buffer> {
 		[{ text: 'Valor pago', bold: true }, money(p.amountCents, true)],
 		['Forma de pagamento', { text: METHOD_LABELS[p.method], alignment: 'right' }],
 		[p.dateOnly ? 'Data do pagamento' : 'Data e hora do pagamento', { text: paidWhen(p), alignment: 'right' }],
-		[p.method === 'pix' ? 'Identificador da transação (E2E)' : 'Referência do pagamento', { text: p.reference, alignment: 'right', fontSize: 8.5 }],
+		[p.method === 'pix' && isEndToEndId(p.reference) ? 'Identificador da transação (E2E)' : 'Referência do pagamento', { text: p.reference, alignment: 'right', fontSize: 8.5 }],
 		...(p.creditedCents > 0
 			? [
 					['Aplicado à parcela', money(p.appliedCents)],

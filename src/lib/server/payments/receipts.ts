@@ -133,9 +133,11 @@ export async function receiptData(db: DbOrTx, agreementId: string, paymentId: st
 			creditedCents: p.creditedCents,
 			method: methodOf(p),
 			paidAt: p.paidAt.toISOString(),
-			dateOnly: p.source === 'manual',
+			// A bank statement gives the day, not the hour (recorded at noon in São Paulo).
+			dateOnly: p.source === 'manual' || p.source === 'statement',
 			// Manual references are stored as "<staff id>:<reference>" to stay unique per source.
-			reference: (p.externalId ?? '').replace(/^[0-9a-f-]{36}:/, '') || p.id
+			// A statement entry without a Pix id is named by the bank's own id for it (FITID).
+			reference: (p.externalId ?? '').replace(/^[0-9a-f-]{36}:/, '').replace(/^ofx:([^:]*):([^:]*):(.*)$/, 'extrato do banco $1, conta $2, lançamento $3') || p.id
 		},
 		openAfterCents,
 		settled: a.status === 'settled' && openAfterCents === 0,
