@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { amountToCents, dateToSaoPaulo, parseOfx, OfxError, type OfxFile } from '../../src/lib/server/payments/ofx/parse';
+import { isEndToEndId } from '../../src/lib/server/payments/pix/end-to-end';
 import { amountMatches, decide, endToEndIds, entryKey, statementExternalId, textOf, txidCandidates, type OpenInstallment } from '../../src/lib/server/payments/ofx/match';
 
 const fixture = (name: string) => fs.readFileSync(path.resolve(__dirname, '../fixtures/ofx', name));
@@ -153,6 +154,13 @@ describe('matching statement credits', () => {
 		expect(endToEndIds('E1823612020261312153000000000000')).toEqual([]);
 		expect(txidCandidates('abcdefghijklmnopqrstuvwxy')).toEqual(['abcdefghijklmnopqrstuvwxy', 'ABCDEFGHIJKLMNOPQRSTUVWXY']);
 	});
+	it('knows an end-to-end id by its shape (E, ISPB, yyyyMMddHHmm, 11 alphanumerics)', () => {
+		expect(isEndToEndId('E00000000202611071022ABCDEF12345')).toBe(true);
+		expect(isEndToEndId('E0000000020261107102ABCDEF12345')).toBe(false);
+		expect(isEndToEndId('E00000000202613071022ABCDEF12345')).toBe(false);
+		expect(isEndToEndId('ofx:0341:56789-0:F1')).toBe(false);
+		expect(isEndToEndId('boleto:237:1234:2026-11-09:10000')).toBe(false);
+	});
 	it('uses the end-to-end id as the external id, else bank, account and FITID', () => {
 		expect(statementExternalId(account, 'F1', 'E18236120202611121530s012345678a')).toBe('E18236120202611121530s012345678a');
 		expect(statementExternalId(account, 'F1', null)).toBe('ofx:0341:56789-0:F1');
@@ -162,6 +170,8 @@ describe('matching statement credits', () => {
 		const ctx = { account, endToEndId: null, byTxid: [{ id: 'i9', creditorId: 'c1' }], knownPayment: null, open: [open({})] };
 		expect(decide(credit, ctx)).toMatchObject({ action: 'record', installment: { id: 'i9' }, externalId: 'ofx:0341:56789-0:F1' });
 		expect(decide(credit, { ...ctx, endToEndId: 'E1', knownPayment: { id: 'p1', installmentId: 'i9' } })).toEqual({ action: 'known', paymentId: 'p1', installmentId: 'i9' });
+		// A text naming two of our installments is not an id: a person decides.
+		expect(decide(credit, { ...ctx, byTxid: [{ id: 'i9', creditorId: 'c1' }, { id: 'i8', creditorId: 'c1' }] })).toMatchObject({ action: 'propose' });
 	});
 	it('an equal amount due near the day is only proposed; nearest due date first; far or different amounts are not', () => {
 		const list = [open({ id: 'far', dueDate: '2026-12-20' }), open({ id: 'near', dueDate: '2026-11-11' }), open({ id: 'other', dueDate: '2026-11-02' }), open({ id: 'cents', openCents: 15_001 })];
