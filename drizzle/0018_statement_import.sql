@@ -53,4 +53,6 @@ CREATE UNIQUE INDEX "statement_lines_file_seq" ON "statement_lines" USING btree 
 CREATE UNIQUE INDEX "statement_lines_entry" ON "statement_lines" USING btree ("agency_id","bank_id","account_id","entry_key") WHERE "statement_lines"."repeats" is null;--> statement-breakpoint
 CREATE INDEX "statement_lines_installment" ON "statement_lines" USING btree ("installment_id");--> statement-breakpoint
 -- A Pix end-to-end id is one payment whichever source tells it (webhook, statement, staff): looked up across sources.
-CREATE INDEX "payments_external_id" ON "payments" USING btree ("external_id");
+CREATE INDEX "payments_external_id" ON "payments" USING btree ("external_id");--> statement-breakpoint
+-- A Pix the PSP already queued for a person is found by its end-to-end id when a statement shows it.
+CREATE INDEX "review_items_external_id" ON "review_items" USING btree ("external_id");

@@ -160,6 +160,17 @@ describe('importing a bank statement (OFX)', () => {
 		expect(await paymentsOf(second.id)).toHaveLength(1);
 	});
 
+	it('a Pix the PSP could not place waits once in the queue, even when the statement shows it too', async () => {
+		const p = await planOf(1);
+		const e2e = endToEndId(today);
+		const account = { id: 'teste-ofx-fila', credentials: {} as never, owner: { agencyId: agency.id, creditorId: p.creditor.id } };
+		expect(await psp.apply(db(), account, { endToEndId: e2e, txid: 'TXIDQUENAOEXISTE0000000000', valor: '12.34', horario: new Date().toISOString() })).toBe('review');
+		const r = await importAs(statementOf([{ fitId: 'Q1', postedOn: today, amountCents: 1_234, memo: `PIX RECEBIDO ${e2e}` }]), p.creditor.id);
+		expect(r.ok && r.report.counts).toMatchObject({ known: 1, unmatched: 0, proposed: 0 });
+		const items = await db().select().from(reviewItems).where(eq(reviewItems.externalId, e2e));
+		expect(items.map((i) => i.source)).toEqual(['pix']);
+	});
+
 	it('a creditor’s import sees only its own installments and files', async () => {
 		const mine = await planOf(3);
 		const theirs = await planOf(1);

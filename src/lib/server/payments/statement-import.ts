@@ -214,6 +214,17 @@ async function importBatch(tx: Tx, file: FileRow, batch: Credit[]): Promise<void
 		}
 	}
 
+	// Pix the PSP already handed to a person (the review queue): the same money, not a second item.
+	const queued = new Set<string>();
+	if (e2es.length > 0) {
+		for (const r of await tx
+			.select({ externalId: reviewItems.externalId })
+			.from(reviewItems)
+			.where(and(eq(reviewItems.agencyId, file.agencyId), inArray(reviewItems.externalId, e2es)))) {
+			queued.add(r.externalId!);
+		}
+	}
+
 	// Open installments whose open amount is one of the credits', due near the days: proposals.
 	const amounts = [...new Set(todo.map((c) => c.t.amountCents))];
 	const days = todo.map((c) => c.t.postedOn).sort();
@@ -275,6 +286,10 @@ async function importBatch(tx: Tx, file: FileRow, batch: Credit[]): Promise<void
 		let d: StatementDecision = decide(t, { account, endToEndId: e2e, byTxid, knownPayment: e2e ? (known.get(e2e) ?? null) : null, open: open.filter((i) => !paidNow.has(i.id)) });
 		if (d.action === 'known') {
 			lineRows.push({ ...base, outcome: 'known', installmentId: d.installmentId, paymentId: d.paymentId, message: 'Pix já lançado por outro caminho (PSP ou lançamento manual): não foi lançado de novo.' });
+			continue;
+		}
+		if ((d.action === 'propose' || d.action === 'unmatched') && e2e && queued.has(e2e)) {
+			lineRows.push({ ...base, outcome: 'known', message: 'Pix já na fila de pendências, avisado pelo PSP: não entrou de novo.' });
 			continue;
 		}
 		let refused: string | null = null;

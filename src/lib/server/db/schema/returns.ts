@@ -122,6 +122,7 @@ export const reviewItems = pgTable(
 	},
 	(t) => [
 		uniqueIndex('review_items_source_ref').on(t.source, t.sourceRef),
+		index('review_items_external_id').on(t.externalId),
 		index('review_items_open').on(t.agencyId, t.createdAt).where(sql`${t.status} = 'open'`)
 	]
 );
