@@ -7,6 +7,7 @@ import { record } from '../record';
 import { accountById, allAccounts, type PspAccount } from './accounts';
 import { getPix, listPix } from './client';
 import { notificationItems, type ReceivedPix } from './cobv';
+import { installmentOfCobr } from './recurrence';
 
 /**
  * Pix received through a PSP: told by its webhook, or found by the sweep. Both record through
@@ -41,7 +42,7 @@ export async function apply(db: Db, account: PspAccount, pix: ReceivedPix): Prom
 	return db.transaction(async (tx) => {
 		const txid = pix.txid ?? '';
 		// A dynamic charge of this account, or the static code's txid (a debtor who paid the static code).
-		const [inst] = txid
+		let [inst] = txid
 			? await tx
 					.select({ id: installments.id, pspTxid: installments.pspTxid })
 					.from(installments)
@@ -56,6 +57,11 @@ export async function apply(db: Db, account: PspAccount, pix: ReceivedPix): Prom
 			console.error(JSON.stringify({ type: 'warning', where: 'psp.received', endToEndId: pix.endToEndId, reason }));
 			return 'review' as const;
 		};
+		// A Pix Automático debit: its txid is a recurring charge's, which names the installment.
+		if (!inst && txid) {
+			const id = await installmentOfCobr(tx, account.id, txid);
+			if (id) inst = { id, pspTxid: null };
+		}
 		if (!inst) return keep('unknown_txid');
 		const r = await record(tx, {
 			installmentId: inst.id,
