@@ -63,8 +63,14 @@ function applyErrata(spec: Spec): void {
 	delete (s.DadosPagadorRec as Json).oneOf;
 	// 9. A Pix Automático's `valor` is a string and, by anyOf, one of five objects: nothing is both.
 	delete (s.PixAutomatico.properties!.valor as Json).anyOf;
-	// 10. As 4, for the recurrence's location.
+	// 10. As 4, for the recurrence's location and the immediate charge's own `location`.
 	delete s.PayloadLocationRecGerada.properties!.location.format;
+	for (const part of (s.CobGerada.allOf as Json[]) ?? []) delete ((part.properties as Record<string, Json> | undefined)?.location ?? {}).format;
+	// 11. `encerramento` is oneOf {rejeicao} / {cancelamento} with neither required, so every
+	//     cancellation also matches the rejection branch and fails "exactly one": each branch requires its own.
+	for (const enc of [s.RecEncerramento.properties!.encerramento, s.CobRAtualizacao.properties!.encerramento]) {
+		for (const branch of enc.oneOf as (Json & { properties: Json })[]) branch.required = Object.keys(branch.properties);
+	}
 }
 
 /** Every `#/…` reference made absolute to the document, so an inline schema compiles on its own. */
@@ -287,7 +293,9 @@ export async function startFakePsp(opts: FakePspOptions) {
 	const automatico: { webhookRec: string | null; webhookCobr: string | null } = { webhookRec: null, webhookCobr: null };
 	const violations: string[] = [];
 	const seen: Seen[] = [];
-	const state = { down: false, tokensIssued: 0, nextLoc: 1000, tokenSeconds: opts.tokenSeconds ?? 3600 };
+	const state = { down: false, tokensIssued: 0, nextLoc: 1000, tokenSeconds: opts.tokenSeconds ?? 3600, today: null as string | null };
+	// The PSP's calendar day (a test may move it to run the debit window).
+	const pspToday = () => state.today ?? isoDate(new Date());
 	let host = '';
 
 	const send = (res: http.ServerResponse, status: number, body?: unknown, type = 'application/json') => {
@@ -536,7 +544,7 @@ export async function startFakePsp(opts: FakePspOptions) {
 				if (!rec || rec.status !== 'APROVADA') return reply(400, problem(400, 'CobROperacaoInvalida', 'Recorrência não aprovada', `idRec ${body.idRec}`));
 				if (cobrs.has(params.txid)) return reply(400, problem(400, 'CobROperacaoInvalida', 'txid já utilizado', `A cobrança recorrente ${params.txid} já existe`));
 				const due = (body.calendario as { dataDeVencimento: string }).dataDeVencimento;
-				const ahead = daysBetween(isoDate(new Date()), due);
+				const ahead = daysBetween(pspToday(), due);
 				// Pix Automático: the charge reaches the payer's PSP 10 to 2 days before its due date.
 				if (ahead < 2 || ahead > 10) return reply(400, problem(400, 'CobROperacaoInvalida', 'Fora da janela de envio', `vencimento em ${ahead} dias; permitido de 2 a 10`));
 				const now = new Date();
@@ -544,7 +552,7 @@ export async function startFakePsp(opts: FakePspOptions) {
 					idRec: rec.idRec,
 					txid: params.txid,
 					...(body.infoAdicional !== undefined && { infoAdicional: body.infoAdicional }),
-					calendario: { criacao: isoDate(now), dataDeVencimento: due },
+					calendario: { criacao: pspToday(), dataDeVencimento: due },
 					valor: body.valor as FakeCobr['valor'],
 					status: 'CRIADA',
 					politicaRetentativa: rec.politicaRetentativa,
@@ -572,7 +580,7 @@ export async function startFakePsp(opts: FakePspOptions) {
 				const c = cobrs.get(params.txid);
 				if (!c) return notFound();
 				// The receiver may cancel a scheduled debit until the day before its due date.
-				if (!['CRIADA', 'ATIVA'].includes(c.status) || isoDate(new Date()) >= c.calendario.dataDeVencimento) {
+				if (!['CRIADA', 'ATIVA'].includes(c.status) || pspToday() >= c.calendario.dataDeVencimento) {
 					return reply(400, problem(400, 'CobROperacaoInvalida', 'Cobrança recorrente não pode ser cancelada', `status ${c.status}`));
 				}
 				c.status = 'CANCELADA';
@@ -728,6 +736,10 @@ export async function startFakePsp(opts: FakePspOptions) {
 		/** Forgets every token it issued (a PSP that revoked them early): the next calls get 401. */
 		revokeTokens() {
 			tokens.clear();
+		},
+		/** Moves the PSP's calendar day (YYYY-MM-DD), or back to the real one with null. */
+		setToday(day: string | null) {
+			state.today = day;
 		},
 		/** Down: every call answers 503 and no webhook goes out (what is paid meanwhile is only in `GET /pix`). */
 		setDown(down: boolean) {

@@ -260,7 +260,8 @@ export type LocRecAnswer = { id: number; location: string; criacao: string; idRe
 
 /** A payload location for a recurrence (`POST /locrec`). */
 export function createLocRec(c: PspCredentials): Promise<PspResult<LocRecAnswer>> {
-	return call<LocRecAnswer>(c, 'POST', '/locrec', 'Criar location da recorrência', { tipo: 'rec' }, [200, 201]);
+	// The spec's POST /locrec takes no body (PayloadLocationRecBody is defined but never used).
+	return call<LocRecAnswer>(c, 'POST', '/locrec', 'Criar location da recorrência', undefined, [200, 201]);
 }
 
 export function getLocRec(c: PspCredentials, id: string): Promise<PspResult<LocRecAnswer>> {
