@@ -241,6 +241,15 @@ describe('monthly debits', () => {
 		expect((await chargeOf(second.id)).status).toBe('ATIVA');
 		expect((await reload(second.id)).status).toBe('pending');
 
+		// The next morning the job asks one more attempt, for the day after; asked once.
+		const next = addDays(second.dueDate, 1);
+		fake.setToday(next);
+		expect((await psp.automatico.createDueCharges(db(), next)).retried).toBeGreaterThanOrEqual(1);
+		await psp.automatico.createDueCharges(db(), next);
+		expect(count('POST', `/api/v2/cobr/${charge.txid}/retentativa/${addDays(next, 1)}`)).toBe(1);
+		expect(fake.cobrs.get(charge.txid)!.tentativas.at(-1)).toMatchObject({ tipo: 'NTAG', status: 'SOLICITADA', dataLiquidacao: addDays(next, 1) });
+
+		fake.setToday(addDays(next, 1));
 		fake.debit(charge.txid, { fail: 'final' });
 		expect(await fake.deliverAutomatico('cobr', [fake.cobrItem(charge.txid)])).toBe(200);
 		expect((await chargeOf(second.id)).status).toBe('REJEITADA');
@@ -276,6 +285,24 @@ describe('monthly debits', () => {
 });
 
 describe('cancelling', () => {
+	it('an agreement settled by its last debit has its recurrence cancelled at the PSP', async () => {
+		const p = await approvedPlan(2);
+		const last = p.installments[1];
+		const day = addDays(last.dueDate, -3);
+		fake.setToday(day);
+		await psp.automatico.createDueCharges(db(), day);
+		const charge = await chargeOf(last.id);
+		fake.setToday(last.dueDate);
+		fake.debit(charge.txid);
+		expect(await fake.deliverAutomatico('cobr', [fake.cobrItem(charge.txid)])).toBe(200);
+		const [a] = await db().select().from(agreementsTable).where(eq(agreementsTable.id, p.agreement.id));
+		expect(a.status).toBe('settled');
+		await psp.automatico.cancelStale(db(), last.dueDate);
+		expect(fake.recs.get(p.idRec)!.status).toBe('CANCELADA');
+		expect(await recOf(p.agreement.id)).toMatchObject({ status: 'CANCELADA', cancelledBy: 'agreement' });
+		fake.setToday(null);
+	});
+
 	it('the debtor cancels: the recurrence and the pending debits are cancelled at the PSP, audited; a PSP down changes nothing', async () => {
 		const p = await approvedPlan(3);
 		const second = p.installments[1];

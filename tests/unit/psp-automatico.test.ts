@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { cobBody, cobrBody, cobrCancellable, cobrDue, parseReceivingAccount, recBody, secondsUntilEndOf, type CobrCandidate } from '../../src/lib/server/payments/psp/automatico';
+import { cobBody, cobrBody, cobrCancellable, cobrDue, parseReceivingAccount, recBody, retryDay, secondsUntilEndOf, type CobrCandidate } from '../../src/lib/server/payments/psp/automatico';
 import { pixSpec } from '../support/fakes/psp';
 
 const schema = (name: string) => ({ $ref: `pix#/components/schemas/${name}` });
@@ -32,6 +32,28 @@ describe('which installments get their Pix Automático debit on a given day', ()
 	it('a recurring charge can be cancelled until the day before its due date', () => {
 		expect(cobrCancellable('2026-12-11', '2026-12-10')).toBe(true);
 		expect(cobrCancellable('2026-12-11', '2026-12-11')).toBe(false);
+	});
+});
+
+describe('one more debit attempt, as PERMITE_3R_7D allows', () => {
+	const due = '2026-12-11';
+	const refused = (d: string) => ({ dataLiquidacao: d, tipo: 'AGND', status: 'REJEITADA' });
+	const policy = 'PERMITE_3R_7D';
+
+	it('after a refused attempt, for tomorrow, within 7 days of the due date', () => {
+		expect(retryDay({ policy, dueDate: due, attempts: [refused(due)], today: '2026-12-12' })).toBe('2026-12-13');
+		expect(retryDay({ policy, dueDate: due, attempts: [refused(due)], today: '2026-12-17' })).toBe('2026-12-18');
+		expect(retryDay({ policy, dueDate: due, attempts: [refused(due)], today: '2026-12-18' })).toBeNull(); // the 19th is 8 days after
+	});
+
+	it('never with NAO_PERMITE, with one pending, after a paid one, or past three retries', () => {
+		expect(retryDay({ policy: 'NAO_PERMITE', dueDate: due, attempts: [refused(due)], today: '2026-12-12' })).toBeNull();
+		expect(retryDay({ policy, dueDate: due, attempts: [refused(due), { dataLiquidacao: '2026-12-13', tipo: 'NTAG', status: 'SOLICITADA' }], today: '2026-12-12' })).toBeNull();
+		expect(retryDay({ policy, dueDate: due, attempts: [{ dataLiquidacao: due, tipo: 'AGND', status: 'PAGA' }], today: '2026-12-12' })).toBeNull();
+		expect(retryDay({ policy, dueDate: due, attempts: [], today: '2026-12-12' })).toBeNull();
+		const four = [refused(due), refused('2026-12-13'), refused('2026-12-14'), refused('2026-12-15')];
+		expect(retryDay({ policy, dueDate: due, attempts: four.slice(0, 3), today: '2026-12-15' })).toBe('2026-12-16');
+		expect(retryDay({ policy, dueDate: due, attempts: four, today: '2026-12-16' })).toBeNull();
 	});
 });
 

@@ -588,6 +588,23 @@ export async function startFakePsp(opts: FakePspOptions) {
 				const { pix: _x, tentativas: _t, ...answer } = c;
 				return reply(200, answer);
 			}
+			case 'POST /cobr/{txid}/retentativa/{data}': {
+				const c = cobrs.get(params.txid);
+				if (!c) return notFound();
+				const tries = c.tentativas as { status: string; dataLiquidacao: string }[];
+				const last = tries.at(-1);
+				const refuse = (why: string) => reply(400, problem(400, 'CobROperacaoInvalida', 'Retentativa não permitida', why));
+				// PERMITE_3R_7D: up to 3 more attempts, within 7 days after the due date, after a refused one, none pending.
+				if (c.status !== 'ATIVA' || c.politicaRetentativa !== 'PERMITE_3R_7D') return refuse(`status ${c.status}, política ${c.politicaRetentativa}`);
+				if (!last || !['REJEITADA', 'EXPIRADA'].includes(last.status) || tries.some((t) => ['SOLICITADA', 'AGENDADA'].includes(t.status))) return refuse('sem tentativa recusada ou com tentativa pendente');
+				if (tries.length - 1 >= 3) return refuse('limite de 3 retentativas');
+				const ahead = daysBetween(c.calendario.dataDeVencimento, params.data);
+				if (params.data <= pspToday() || ahead < 1 || ahead > 7) return refuse(`data ${params.data} fora da janela`);
+				const at = new Date().toISOString();
+				c.tentativas.push({ dataLiquidacao: params.data, tipo: 'NTAG', endToEndId: newEndToEndId(new Date()), status: 'SOLICITADA', atualizacao: [{ status: 'SOLICITADA', data: at }] });
+				const { pix, ...rest } = c;
+				return reply(201, { ...rest, ...(pix.length > 0 && { pix: pix.map(({ chave: _c, ...p }) => p) }) });
+			}
 			case 'PUT /webhookrec':
 				automatico.webhookRec = body.webhookUrl as string;
 				return reply(200);
@@ -701,10 +718,14 @@ export async function startFakePsp(opts: FakePspOptions) {
 			if (!c) throw new Error(`cobrança recorrente ${txid} não existe`);
 			if (c.status !== 'ATIVA') throw new Error(`cobrança recorrente ${txid} não está ativa (${c.status})`);
 			const at = o.at ?? new Date();
-			const e2e = newEndToEndId(at);
-			const tipo = c.tentativas.length === 0 ? 'AGND' : 'RIFL';
+			// A retry asked for (NTAG) is the attempt now made; otherwise the scheduled one (AGND).
+			const pending = (c.tentativas as (Json & { status: string; endToEndId: string; atualizacao: Json[] })[]).find((t) => t.status === 'SOLICITADA' || t.status === 'AGENDADA');
+			if (pending) c.tentativas.splice(c.tentativas.indexOf(pending), 1);
+			const e2e = pending?.endToEndId ?? newEndToEndId(at);
+			const tipo = pending ? 'NTAG' : 'AGND';
+			const dataLiquidacao = (pending?.dataLiquidacao as string | undefined) ?? isoDate(at);
 			if (o.fail) {
-				c.tentativas.push({ dataLiquidacao: isoDate(at), tipo, endToEndId: e2e, status: 'REJEITADA', atualizacao: [{ status: 'REJEITADA', data: at.toISOString() }], rejeicao: o.fail === 'final' ? { codigo: 'MSUC', descricao: 'Conta encerrada' } : { codigo: 'AM02', descricao: 'Saldo insuficiente' } });
+				c.tentativas.push({ dataLiquidacao, tipo, endToEndId: e2e, status: 'REJEITADA', atualizacao: [{ status: 'REJEITADA', data: at.toISOString() }], rejeicao: o.fail === 'final' ? { codigo: 'MSUC', descricao: 'Conta encerrada' } : { codigo: 'AM02', descricao: 'Saldo insuficiente' } });
 				if (o.fail === 'final' || c.politicaRetentativa === 'NAO_PERMITE') {
 					c.status = 'REJEITADA';
 					c.atualizacao.push({ status: 'REJEITADA', data: at.toISOString() });
@@ -712,7 +733,7 @@ export async function startFakePsp(opts: FakePspOptions) {
 				return null;
 			}
 			const pix: FakePix = { endToEndId: e2e, txid, valor: c.valor.original, horario: at.toISOString(), chave: '' };
-			c.tentativas.push({ dataLiquidacao: isoDate(at), tipo, endToEndId: e2e, status: 'PAGA', atualizacao: [{ status: 'PAGA', data: at.toISOString() }] });
+			c.tentativas.push({ dataLiquidacao, tipo, endToEndId: e2e, status: 'PAGA', atualizacao: [{ status: 'PAGA', data: at.toISOString() }] });
 			c.pix.push(pix);
 			c.status = 'CONCLUIDA';
 			c.atualizacao.push({ status: 'CONCLUIDA', data: at.toISOString() });

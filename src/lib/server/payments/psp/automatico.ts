@@ -162,3 +162,24 @@ export function cobrDue<T extends CobrCandidate>(installments: T[], today: strin
 export function cobrCancellable(dueDate: string, today: string): boolean {
 	return today < dueDate;
 }
+
+// PERMITE_3R_7D: up to three more attempts, each on a day within 7 days after the due date.
+export const MAX_RETRIES = 3;
+export const RETRY_DAYS = 7;
+
+export type Attempt = { dataLiquidacao: string; tipo: string; status: string };
+
+/**
+ * The day to ask the next debit attempt of a recurring charge for, or null: only under PERMITE_3R_7D,
+ * after a refused attempt with none pending, fewer than three retries so far, and tomorrow still
+ * within 7 days of the due date (asked a day ahead, as the payer's PSP schedules it).
+ */
+export function retryDay(input: { policy: string; dueDate: string; attempts: Attempt[]; today: string }): string | null {
+	if (input.policy !== 'PERMITE_3R_7D' || input.attempts.length === 0) return null;
+	if (input.attempts.some((a) => a.status === 'SOLICITADA' || a.status === 'AGENDADA')) return null;
+	const last = [...input.attempts].sort((a, b) => a.dataLiquidacao.localeCompare(b.dataLiquidacao)).at(-1)!;
+	if (last.status !== 'REJEITADA' && last.status !== 'EXPIRADA') return null;
+	if (input.attempts.length - 1 >= MAX_RETRIES) return null;
+	const day = addDays(input.today, 1);
+	return day > input.dueDate && day <= addDays(input.dueDate, RETRY_DAYS) ? day : null;
+}

@@ -9,8 +9,8 @@ import { isOpenInstallment } from '../../../agreements/status';
 import { amountToCents } from '../pix/brcode';
 import { record } from '../record';
 import { accountById, webhookUrl, type PspAccount } from './accounts';
-import { cancelCobr, cancelRec, createLocRec, createRec, getCobr, getLocRec, getRec, putCobr, putWebhookAutomatico, type CobrAnswer } from './client';
-import { cobrBody, cobrCancellable, cobrDue, parseReceivingAccount, recBody, RETRY_POLICY } from './automatico';
+import { cancelCobr, cancelRec, createLocRec, createRec, getCobr, getLocRec, getRec, putCobr, putWebhookAutomatico, retryCobr, type CobrAnswer } from './client';
+import { cobrBody, cobrCancellable, cobrDue, parseReceivingAccount, recBody, retryDay, RETRY_POLICY } from './automatico';
 import { newPspTxid } from './cobv';
 
 /**
@@ -271,7 +271,7 @@ export async function receiveCobr(db: Db, accountId: string, secret: string, bod
 	return { status: unconfirmed ? 503 : 200, outcomes };
 }
 
-export type DailyResult = { recurrences: number; created: number; failed: number };
+export type DailyResult = { recurrences: number; created: number; retried: number; failed: number };
 
 /**
  * The daily job: for each approved recurrence of an active agreement, the open installments due 10 to
@@ -279,7 +279,7 @@ export type DailyResult = { recurrences: number; created: number; failed: number
  * retry is the same PUT; a day the PSP was down is caught up the next day, while the window lasts).
  */
 export async function createDueCharges(db: Db, today: string): Promise<DailyResult> {
-	const out: DailyResult = { recurrences: 0, created: 0, failed: 0 };
+	const out: DailyResult = { recurrences: 0, created: 0, retried: 0, failed: 0 };
 	const recs = await db
 		.select({ rec: pixRecurrences })
 		.from(pixRecurrences)
@@ -335,6 +335,24 @@ export async function createDueCharges(db: Db, today: string): Promise<DailyResu
 			}
 			await db.update(pixRecurringCharges).set({ status: put.data.status, updatedAt: new Date() }).where(eq(pixRecurringCharges.id, charge.id));
 			out.created++;
+		}
+		// A debit refused on its day: one more attempt, as the recurrence's policy allows.
+		const late = rows.filter((r) => r.charge?.status === 'ATIVA' && r.charge.dueDate < today && isOpenInstallment(r.inst.status) && !r.inst.supersededBy);
+		for (const { charge } of late) {
+			const now = await getCobr(account.credentials, charge!.txid);
+			if (!now.ok) {
+				out.failed++;
+				continue;
+			}
+			const day = retryDay({ policy: rec.politicaRetentativa, dueDate: charge!.dueDate, attempts: now.data.tentativas ?? [], today });
+			if (!day) continue;
+			const r = await retryCobr(account.credentials, charge!.txid, day);
+			if (!r.ok) {
+				log('warning', charge!.txid, r.message);
+				out.failed++;
+				continue;
+			}
+			out.retried++;
 		}
 	}
 	return out;
