@@ -144,6 +144,38 @@ describe('the entry carries the authorisation (JORNADA_3)', () => {
 		expect([...fake.recs.values()].filter((r) => r.ativacao.dadosJornada?.txid === fixed.pspTxid)).toHaveLength(1);
 	});
 
+	it('two pages opening the entry at once make one cob and one recurrence', async () => {
+		const p = await planOf(3);
+		await Promise.all([payableView(db(), p.installments[0], true), payableView(db(), p.installments[0], true), payableView(db(), p.installments[0], true)]);
+		const after = await payableView(db(), await reload(p.installments[0].id), true);
+		const rec = await recOf(p.agreement.id);
+		const atPsp = [...fake.recs.values()].filter((r) => r.ativacao.dadosJornada?.txid === rec.entryTxid);
+		expect(atPsp.map((r) => r.idRec)).toEqual([rec.idRec]);
+		expect(count('PUT', `/api/v2/cob/${rec.entryTxid}`)).toBe(1);
+		expect(after.autoDebitOffer).toBe(true);
+		expect(after.pix).toBe(rec.copiaECola);
+	});
+
+	it('two runs finishing the same recurrence at once leave one recurrence at the PSP', async () => {
+		const p = await planOf(3);
+		fake.setDown(true);
+		await payableView(db(), p.installments[0], true);
+		fake.setDown(false);
+		const entry = await reload(p.installments[0].id);
+		const env = (await psp.accounts.accountById(db(), 'env'))!;
+		const body = psp.cobBody({ lastDay: addDays(entry.dueDate, 5), now: new Date(), debtor: p.debtor, amountCents: entry.amountCents, key: entry.pixKey });
+		if (!body.ok) throw new Error(body.message);
+		expect((await psp.client.putCob(env.credentials, entry.pspTxid!, body.value)).ok).toBe(true);
+		const row = await recOf(p.agreement.id);
+		expect(row.locrecId).toBeNull();
+
+		await Promise.all([1, 2, 3].map(() => psp.automatico.complete(db(), row, env, base)));
+		const rec = await recOf(p.agreement.id);
+		const atPsp = [...fake.recs.values()].filter((r) => r.ativacao.dadosJornada?.txid === entry.pspTxid);
+		expect(atPsp.map((r) => r.idRec)).toEqual([rec.idRec]);
+		expect(rec.copiaECola).toContain(atPsp[0].loc.location);
+	});
+
 	it('a plan on a PSP without Pix Automático, or a single payment, keeps the cobv', async () => {
 		const cash = await planOf(1);
 		await payableView(db(), cash.installments[0], true);

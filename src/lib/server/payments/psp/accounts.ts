@@ -32,6 +32,7 @@ export const credentialsSchema = z.object({
 const SEAL_PURPOSE = 'psp-account';
 
 let warned = false;
+let warnedAutomatico = false;
 
 /** The environment's account, or null when PIX_PSP_* is not (fully) set. */
 export function envAccount(): PspAccount | null {
@@ -49,6 +50,10 @@ export function envAccount(): PspAccount | null {
 		return null;
 	}
 	if (!apiUrl || !oauthUrl || !clientId || !clientSecret || !cert || !key || !webhookSecret) return null; // narrows the types
+	if (env.PIX_PSP_AUTOMATICO && !env.PIX_PSP_AUTOMATICO_CONTA && !warnedAutomatico) {
+		warnedAutomatico = true;
+		console.error(JSON.stringify({ type: 'warning', where: 'psp.accounts', message: 'Pix Automático desativado: PIX_PSP_AUTOMATICO=true sem PIX_PSP_AUTOMATICO_CONTA' }));
+	}
 	return {
 		id: 'env',
 		credentials: {

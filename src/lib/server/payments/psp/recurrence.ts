@@ -81,7 +81,14 @@ export async function complete(db: Db, rec: Recurrence, account: PspAccount, bas
 	if (!row.locrecId) {
 		const loc = await createLocRec(c);
 		if (!loc.ok) return (log('warning', row.id, loc.message), row);
-		await save({ locrecId: String(loc.data.id) });
+		// Two pages at once: one location wins; a location serves one recurrence, so the PSP refuses a second rec on it.
+		const [won] = await db
+			.update(pixRecurrences)
+			.set({ locrecId: String(loc.data.id), updatedAt: new Date() })
+			.where(and(eq(pixRecurrences.id, row.id), isNull(pixRecurrences.locrecId)))
+			.returning();
+		row = won ?? (await ofAgreement(db, row.agreementId)) ?? row;
+		idRec ??= row.idRec;
 	}
 	if (!idRec) {
 		const [ctx] = await db
@@ -108,7 +115,16 @@ export async function complete(db: Db, rec: Recurrence, account: PspAccount, bas
 		if (!created.ok) return (log('warning', row.id, created.message), row);
 		idRec = created.data.idRec;
 	}
-	if (idRec !== row.idRec) await save({ idRec, status: row.status ?? 'CRIADA' });
+	if (idRec !== row.idRec) {
+		const [u] = await db
+			.update(pixRecurrences)
+			.set({ idRec, status: row.status ?? 'CRIADA', updatedAt: new Date() })
+			.where(and(eq(pixRecurrences.id, row.id), isNull(pixRecurrences.idRec)))
+			.returning();
+		row = u ?? (await ofAgreement(db, row.agreementId)) ?? row;
+		if (!row.idRec) return row;
+		idRec = row.idRec;
+	}
 	if (!row.copiaECola) {
 		const got = await getRec(c, idRec, row.entryTxid);
 		if (!got.ok) return (log('warning', row.id, got.message), row);
