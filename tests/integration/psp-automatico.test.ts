@@ -379,6 +379,28 @@ describe('cancelling', () => {
 	});
 });
 
+describe('an agreement cancelled before the entry is paid', () => {
+	it('its entry cob is withdrawn and its recurrence, not yet answered, cancelled', async () => {
+		const p = await planOf(3);
+		await payableView(db(), p.installments[0], true);
+		const entry = await reload(p.installments[0].id);
+		const rec = await recOf(p.agreement.id);
+		await db().transaction(async (tx) => {
+			const [a] = await tx.select().from(agreementsTable).where(eq(agreementsTable.id, p.agreement.id));
+			expect((await lifecycle.cancel(tx, a, { reason: 'teste', actor: { type: 'system' }, agencyId: p.agency.id })).ok).toBe(true);
+		});
+		expect(await psp.withdrawStale(db())).toBeGreaterThanOrEqual(1);
+		expect(count('PATCH', `/api/v2/cob/${entry.pspTxid}`)).toBe(1);
+		expect(fake.cobs.get(entry.pspTxid!)!.status).toBe('REMOVIDA_PELO_USUARIO_RECEBEDOR');
+		expect((await reload(entry.id)).pspStatus).toBe('REMOVIDA_PELO_USUARIO_RECEBEDOR');
+		await psp.automatico.cancelStale(db(), today);
+		expect(fake.recs.get(rec.idRec!)!.status).toBe('CANCELADA');
+		expect((await recOf(p.agreement.id)).status).toBe('CANCELADA');
+		// The composite can no longer be paid.
+		expect(() => fake.payComposite(entry.pspTxid!)).toThrow();
+	});
+});
+
 describe('the wire', () => {
 	it('every request and answer, and every callback, was as bcb-pix-api-2.9.0.yaml says', () => {
 		expect(fake.violations).toEqual([]);
