@@ -146,12 +146,15 @@ describe('the entry carries the authorisation (JORNADA_3)', () => {
 
 	it('two pages opening the entry at once make one cob and one recurrence', async () => {
 		const p = await planOf(3);
+		const from = fake.seen.length;
 		await Promise.all([payableView(db(), p.installments[0], true), payableView(db(), p.installments[0], true), payableView(db(), p.installments[0], true)]);
 		const after = await payableView(db(), await reload(p.installments[0].id), true);
 		const rec = await recOf(p.agreement.id);
 		const atPsp = [...fake.recs.values()].filter((r) => r.ativacao.dadosJornada?.txid === rec.entryTxid);
 		expect(atPsp.map((r) => r.idRec)).toEqual([rec.idRec]);
-		expect(count('PUT', `/api/v2/cob/${rec.entryTxid}`)).toBe(1);
+		// A page that found the txid fixed but not yet answered sends the same PUT (idempotent): one cob.
+		const puts = fake.seen.slice(from).filter((x) => x.method === 'PUT' && x.path.startsWith('/api/v2/cob/'));
+		expect(new Set(puts.map((x) => x.path))).toEqual(new Set([`/api/v2/cob/${rec.entryTxid}`]));
 		expect(after.autoDebitOffer).toBe(true);
 		expect(after.pix).toBe(rec.copiaECola);
 	});
@@ -291,6 +294,31 @@ describe('monthly debits', () => {
 		const view = await payableView(db(), inst, false);
 		expect(view.pix).toBeTruthy();
 		expect(view.autoDebitOffer).toBe(false);
+		fake.setToday(null);
+	});
+
+	it('an approval, or the payer’s cancellation in the bank app, whose notification never came is learnt by the daily job', async () => {
+		const p = await planOf(3);
+		await payableView(db(), p.installments[0], true);
+		const entry = await reload(p.installments[0].id);
+		const { pix, idRec } = fake.payComposite(entry.pspTxid!);
+		expect(await fake.deliver([pix])).toBe(200);
+		// No /rec notification.
+		expect((await recOf(p.agreement.id)).status).toBe('CRIADA');
+		const second = p.installments[1];
+		const day = addDays(second.dueDate, -7);
+		fake.setToday(day);
+		await psp.automatico.createDueCharges(db(), day);
+		expect((await recOf(p.agreement.id)).status).toBe('APROVADA');
+		expect((await chargeOf(second.id)).status).toBe('CRIADA');
+
+		fake.payerCancels(idRec!);
+		const third = p.installments[2];
+		const later = addDays(third.dueDate, -7);
+		fake.setToday(later);
+		await psp.automatico.createDueCharges(db(), later);
+		expect((await recOf(p.agreement.id)).status).toBe('CANCELADA');
+		expect(await chargeOf(third.id)).toBeUndefined();
 		fake.setToday(null);
 	});
 

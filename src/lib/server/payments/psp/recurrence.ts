@@ -296,6 +296,7 @@ export type DailyResult = { recurrences: number; created: number; retried: numbe
  */
 export async function createDueCharges(db: Db, today: string): Promise<DailyResult> {
 	const out: DailyResult = { recurrences: 0, created: 0, retried: 0, failed: 0 };
+	await refreshLive(db);
 	const recs = await db
 		.select({ rec: pixRecurrences })
 		.from(pixRecurrences)
@@ -372,6 +373,27 @@ export async function createDueCharges(db: Db, today: string): Promise<DailyResu
 		}
 	}
 	return out;
+}
+
+/**
+ * Asks the PSP for every live recurrence of an active agreement (`GET /rec/{idRec}`), so an approval
+ * or a cancellation in the payer's bank app whose notification never arrived is known before the
+ * day's debits are created.
+ */
+async function refreshLive(db: Db): Promise<void> {
+	const live = await db
+		.select({ rec: pixRecurrences })
+		.from(pixRecurrences)
+		.innerJoin(agreements, eq(agreements.id, pixRecurrences.agreementId))
+		.where(and(inArray(pixRecurrences.status, LIVE), eq(agreements.status, 'active')));
+	for (const { rec } of live) {
+		const account = rec.idRec ? await accountById(db, rec.accountId) : null;
+		if (!account) continue;
+		const got = await getRec(account.credentials, rec.idRec!);
+		const status = got.ok ? toStatus(got.data.status) : null;
+		if (status) await applyRecStatus(db, rec, status);
+		else if (!got.ok) log('warning', rec.id, got.message);
+	}
 }
 
 /** Cancels at the PSP the recurring charges still to be debited (until the day before each due date). */
