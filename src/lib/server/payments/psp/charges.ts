@@ -70,9 +70,9 @@ export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOp
 	const account = inst.pspAccount ? await accountById(db, inst.pspAccount) : await accountFor(db, row.creditor);
 	if (!account) return inst;
 
-	// Pix Automático (JORNADA_3): the entry is an immediate charge tied to a recurrence, once per agreement.
-	if (!inst.pspTxid && (await recurrence.eligibleEntry(db, inst, account)) && !(await recurrence.ofAgreement(db, inst.agreementId))) {
-		const body = cobBody({
+	// Pix Automático (JORNADA_3): the entry is an immediate charge (cob) tied to a recurrence, once per agreement.
+	const entryBody = () =>
+		cobBody({
 			lastDay: addDays(inst.dueDate, row.tolerance),
 			now: opts.now ?? new Date(),
 			debtor: row.debtor,
@@ -80,7 +80,8 @@ export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOp
 			key: inst.pixKey,
 			message: `Entrada do acordo com ${row.creditor.displayName}`
 		});
-		if (body.ok) {
+	if (!inst.pspTxid && (await recurrence.eligibleEntry(db, inst, account)) && !(await recurrence.ofAgreement(db, inst.agreementId))) {
+		if (entryBody().ok) {
 			const txid = newPspTxid();
 			const fixed = await db.transaction(async (tx) => {
 				const [f] = await tx
@@ -94,27 +95,14 @@ export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOp
 			// Someone else fixed it first: the next view carries on with theirs.
 			if (!fixed) return (await db.select().from(installments).where(eq(installments.id, inst.id)))[0] ?? inst;
 			inst = fixed;
-			const put = await putCob(account.credentials, txid, body.value);
-			if (!put.ok) {
-				log('warning', inst.id, put.message);
-				return inst;
-			}
-			const updated = await store(db, inst, txid, put.data, open);
-			await ensureWebhook(db, account, inst.pixKey, opts.baseUrl);
-			if (chargeMatches(updated)) await finishRecurrence(db, updated, opts.baseUrl);
-			return updated;
 		}
-		log('warning', inst.id, body.message);
 	}
-	// An entry cob fixed but never created (the PSP was down): the same PUT again.
+	// The entry's cob, fixed just now or earlier without an answer (the PSP was down): the same PUT.
 	if (inst.pspKind === 'cob' && inst.pspTxid && !inst.pspStatus) {
-		const body = cobBody({ lastDay: addDays(inst.dueDate, row.tolerance), now: opts.now ?? new Date(), debtor: row.debtor, amountCents: open, key: inst.pixKey, message: `Entrada do acordo com ${row.creditor.displayName}` });
-		if (!body.ok) return inst;
+		const body = entryBody();
+		if (!body.ok) return (log('warning', inst.id, body.message), inst);
 		const put = await putCob(account.credentials, inst.pspTxid, body.value);
-		if (!put.ok) {
-			log('warning', inst.id, put.message);
-			return inst;
-		}
+		if (!put.ok) return (log('warning', inst.id, put.message), inst);
 		const updated = await store(db, inst, inst.pspTxid, put.data, open);
 		await ensureWebhook(db, account, inst.pixKey, opts.baseUrl);
 		if (chargeMatches(updated)) await finishRecurrence(db, updated, opts.baseUrl);
