@@ -63,7 +63,7 @@ const handlers: Record<string, Handler> = {
 	},
 	/** Daily: Pix Automático debits (cobr) for installments due 10 to 2 days ahead, once each. */
 	'pix-automatico': async () => {
-		const r = await psp.automatico.createDueCharges(db(), todayInSaoPaulo());
+		const r = await psp.automatico.createDueCharges(db(), todayInSaoPaulo(), config().baseUrl);
 		if (r.recurrences > 0) console.log(JSON.stringify({ type: 'pix-automatico', ...r }));
 	},
 	'deliver-messages': async () => {

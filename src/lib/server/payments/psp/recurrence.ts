@@ -294,7 +294,7 @@ export type DailyResult = { recurrences: number; created: number; retried: numbe
  * 2 days ahead get their recurring charge, once (the txid is kept before `PUT /cobr/{txid}`, so a
  * retry is the same PUT; a day the PSP was down is caught up the next day, while the window lasts).
  */
-export async function createDueCharges(db: Db, today: string): Promise<DailyResult> {
+export async function createDueCharges(db: Db, today: string, baseUrl?: string): Promise<DailyResult> {
 	const out: DailyResult = { recurrences: 0, created: 0, retried: 0, failed: 0 };
 	await refreshLive(db);
 	const recs = await db
@@ -311,6 +311,8 @@ export async function createDueCharges(db: Db, today: string): Promise<DailyResu
 			out.failed++;
 			continue;
 		}
+		// A webhook registration that failed when the entry was shown is tried again here.
+		if (baseUrl) await ensureWebhooks(db, account, baseUrl);
 		const [entry] = await db.select({ seq: installments.seq }).from(installments).where(eq(installments.id, rec.entryInstallmentId));
 		const rows = await db
 			.select({ inst: installments, charge: pixRecurringCharges })
