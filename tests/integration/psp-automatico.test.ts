@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq } from 'drizzle-orm';
 import { db } from '../../src/lib/server/db/client';
 import { resetConfig } from '../../src/lib/server/config';
-import { agreements as agreementsTable, auditLog, installments, payments, pixRecurrences, pixRecurringCharges, pixReview } from '../../src/lib/server/db/schema';
+import { agreements as agreementsTable, auditLog, installments, payments, pixRecurrences, pixRecurringCharges, pixReview, pspAccounts } from '../../src/lib/server/db/schema';
 import * as psp from '../../src/lib/server/payments/psp';
 import * as lifecycle from '../../src/lib/server/agreements/lifecycle';
 import { payableView } from '../../src/lib/server/payments/view';
@@ -13,6 +13,10 @@ import { startApp, type App } from '../support/app-server';
 import { closedPort } from '../support/fakes/loopback';
 import { startFakePsp, pspEnv, type FakePsp } from '../support/fakes/psp';
 import { scanCodes } from '../support/tools';
+import { runAcerto } from '../support/cli';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as factory from '../support/factory';
 import { ownDatabase } from '../support/own-database';
 
@@ -426,6 +430,31 @@ describe('an agreement cancelled before the entry is paid', () => {
 		expect((await recOf(p.agreement.id)).status).toBe('CANCELADA');
 		// The composite can no longer be paid.
 		expect(() => fake.payComposite(entry.pspTxid!)).toThrow();
+	});
+});
+
+describe('operations', () => {
+	it('`acerto psp set` switches Pix Automático on for a creditor only with the receiving account', async () => {
+		const p = await planOf(2);
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pixauto-cli-'));
+		const file = path.join(dir, 'conta.json');
+		const creds = { apiUrl: fake.apiUrl, oauthUrl: fake.oauthUrl, clientId: 'cliente-cli', clientSecret: 'segredo-cli', cert: fake.certs.clientCert, key: fake.certs.clientKey, webhookSecret: 'segredo-webhook-cli-0000', pixAutomatico: true };
+		const env = { DATABASE_URL: own.url, APP_SECRET: process.env.APP_SECRET, PUBLIC_BASE_URL: base };
+		try {
+			fs.writeFileSync(file, JSON.stringify(creds));
+			const refused = await runAcerto(['psp', 'set', p.creditor.slug, file], env);
+			expect(refused.code).toBe(1);
+			expect(refused.stderr).toContain('Pix Automático pede a conta recebedora');
+			expect(await db().select().from(pspAccounts).where(eq(pspAccounts.creditorId, p.creditor.id))).toEqual([]);
+
+			fs.writeFileSync(file, JSON.stringify({ ...creds, automaticoConta: '0001/123456-7' }));
+			const ok = await runAcerto(['psp', 'set', p.creditor.slug, file], env);
+			expect(ok.code, ok.stderr).toBe(0);
+			const [row] = await db().select().from(pspAccounts).where(eq(pspAccounts.creditorId, p.creditor.id));
+			expect((await psp.accounts.accountById(db(), row.id))!.credentials).toMatchObject({ pixAutomatico: true, automaticoConta: '0001/123456-7', automaticoTipoConta: 'CORRENTE' });
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
 	});
 });
 
