@@ -7,6 +7,7 @@ import { startApp, type App } from '../support/app-server';
 import { closedPort } from '../support/fakes/loopback';
 import { pspEnv, startFakePsp, type FakePsp } from '../support/fakes/psp';
 import { ADDRESS } from '../support/agreement';
+import { signIn } from '../support/staff';
 import * as factory from '../support/factory';
 import { ownDatabase } from '../support/own-database';
 import { db } from '../../src/lib/server/db/client';
@@ -123,5 +124,15 @@ describe('Pix Automático from the debtor’s phone', () => {
 		// The next installment is still payable by Pix and boleto from the portal.
 		await expect(page.getByLabel('Pix copia e cola').count()).resolves.toBe(1);
 		expect(psp.violations).toEqual([]);
+
+		// Staff see it on the agreement's page in the back office.
+		const staffCtx = await phone(browser);
+		const staffPage = await staffCtx.newPage();
+		await signIn(staffPage, app.base, agency.id, 'operator');
+		await staffPage.goto(`${app.base}/admin/acordos/${agreement.code}`);
+		await expect(staffPage.getByText('cancelado (pelo devedor no portal)').count()).resolves.toBe(1);
+		await expectAccessible(staffPage);
+		await shot(staffPage, 'pix-automatico-05-admin-acordo');
+		await staffCtx.close();
 	});
 });
