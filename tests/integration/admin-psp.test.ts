@@ -128,6 +128,23 @@ describe('PSP accounts page', () => {
 		fake.violations.length = 0; // the fake noted the unknown client: that was the point
 	});
 
+	it('Pix Automático is switched on only with the receiving account', async () => {
+		const { clientSecret: _s, key: _k, certArquivo: _c, ...rest } = form();
+		const refused = await post('salvar', { ...rest, pixAutomatico: 'on', automaticoConta: '' });
+		expect(refused.status).toBe(400);
+		expect(await refused.text()).toContain('Conta recebedora do Pix Automático (agência/conta): preencha para usar o Pix Automático.');
+		const bad = await post('salvar', { ...rest, pixAutomatico: 'on', automaticoConta: '12345/1' });
+		expect(await bad.text()).toContain('use agência/conta, como 0001/123456-7');
+		expect((await psp.accounts.accountById(db(), (await agencyRow()).id))!.credentials.pixAutomatico).toBe(false);
+
+		expect((await post('salvar', { ...rest, pixAutomatico: 'on', automaticoConta: '0001/123456-7', automaticoTipoConta: 'pagamento' })).status).toBe(200);
+		const row = await agencyRow();
+		expect((await psp.accounts.accountById(db(), row.id))!.credentials).toMatchObject({ pixAutomatico: true, automaticoConta: '0001/123456-7', automaticoTipoConta: 'PAGAMENTO' });
+		expect(await (await get('admin')).text()).toContain('sim, conta 0001/123456-7 (pagamento)');
+		const audits = await db().select().from(auditLog).where(and(eq(auditLog.action, 'psp_account.save'), eq(auditLog.entityId, row.id)));
+		expect(audits.some((a) => (a.data as { pixAutomatico?: boolean }).pixAutomatico === true)).toBe(true);
+	});
+
 	it('removes the account, audited', async () => {
 		const id = (await agencyRow()).id;
 		const res = await post('remover', { para: 'assessoria' });
@@ -155,13 +172,15 @@ describe('PSP accounts page', () => {
 			await page.locator('#f-cert-arquivo').setInputFiles(fake.certs.clientCert);
 			await page.getByLabel('Chave privada do certificado (PEM)').fill(pem(fake.certs.clientKey));
 			await page.locator('#f-ca-arquivo').setInputFiles(fake.certs.caCert);
+			await page.getByLabel('O PSP oferece Pix Automático').check();
+			await page.getByLabel('Conta recebedora do Pix Automático (agência/conta)').fill('0001/123456-7');
 			await page.getByRole('button', { name: 'Salvar conta' }).click();
 			await expect.poll(() => page.getByText(`Conta salva — ${A.creditor.displayName}`).count()).toBe(1);
 			await page.getByRole('button', { name: 'Testar conexão' }).click();
 			await expect.poll(() => page.getByText(/Conexão funcionando/).count()).toBe(1);
 			await expectAccessible(page);
 			await shot(page, 'admin-psp');
-			expect((await psp.accounts.accountFor(db(), A.creditor))?.credentials.clientSecret).toBe(CLIENT.secret);
+			expect((await psp.accounts.accountFor(db(), A.creditor))?.credentials).toMatchObject({ clientSecret: CLIENT.secret, pixAutomatico: true, automaticoConta: '0001/123456-7', automaticoTipoConta: 'CORRENTE' });
 			await context.close();
 		} finally {
 			await browser.close();

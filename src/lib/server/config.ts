@@ -69,6 +69,13 @@ const schema = z.object({
 	PIX_PSP_INTEREST_MONTHLY_BP: z.coerce.number().int().min(0).max(100).default(0),
 	/** The agency (by CNPJ) that owns the environment's account: Pix on it that match nothing wait in its review queue. */
 	PIX_PSP_AGENCY_CNPJ: z.string().regex(/^\d{14}$/, { error: 'PIX_PSP_AGENCY_CNPJ: 14 dígitos, sem pontuação' }).optional(),
+	/**
+	 * The PSP offers Pix Automático: an agreement's entry QR also authorises the monthly debits of the
+	 * rest. Its recurring charges name the receiving account: `agência/conta` (or just the account) and its type.
+	 */
+	PIX_PSP_AUTOMATICO: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+	PIX_PSP_AUTOMATICO_CONTA: z.string().regex(/^(\d{1,4}\/)?[0-9A-Za-z-]{1,20}$/, 'agência/conta, como 0001/123456-7').optional(),
+	PIX_PSP_AUTOMATICO_TIPO_CONTA: z.enum(['CORRENTE', 'POUPANCA', 'PAGAMENTO']).default('CORRENTE'),
 	SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
 	/** `off`: this process serves HTTP only and runs no jobs (others run them: sending, the régua, housekeeping). */
 	JOBS: z.enum(['on', 'off']).default('on'),

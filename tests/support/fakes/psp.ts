@@ -34,10 +34,11 @@ type Spec = { paths: Record<string, Record<string, Json>>; components: Record<st
 function applyErrata(spec: Spec): void {
 	const s = spec.components.schemas as Record<string, Json & { properties?: Record<string, Json>; required?: string[] }>;
 	// 1. CPF patterns are written `/^\d{11}$/` (slashes included), which no string matches.
+	//    So is codMun's `/^\d{7}$/`: every pattern written between slashes loses them.
 	const fixCpf = (node: unknown): void => {
 		if (!node || typeof node !== 'object') return;
 		for (const [k, v] of Object.entries(node)) {
-			if (k === 'pattern' && v === '/^\\d{11}$/') (node as Json)[k] = '^\\d{11}$';
+			if (k === 'pattern' && typeof v === 'string' && /^\/\^.*\$\/$/.test(v)) (node as Json)[k] = v.slice(1, -1);
 			else fixCpf(v);
 		}
 	};
@@ -51,6 +52,25 @@ function applyErrata(spec: Spec): void {
 	// 5. A Pix's txid is `allOf: [TxId (26–35), 1–35]`: the second meant to widen the first, since a
 	//    Pix paid from a static code carries its txid of up to 25; an allOf can only narrow.
 	s.Pix.properties!.txid = { type: 'string', pattern: '^[a-zA-Z0-9]{1,35}$' };
+	// Pix Automático (rec, cobr):
+	// 6. RecBase requires `idRec` and `retentativa` of every recurrence, the request to create one
+	//    included (whose idRec the PSP gives); no example has `retentativa` (the field is `politicaRetentativa`).
+	s.RecBase.required = ['calendario', 'vinculo'];
+	// 7. RecNotification's required list is written `["idRec","status",atualizacao"]`: a stray quote.
+	s.RecNotification.required = ['idRec', 'status', 'atualizacao'];
+	// 8. DadosPagadorRec asks at its top level what its examples (and the schema's own properties) put under `pagador`.
+	delete s.DadosPagadorRec.required;
+	delete (s.DadosPagadorRec as Json).oneOf;
+	// 9. A Pix Automático's `valor` is a string and, by anyOf, one of five objects: nothing is both.
+	delete (s.PixAutomatico.properties!.valor as Json).anyOf;
+	// 10. As 4, for the recurrence's location and the immediate charge's own `location`.
+	delete s.PayloadLocationRecGerada.properties!.location.format;
+	for (const part of (s.CobGerada.allOf as Json[]) ?? []) delete ((part.properties as Record<string, Json> | undefined)?.location ?? {}).format;
+	// 11. `encerramento` is oneOf {rejeicao} / {cancelamento} with neither required, so every
+	//     cancellation also matches the rejection branch and fails "exactly one": each branch requires its own.
+	for (const enc of [s.RecEncerramento.properties!.encerramento, s.CobRAtualizacao.properties!.encerramento]) {
+		for (const branch of enc.oneOf as (Json & { properties: Json })[]) branch.required = Object.keys(branch.properties);
+	}
 }
 
 /** Every `#/…` reference made absolute to the document, so an inline schema compiles on its own. */
@@ -216,6 +236,8 @@ export function makeCertificates(): Certificates {
 }
 
 export type FakeCharge = Json & { txid: string; status: string; valor: { original: string }; chave: string; pix: FakePix[] };
+export type FakeRec = Json & { idRec: string; status: string; atualizacao: { status: string; data: string }[]; ativacao: { tipoJornada: string; dadosJornada?: { txid: string } }; loc: Json & { location: string } };
+export type FakeCobr = Json & { idRec: string; txid: string; status: string; valor: { original: string }; calendario: { criacao: string; dataDeVencimento: string }; atualizacao: { status: string; data: string }[]; tentativas: Json[]; pix: FakePix[] };
 export type FakePix = { endToEndId: string; txid?: string; valor: string; horario: string; chave: string };
 export type Seen = { method: string; path: string; status: number; at: number };
 
@@ -245,11 +267,16 @@ function crc(s: string): string {
 	return c.toString(16).toUpperCase().padStart(4, '0');
 }
 const f = (id: string, v: string) => `${id}${String(v.length).padStart(2, '0')}${v}`;
-function copiaECola(location: string, nome: string, cidade: string): string {
+function copiaECola(location: string, nome: string, cidade: string, recLocation?: string): string {
 	const s =
-		f('00', '01') + f('01', '12') + f('26', f('00', 'br.gov.bcb.pix') + f('25', location)) + f('52', '0000') + f('53', '986') + f('58', 'BR') + f('59', nome) + f('60', cidade) + f('62', f('05', '***')) + '6304';
+		f('00', '01') + f('01', '12') + f('26', f('00', 'br.gov.bcb.pix') + f('25', location)) + f('52', '0000') + f('53', '986') + f('58', 'BR') + f('59', nome) + f('60', cidade) + f('62', f('05', '***')) +
+		// Pix Automático's composite QR: the recurrence's location in field 80 (BR Code manual, JORNADA_3).
+		(recLocation ? f('80', f('00', 'br.gov.bcb.pix') + f('25', recLocation)) : '') +
+		'6304';
 	return s + crc(s);
 }
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 
 export async function startFakePsp(opts: FakePspOptions) {
 	const spec = pixSpec();
@@ -257,11 +284,18 @@ export async function startFakePsp(opts: FakePspOptions) {
 	const recebedor = opts.recebedor ?? { cnpj: '56989000019533', nome: 'Credor Teste', cidade: 'Sao Paulo' };
 	const tokens = new Map<string, { until: number; scopes: Set<string> }>();
 	const charges = new Map<string, FakeCharge>();
+	const cobs = new Map<string, FakeCharge>();
+	const locrecs = new Map<number, Json & { id: number; location: string; criacao: string; idRec?: string }>();
+	const recs = new Map<string, FakeRec>();
+	const cobrs = new Map<string, FakeCobr>();
 	const received: FakePix[] = [];
 	const webhooks = new Map<string, string>();
+	const automatico: { webhookRec: string | null; webhookCobr: string | null } = { webhookRec: null, webhookCobr: null };
 	const violations: string[] = [];
 	const seen: Seen[] = [];
-	const state = { down: false, tokensIssued: 0, nextLoc: 1000, tokenSeconds: opts.tokenSeconds ?? 3600 };
+	const state = { down: false, tokensIssued: 0, nextLoc: 1000, tokenSeconds: opts.tokenSeconds ?? 3600, today: null as string | null };
+	// The PSP's calendar day (a test may move it to run the debit window).
+	const pspToday = () => state.today ?? isoDate(new Date());
 	let host = '';
 
 	const send = (res: http.ServerResponse, status: number, body?: unknown, type = 'application/json') => {
@@ -412,6 +446,171 @@ export async function startFakePsp(opts: FakePspOptions) {
 			case 'PUT /webhook/{chave}':
 				webhooks.set(params.chave, body.webhookUrl as string);
 				return reply(200);
+			case 'PUT /cob/{txid}': {
+				if (cobs.has(params.txid) || charges.has(params.txid)) return reply(400, problem(400, 'CobOperacaoInvalida', 'txid já utilizado', `A cobrança ${params.txid} já existe`));
+				const now = new Date().toISOString();
+				const location = `${host}/qr/c2/cob/${randomBytes(16).toString('hex')}`;
+				const charge: FakeCharge = {
+					calendario: { criacao: now, expiracao: (body.calendario as { expiracao?: number } | undefined)?.expiracao ?? 86400 },
+					txid: params.txid,
+					revisao: 0,
+					loc: { id: state.nextLoc++, txid: params.txid, location, tipoCob: 'cob', criacao: now },
+					location,
+					status: 'ATIVA',
+					...(body.devedor !== undefined && { devedor: body.devedor }),
+					valor: body.valor as FakeCharge['valor'],
+					chave: body.chave as string,
+					...(body.solicitacaoPagador !== undefined && { solicitacaoPagador: body.solicitacaoPagador }),
+					pixCopiaECola: copiaECola(location, recebedor.nome, recebedor.cidade),
+					pix: []
+				};
+				cobs.set(params.txid, charge);
+				const { pix: _pix, ...answer } = charge;
+				return reply(201, answer);
+			}
+			case 'GET /cob/{txid}': {
+				const c = cobs.get(params.txid);
+				if (!c) return notFound();
+				const { pix, ...rest } = c;
+				return reply(200, { ...rest, ...(pix.length > 0 && { pix: pix.map(({ chave: _c, ...p }) => p) }) });
+			}
+			case 'PATCH /cob/{txid}': {
+				const c = cobs.get(params.txid);
+				if (!c) return notFound();
+				if (c.status !== 'ATIVA') return reply(400, problem(400, 'CobOperacaoInvalida', 'Cobrança não está ativa', `status ${c.status}`));
+				if (body.status) c.status = body.status as string;
+				if (body.valor) c.valor = body.valor as FakeCharge['valor'];
+				c.revisao = (c.revisao as number) + 1;
+				const { pix: _p, ...answer } = c;
+				return reply(200, answer);
+			}
+			case 'POST /locrec': {
+				const id = state.nextLoc++;
+				const loc = { id, location: `${host}/qr/v2/rec/${randomBytes(16).toString('hex')}`, tipo: 'rec', criacao: new Date().toISOString() };
+				locrecs.set(id, loc);
+				return reply(201, loc);
+			}
+			case 'GET /locrec/{id}': {
+				const loc = locrecs.get(Number(params.id));
+				return loc ? reply(200, loc) : notFound();
+			}
+			case 'POST /rec': {
+				const loc = typeof body.loc === 'number' ? locrecs.get(body.loc) : undefined;
+				if (body.loc !== undefined && (!loc || loc.idRec)) return reply(400, problem(400, 'RecOperacaoInvalida', 'Location inválida', 'loc inexistente ou já vinculada'));
+				const txid = (body.ativacao as { dadosJornada?: { txid?: string } } | undefined)?.dadosJornada?.txid;
+				// JORNADA_3 ties the recurrence to an immediate charge (cob), never to a cobv.
+				if (txid && !cobs.has(txid)) return reply(400, problem(400, 'RecOperacaoInvalida', 'Cobrança imediata não encontrada', `dadosJornada.txid ${txid} não é uma cob`));
+				const now = new Date();
+				const idRec = `R${body.politicaRetentativa === 'NAO_PERMITE' ? 'N' : 'R'}${ISPB}${now.toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(8).toString('hex').slice(0, 11)}`;
+				if (loc) loc.idRec = idRec;
+				const rec: FakeRec = {
+					idRec,
+					vinculo: body.vinculo,
+					calendario: body.calendario,
+					...(body.valor !== undefined && { valor: body.valor }),
+					politicaRetentativa: body.politicaRetentativa,
+					recebedor: { cnpj: recebedor.cnpj, nome: recebedor.nome },
+					status: 'CRIADA',
+					loc: loc ? { ...loc } : { id: 0, location: '', tipo: 'rec', criacao: now.toISOString() },
+					ativacao: { tipoJornada: 'AGUARDANDO_DEFINICAO', ...(txid && { dadosJornada: { txid } }) },
+					atualizacao: [{ status: 'CRIADA', data: now.toISOString() }]
+				};
+				if (!loc) delete (rec as Json).loc;
+				recs.set(idRec, rec);
+				return reply(201, rec);
+			}
+			case 'GET /rec/{idRec}': {
+				const rec = recs.get(params.idRec);
+				if (!rec) return notFound();
+				const txid = query.get('txid');
+				const cob = txid ? cobs.get(txid) : undefined;
+				const dadosQR = cob && rec.loc?.location && rec.ativacao.dadosJornada?.txid === txid ? { jornada: 'JORNADA_3', pixCopiaECola: copiaECola(cob.location as string, recebedor.nome, recebedor.cidade, rec.loc.location) } : undefined;
+				return reply(200, { ...rec, ...(dadosQR && { dadosQR }) });
+			}
+			case 'PATCH /rec/{idRec}': {
+				const rec = recs.get(params.idRec);
+				if (!rec) return notFound();
+				if (body.status === 'CANCELADA') {
+					if (!['CRIADA', 'APROVADA'].includes(rec.status)) return reply(400, problem(400, 'RecOperacaoInvalida', 'Recorrência não pode ser cancelada', `status ${rec.status}`));
+					rec.status = 'CANCELADA';
+					rec.atualizacao.push({ status: 'CANCELADA', data: new Date().toISOString() });
+					rec.encerramento = { cancelamento: { solicitante: 'USUARIO_RECEBEDOR', codigo: 'SLCR', descricao: 'Cancelamento solicitado pelo usuário recebedor' } };
+				}
+				const { pagador: _p, ...answer } = rec;
+				return reply(200, answer);
+			}
+			case 'PUT /cobr/{txid}': {
+				const rec = recs.get(body.idRec as string);
+				if (!rec || rec.status !== 'APROVADA') return reply(400, problem(400, 'CobROperacaoInvalida', 'Recorrência não aprovada', `idRec ${body.idRec}`));
+				if (cobrs.has(params.txid)) return reply(400, problem(400, 'CobROperacaoInvalida', 'txid já utilizado', `A cobrança recorrente ${params.txid} já existe`));
+				const due = (body.calendario as { dataDeVencimento: string }).dataDeVencimento;
+				const ahead = daysBetween(pspToday(), due);
+				// Pix Automático: the charge reaches the payer's PSP 10 to 2 days before its due date.
+				if (ahead < 2 || ahead > 10) return reply(400, problem(400, 'CobROperacaoInvalida', 'Fora da janela de envio', `vencimento em ${ahead} dias; permitido de 2 a 10`));
+				const now = new Date();
+				const cobr: FakeCobr = {
+					idRec: rec.idRec,
+					txid: params.txid,
+					...(body.infoAdicional !== undefined && { infoAdicional: body.infoAdicional }),
+					calendario: { criacao: pspToday(), dataDeVencimento: due },
+					valor: body.valor as FakeCobr['valor'],
+					status: 'CRIADA',
+					politicaRetentativa: rec.politicaRetentativa,
+					ajusteDiaUtil: body.ajusteDiaUtil,
+					recebedor: { ...(body.recebedor as Json), cnpj: recebedor.cnpj, nome: recebedor.nome },
+					atualizacao: [{ status: 'CRIADA', data: now.toISOString() }],
+					tentativas: [],
+					pix: []
+				};
+				cobrs.set(params.txid, cobr);
+				const { pix: _x, tentativas: _t, ...answer } = cobr;
+				reply(201, answer);
+				// The payer's PSP schedules it at once: ATIVA from now on.
+				cobr.status = 'ATIVA';
+				cobr.atualizacao.push({ status: 'ATIVA', data: new Date().toISOString() });
+				return;
+			}
+			case 'GET /cobr/{txid}': {
+				const c = cobrs.get(params.txid);
+				if (!c) return notFound();
+				const { pix, tentativas, ...rest } = c;
+				return reply(200, { ...rest, ...(tentativas.length > 0 && { tentativas }), ...(pix.length > 0 && { pix: pix.map(({ chave: _c, ...p }) => p) }) });
+			}
+			case 'PATCH /cobr/{txid}': {
+				const c = cobrs.get(params.txid);
+				if (!c) return notFound();
+				// The receiver may cancel a scheduled debit until the day before its due date.
+				if (!['CRIADA', 'ATIVA'].includes(c.status) || pspToday() >= c.calendario.dataDeVencimento) {
+					return reply(400, problem(400, 'CobROperacaoInvalida', 'Cobrança recorrente não pode ser cancelada', `status ${c.status}`));
+				}
+				c.status = 'CANCELADA';
+				c.atualizacao.push({ status: 'CANCELADA', data: new Date().toISOString() });
+				const { pix: _x, tentativas: _t, ...answer } = c;
+				return reply(200, answer);
+			}
+			case 'POST /cobr/{txid}/retentativa/{data}': {
+				const c = cobrs.get(params.txid);
+				if (!c) return notFound();
+				const tries = c.tentativas as { status: string; dataLiquidacao: string }[];
+				const last = tries.at(-1);
+				const refuse = (why: string) => reply(400, problem(400, 'CobROperacaoInvalida', 'Retentativa não permitida', why));
+				// PERMITE_3R_7D: up to 3 more attempts, within 7 days after the due date, after a refused one, none pending.
+				if (c.status !== 'ATIVA' || c.politicaRetentativa !== 'PERMITE_3R_7D') return refuse(`status ${c.status}, política ${c.politicaRetentativa}`);
+				if (!last || !['REJEITADA', 'EXPIRADA'].includes(last.status) || tries.some((t) => ['SOLICITADA', 'AGENDADA'].includes(t.status))) return refuse('sem tentativa recusada ou com tentativa pendente');
+				if (tries.length - 1 >= 3) return refuse('limite de 3 retentativas');
+				const ahead = daysBetween(c.calendario.dataDeVencimento, params.data);
+				if (params.data <= pspToday() || ahead < 1 || ahead > 7) return refuse(`data ${params.data} fora da janela`);
+				const at = new Date().toISOString();
+				c.tentativas.push({ dataLiquidacao: params.data, tipo: 'NTAG', endToEndId: newEndToEndId(new Date()), status: 'SOLICITADA', atualizacao: [{ status: 'SOLICITADA', data: at }] });
+				const { pix, ...rest } = c;
+				return reply(201, { ...rest, ...(pix.length > 0 && { pix: pix.map(({ chave: _c, ...p }) => p) }) });
+			}
+			case 'PUT /webhookrec':
+				automatico.webhookRec = body.webhookUrl as string;
+				return reply(200);
+			case 'PUT /webhookcobr':
+				automatico.webhookCobr = body.webhookUrl as string;
+				return reply(200);
 			default:
 				return reply(400, problem(400, 'RequisicaoInvalida', `${key} não implementado no PSP de teste`));
 		}
@@ -444,9 +643,103 @@ export async function startFakePsp(opts: FakePspOptions) {
 		return res.status;
 	}
 
+	/** What a recurrence notification says of `idRec` now (kept by a test to send late, out of order). */
+	function recItem(idRec: string): Json {
+		const r = recs.get(idRec);
+		if (!r) throw new Error(`recorrência ${idRec} não existe`);
+		return structuredClone({ idRec: r.idRec, status: r.status, atualizacao: r.atualizacao, ativacao: r.ativacao, ...(r.encerramento !== undefined && { encerramento: r.encerramento }) });
+	}
+	function cobrItem(txid: string): Json {
+		const c = cobrs.get(txid);
+		if (!c) throw new Error(`cobrança recorrente ${txid} não existe`);
+		return structuredClone({ idRec: c.idRec, txid: c.txid, status: c.status, atualizacao: c.atualizacao, ...(c.tentativas.length > 0 && { tentativas: c.tentativas }), ...(c.pix.length > 0 && { pix: c.pix.map(({ chave: _c, ...p }) => p) }) });
+	}
+	/** Posts `{recs: [...]}` to `{webhookrec}/rec` or `{cobsr: [...]}` to `{webhookcobr}/cobr`, each body checked against the yaml's callback. */
+	async function deliverAutomatico(which: 'rec' | 'cobr', items: Json[]): Promise<number> {
+		if (state.down) return 0;
+		const url = which === 'rec' ? automatico.webhookRec : automatico.webhookCobr;
+		if (!url) throw new Error(`nenhum webhook${which} registrado`);
+		const body = which === 'rec' ? { recs: items } : { cobsr: items };
+		const schema = (spec.spec.components.requestBodies[which === 'rec' ? 'WebhookRecBody' : 'WebhookCobRBody'].content as Record<string, Json>)['application/json'].schema as Json;
+		const e = spec.validate(schema, body);
+		if (e) violations.push(`webhook ${which} enviado: ${e}`);
+		const res = await fetch(`${url.replace(/\/$/, '')}/${which}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+		await res.arrayBuffer();
+		return res.status;
+	}
+
 	return {
 		url: base,
 		apiUrl: `${base}/api/v2`,
+		cobs,
+		locrecs,
+		recs,
+		cobrs,
+		automatico,
+		recItem,
+		cobrItem,
+		deliverAutomatico,
+		/**
+		 * The payer pays the entry's cob with the composite QR and, when `approve`, authorises the
+		 * recurrence in their bank app (JORNADA_3): the rec becomes APROVADA.
+		 */
+		payComposite(txid: string, o: { approve?: boolean; at?: Date } = {}): { pix: FakePix; idRec: string | null } {
+			const c = cobs.get(txid);
+			if (!c) throw new Error(`cob ${txid} não existe`);
+			if (c.status !== 'ATIVA') throw new Error(`cob ${txid} não aceita pagamento (${c.status})`);
+			const at = o.at ?? new Date();
+			const pix: FakePix = { endToEndId: newEndToEndId(at), txid, valor: c.valor.original, horario: at.toISOString(), chave: c.chave };
+			c.status = 'CONCLUIDA';
+			c.pix.push(pix);
+			received.push(pix);
+			const rec = [...recs.values()].find((r) => r.ativacao.dadosJornada?.txid === txid && r.status === 'CRIADA');
+			if (rec && (o.approve ?? true)) {
+				rec.status = 'APROVADA';
+				rec.ativacao = { tipoJornada: 'JORNADA_3', dadosJornada: { txid } };
+				rec.pagador = { ispbParticipante: '87654321', cpf: ((c.devedor as { cpf?: string } | undefined)?.cpf ?? '52998224725'), codMun: '3550308' };
+				rec.atualizacao.push({ status: 'APROVADA', data: at.toISOString() });
+			}
+			return { pix, idRec: rec?.idRec ?? null };
+		},
+		/** The payer cancels the recurrence in their own bank app. */
+		payerCancels(idRec: string): void {
+			const rec = recs.get(idRec)!;
+			rec.status = 'CANCELADA';
+			rec.atualizacao.push({ status: 'CANCELADA', data: new Date().toISOString() });
+			rec.encerramento = { cancelamento: { solicitante: 'USUARIO_PAGADOR', codigo: 'ACCL', descricao: 'Cancelado pelo pagador' } };
+		},
+		/**
+		 * The payer's PSP tries the debit of recurring charge `txid`: paid (the Pix is also listed in
+		 * `GET /pix`), or refused; a refusal the policy lets retry leaves the charge ATIVA, a final one
+		 * (or with NAO_PERMITE) makes it REJEITADA.
+		 */
+		debit(txid: string, o: { fail?: 'retry' | 'final'; at?: Date } = {}): FakePix | null {
+			const c = cobrs.get(txid);
+			if (!c) throw new Error(`cobrança recorrente ${txid} não existe`);
+			if (c.status !== 'ATIVA') throw new Error(`cobrança recorrente ${txid} não está ativa (${c.status})`);
+			const at = o.at ?? new Date();
+			// A retry asked for (NTAG) is the attempt now made; otherwise the scheduled one (AGND).
+			const pending = (c.tentativas as (Json & { status: string; endToEndId: string; atualizacao: Json[] })[]).find((t) => t.status === 'SOLICITADA' || t.status === 'AGENDADA');
+			if (pending) c.tentativas.splice(c.tentativas.indexOf(pending), 1);
+			const e2e = pending?.endToEndId ?? newEndToEndId(at);
+			const tipo = pending ? 'NTAG' : 'AGND';
+			const dataLiquidacao = (pending?.dataLiquidacao as string | undefined) ?? isoDate(at);
+			if (o.fail) {
+				c.tentativas.push({ dataLiquidacao, tipo, endToEndId: e2e, status: 'REJEITADA', atualizacao: [{ status: 'REJEITADA', data: at.toISOString() }], rejeicao: o.fail === 'final' ? { codigo: 'MSUC', descricao: 'Conta encerrada' } : { codigo: 'AM02', descricao: 'Saldo insuficiente' } });
+				if (o.fail === 'final' || c.politicaRetentativa === 'NAO_PERMITE') {
+					c.status = 'REJEITADA';
+					c.atualizacao.push({ status: 'REJEITADA', data: at.toISOString() });
+				}
+				return null;
+			}
+			const pix: FakePix = { endToEndId: e2e, txid, valor: c.valor.original, horario: at.toISOString(), chave: '' };
+			c.tentativas.push({ dataLiquidacao, tipo, endToEndId: e2e, status: 'PAGA', atualizacao: [{ status: 'PAGA', data: at.toISOString() }] });
+			c.pix.push(pix);
+			c.status = 'CONCLUIDA';
+			c.atualizacao.push({ status: 'CONCLUIDA', data: at.toISOString() });
+			received.push(pix);
+			return pix;
+		},
 		oauthUrl: `${base}/oauth/token`,
 		certs,
 		charges,
@@ -465,13 +758,17 @@ export async function startFakePsp(opts: FakePspOptions) {
 		revokeTokens() {
 			tokens.clear();
 		},
+		/** Moves the PSP's calendar day (YYYY-MM-DD), or back to the real one with null. */
+		setToday(day: string | null) {
+			state.today = day;
+		},
 		/** Down: every call answers 503 and no webhook goes out (what is paid meanwhile is only in `GET /pix`). */
 		setDown(down: boolean) {
 			state.down = down;
 		},
 		/** The payer pays charge `txid` (its original amount unless told otherwise). */
 		pay(txid: string, o: { valor?: string; at?: Date } = {}): FakePix {
-			const c = charges.get(txid);
+			const c = charges.get(txid) ?? cobs.get(txid);
 			if (!c) throw new Error(`cobrança ${txid} não existe`);
 			if (c.status !== 'ATIVA') throw new Error(`cobrança ${txid} não aceita pagamento (${c.status})`);
 			const at = o.at ?? new Date();

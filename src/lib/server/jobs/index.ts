@@ -56,8 +56,15 @@ const handlers: Record<string, Handler> = {
 	 */
 	'pix-sweep': async () => {
 		const withdrawn = await psp.withdrawStale(db());
+		// Pix Automático: recurrences of ended agreements, and debits no longer due, cancelled at the PSP.
+		const cancelled = await psp.automatico.cancelStale(db(), todayInSaoPaulo());
 		const r = await psp.sweep(db());
-		if (withdrawn > 0 || r.recorded > 0 || r.review > 0 || r.failed > 0) console.log(JSON.stringify({ type: 'pix-sweep', withdrawn, ...r }));
+		if (withdrawn > 0 || cancelled.recurrences + cancelled.charges > 0 || r.recorded > 0 || r.review > 0 || r.failed > 0) console.log(JSON.stringify({ type: 'pix-sweep', withdrawn, cancelled, ...r }));
+	},
+	/** Daily: Pix Automático debits (cobr) for installments due 10 to 2 days ahead, once each. */
+	'pix-automatico': async () => {
+		const r = await psp.automatico.createDueCharges(db(), todayInSaoPaulo(), config().baseUrl);
+		if (r.recurrences > 0) console.log(JSON.stringify({ type: 'pix-automatico', ...r }));
 	},
 	'deliver-messages': async () => {
 		const r = await messaging.deliverDue(db(), { baseUrl: config().baseUrl });
@@ -83,7 +90,9 @@ export const CRONTAB = [
 	'0 9 * * * regua ?fill=1d&max=1',
 	// 03:30 UTC is 00:30 in São Paulo: the day after a tolerance ends.
 	'30 3 * * * break-agreements ?fill=1d&max=1',
-	'*/10 * * * * pix-sweep ?max=1&jobKey=pix-sweep'
+	'*/10 * * * * pix-sweep ?max=1&jobKey=pix-sweep',
+	// 10:00 UTC is 07:00 in São Paulo; a day the PSP was down is caught up the next (the window is 9 days).
+	'0 10 * * * pix-automatico ?fill=1d&max=1'
 ].join('\n');
 
 /**

@@ -7,7 +7,7 @@ import { chargeMatches, openSlip, pixFor, boletoFor } from './instruments';
 export { openSlip };
 import { pixQrSvg } from './pix/brcode';
 import { isOpenInstallment } from '../../agreements/status';
-import { ensureCharge } from './psp';
+import { ensureCharge, automatico } from './psp';
 
 export type PaymentView = {
 	seq: number;
@@ -22,6 +22,8 @@ export type PaymentView = {
 	pixDynamic: boolean;
 	qrSvg: string | null;
 	linha: string | null;
+	/** The code is Pix Automático's composite QR: paying it can also authorise the monthly debits of the rest. */
+	autoDebitOffer: boolean;
 };
 
 
@@ -29,10 +31,12 @@ export type PaymentView = {
  * What the portal shows to pay one installment. A cancelled or paid installment shows no codes:
  * a superseded slip must never be offered.
  */
-export async function paymentView(inst: Installment, withQr: boolean): Promise<PaymentView> {
+export async function paymentView(inst: Installment, withQr: boolean, composite: string | null = null): Promise<PaymentView> {
 	const payable = isOpenInstallment(inst.status);
 	const slip = openSlip(inst);
-	const pix = payable ? pixFor(slip) : null;
+	// The composite QR pays the same charge (its location is inside), so it is shown under the same rule.
+	const offer = payable && !!composite && chargeMatches(slip);
+	const pix = payable ? (offer ? composite : pixFor(slip)) : null;
 	return {
 		seq: inst.seq,
 		dueDate: inst.dueDate,
@@ -43,7 +47,8 @@ export async function paymentView(inst: Installment, withQr: boolean): Promise<P
 		pix,
 		pixDynamic: payable && chargeMatches(slip),
 		qrSvg: pix && withQr ? await pixQrSvg(pix) : null,
-		linha: payable ? boletoFor(slip).linha : null
+		linha: payable ? boletoFor(slip).linha : null,
+		autoDebitOffer: offer
 	};
 }
 
@@ -54,5 +59,5 @@ export async function paymentView(inst: Installment, withQr: boolean): Promise<P
  */
 export async function payableView(db: Db, inst: Installment, withQr: boolean): Promise<PaymentView> {
 	const charged = isOpenInstallment(inst.status) ? await ensureCharge(db, inst.id, { baseUrl: config().baseUrl, today: todayInSaoPaulo() }) : null;
-	return paymentView(charged ?? inst, withQr);
+	return paymentView(charged ?? inst, withQr, charged ? await automatico.compositeFor(db, charged) : null);
 }

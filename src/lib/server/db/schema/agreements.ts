@@ -108,6 +108,8 @@ export const installments = pgTable(
 		// The dynamic Pix charge (cobv) at the PSP, when the creditor has one: created the first time
 		// the debtor opens the installment. API txids are 26–35 characters, the static one 25.
 		pspAccount: text('psp_account'),
+		/** Which kind of charge `pspTxid` is: `cobv` (null, the default) or `cob`, the entry of a Pix Automático plan (JORNADA_3). */
+		pspKind: text('psp_kind').$type<'cob' | 'cobv'>(),
 		pspTxid: text('psp_txid').unique(),
 		/** The charge's payload URL (`loc.location`): the dynamic BR Code points at it. */
 		pspLocation: text('psp_location'),

@@ -19,7 +19,7 @@ import { FINE_CAP_BP, INTEREST_CAP_MONTHLY_BP } from './cobv';
 type Scope = Parameters<typeof access.where.creditor>[0];
 type Actor = { id: string; ip?: string | null };
 
-export type FieldSpec = { name: string; label: string; secret: boolean; pem?: boolean; optional?: boolean; help?: string };
+export type FieldSpec = { name: string; label: string; secret: boolean; pem?: boolean; checkbox?: boolean; optional?: boolean; help?: string };
 
 export const FIELDS: FieldSpec[] = [
 	{ name: 'apiUrl', label: 'Endereço da API Pix', secret: false, help: 'A base da API v2 do PSP, como https://pix.seupsp.com.br/api/v2' },
@@ -31,7 +31,10 @@ export const FIELDS: FieldSpec[] = [
 	{ name: 'ca', label: 'Cadeia de certificação do PSP (PEM, opcional)', secret: false, pem: true, optional: true, help: 'Só quando o PSP usa uma autoridade certificadora própria.' },
 	{ name: 'webhookSecret', label: 'Segredo do webhook', secret: true, help: 'Parte secreta do endereço que o PSP chama. Deixe em branco para gerarmos um (no mínimo 16 caracteres).' },
 	{ name: 'fine', label: 'Multa por atraso, em %', secret: false, optional: true, help: 'De 0 a 2 (CDC art. 52 §1º). Em branco: sem multa.' },
-	{ name: 'interest', label: 'Juros de mora ao mês, em %', secret: false, optional: true, help: 'De 0 a 1. Em branco: sem juros.' }
+	{ name: 'interest', label: 'Juros de mora ao mês, em %', secret: false, optional: true, help: 'De 0 a 1. Em branco: sem juros.' },
+	{ name: 'pixAutomatico', label: 'O PSP oferece Pix Automático', secret: false, checkbox: true, optional: true, help: 'A entrada do acordo vira um QR que também autoriza o débito mensal das próximas parcelas no app do banco do devedor.' },
+	{ name: 'automaticoConta', label: 'Conta recebedora do Pix Automático (agência/conta)', secret: false, optional: true, help: 'Como 0001/123456-7. Obrigatória com Pix Automático.' },
+	{ name: 'automaticoTipoConta', label: 'Tipo da conta recebedora', secret: false, optional: true, help: 'CORRENTE, POUPANCA ou PAGAMENTO. Em branco: CORRENTE.' }
 ];
 
 export const AGENCY = 'assessoria';
@@ -76,7 +79,8 @@ function summary(a: PspAccount) {
 		certificate: certificateInfo(c.cert),
 		hasCa: !!c.ca,
 		fine: percent(c.fineBp),
-		interest: percent(c.interestMonthlyBp)
+		interest: percent(c.interestMonthlyBp),
+		pixAutomatico: c.pixAutomatico ? `sim, conta ${c.automaticoConta} (${(c.automaticoTipoConta ?? 'CORRENTE').toLowerCase()})` : 'não'
 	};
 }
 
@@ -107,7 +111,16 @@ export async function list(db: DbOrTx, who: Scope & { agencyId: string }) {
 		updatedAt: r.row.updatedAt.toISOString(),
 		details: r.account && summary(r.account),
 		values: r.account
-			? { apiUrl: r.account.credentials.apiUrl, oauthUrl: r.account.credentials.oauthUrl, clientId: r.account.credentials.clientId, fine: percent(r.account.credentials.fineBp), interest: percent(r.account.credentials.interestMonthlyBp) }
+			? {
+					apiUrl: r.account.credentials.apiUrl,
+					oauthUrl: r.account.credentials.oauthUrl,
+					clientId: r.account.credentials.clientId,
+					fine: percent(r.account.credentials.fineBp),
+					interest: percent(r.account.credentials.interestMonthlyBp),
+					pixAutomatico: r.account.credentials.pixAutomatico ? 'on' : '',
+					automaticoConta: r.account.credentials.automaticoConta ?? '',
+					automaticoTipoConta: r.account.credentials.automaticoTipoConta ?? ''
+				}
 			: {}
 	});
 	const accounts: AccountView[] = [
@@ -193,7 +206,10 @@ export async function save(db: Db, who: Scope & { agencyId: string }, values: Re
 			...((v('ca') || kept('ca')) && { ca: v('ca') || kept('ca') }),
 			webhookSecret: v('webhookSecret') || kept('webhookSecret') || randomBytes(24).toString('base64url'),
 			fineBp: toBp(v('fine')) ?? Number.NaN,
-			interestMonthlyBp: toBp(v('interest')) ?? Number.NaN
+			interestMonthlyBp: toBp(v('interest')) ?? Number.NaN,
+			pixAutomatico: v('pixAutomatico') === 'on',
+			...(v('automaticoConta') && { automaticoConta: v('automaticoConta') }),
+			automaticoTipoConta: (v('automaticoTipoConta') || 'CORRENTE').toUpperCase().replace('Ç', 'C') as 'CORRENTE'
 		};
 		for (const name of ['cert', 'key', 'ca'] as const) {
 			const text = credentials[name as 'cert'];
@@ -209,7 +225,9 @@ export async function save(db: Db, who: Scope & { agencyId: string }, values: Re
 			for (const i of parsed.error.issues) {
 				const name = String(i.path[0]);
 				if (errors[name] || name === 'fineBp' || name === 'interestMonthlyBp') continue;
-				add(name, i.code === 'invalid_format' ? `${label(name)}: informe um endereço completo, como https://…` : name === 'webhookSecret' ? `${label(name)}: no mínimo 16 caracteres (ou deixe em branco para gerarmos um).` : `${label(name)}: preencha este campo.`);
+				if (name === 'automaticoConta') add(name, `${label(name)}: ${credentials.pixAutomatico && !credentials.automaticoConta ? 'preencha para usar o Pix Automático' : 'use agência/conta, como 0001/123456-7'}.`);
+				else if (name === 'automaticoTipoConta') add(name, `${label(name)}: CORRENTE, POUPANCA ou PAGAMENTO.`);
+				else add(name, i.code === 'invalid_format' ? `${label(name)}: informe um endereço completo, como https://…` : name === 'webhookSecret' ? `${label(name)}: no mínimo 16 caracteres (ou deixe em branco para gerarmos um).` : `${label(name)}: preencha este campo.`);
 			}
 		}
 		if (Object.keys(errors).length > 0) return { ok: false as const, errors };

@@ -25,12 +25,17 @@ export const credentialsSchema = z.object({
 	ca: pemOrPath.optional(),
 	webhookSecret: z.string().min(16),
 	fineBp: z.number().int().min(0).max(FINE_CAP_BP).default(0),
-	interestMonthlyBp: z.number().int().min(0).max(INTEREST_CAP_MONTHLY_BP).default(0)
-});
+	interestMonthlyBp: z.number().int().min(0).max(INTEREST_CAP_MONTHLY_BP).default(0),
+	pixAutomatico: z.boolean().default(false),
+	/** The account Pix Automático debits are paid into, `agência/conta` (a recurring charge names it). */
+	automaticoConta: z.string().regex(/^(\d{1,4}\/)?[0-9A-Za-z-]{1,20}$/).optional(),
+	automaticoTipoConta: z.enum(['CORRENTE', 'POUPANCA', 'PAGAMENTO']).default('CORRENTE')
+}).refine((c) => !c.pixAutomatico || !!c.automaticoConta, { path: ['automaticoConta'], message: 'Pix Automático pede a conta recebedora (agência/conta).' });
 
 const SEAL_PURPOSE = 'psp-account';
 
 let warned = false;
+let warnedAutomatico = false;
 
 /** The environment's account, or null when PIX_PSP_* is not (fully) set. */
 export function envAccount(): PspAccount | null {
@@ -48,6 +53,10 @@ export function envAccount(): PspAccount | null {
 		return null;
 	}
 	if (!apiUrl || !oauthUrl || !clientId || !clientSecret || !cert || !key || !webhookSecret) return null; // narrows the types
+	if (env.PIX_PSP_AUTOMATICO && !env.PIX_PSP_AUTOMATICO_CONTA && !warnedAutomatico) {
+		warnedAutomatico = true;
+		console.error(JSON.stringify({ type: 'warning', where: 'psp.accounts', message: 'Pix Automático desativado: PIX_PSP_AUTOMATICO=true sem PIX_PSP_AUTOMATICO_CONTA' }));
+	}
 	return {
 		id: 'env',
 		credentials: {
@@ -60,7 +69,11 @@ export function envAccount(): PspAccount | null {
 			...(env.PIX_PSP_CA && { ca: env.PIX_PSP_CA }),
 			webhookSecret,
 			fineBp: env.PIX_PSP_FINE_BP,
-			interestMonthlyBp: env.PIX_PSP_INTEREST_MONTHLY_BP
+			interestMonthlyBp: env.PIX_PSP_INTEREST_MONTHLY_BP,
+			// Without the receiving account a recurring charge cannot be sent: the flag alone turns nothing on.
+			pixAutomatico: env.PIX_PSP_AUTOMATICO && !!env.PIX_PSP_AUTOMATICO_CONTA,
+			...(env.PIX_PSP_AUTOMATICO_CONTA && { automaticoConta: env.PIX_PSP_AUTOMATICO_CONTA }),
+			automaticoTipoConta: env.PIX_PSP_AUTOMATICO_TIPO_CONTA
 		}
 	};
 }
@@ -154,7 +167,7 @@ export async function save(tx: DbOrTx, input: SaveInput): Promise<{ ok: true; id
 		action: 'psp_account.save',
 		entity: 'psp_account',
 		entityId: id,
-		data: { label: input.label, creditorId: input.creditorId, apiUrl: parsed.data.apiUrl, clientId: parsed.data.clientId, fineBp: parsed.data.fineBp, interestMonthlyBp: parsed.data.interestMonthlyBp, replaced: !!existing }
+		data: { label: input.label, creditorId: input.creditorId, apiUrl: parsed.data.apiUrl, clientId: parsed.data.clientId, fineBp: parsed.data.fineBp, interestMonthlyBp: parsed.data.interestMonthlyBp, pixAutomatico: parsed.data.pixAutomatico, replaced: !!existing }
 	});
 	return { ok: true, id };
 }

@@ -8,10 +8,20 @@ import { isOpenInstallment } from '../../../agreements/status';
 import { amountToCents } from '../pix/brcode';
 import { chargeMatches, openSlip } from '../instruments';
 import { accountById, accountFor, webhookUrl, type PspAccount } from './accounts';
-import { getCobv, locationOf, putCobv, putWebhook, reviseCobv, withdrawCobv, type CobvAnswer } from './client';
+import { getCob, getCobv, locationOf, putCob, putCobv, putWebhook, reviseCob, reviseCobv, withdrawCob, withdrawCobv, type CobvAnswer } from './client';
+import { cobBody } from './automatico';
+import * as recurrence from './recurrence';
 import { cobvBody, newPspTxid } from './cobv';
 
-export type EnsureOptions = { baseUrl: string; today: string };
+export type EnsureOptions = { baseUrl: string; today: string; now?: Date };
+
+/** Carries the entry's recurrence on at the PSP (see `recurrence.complete`); never throws on the debtor's page. */
+async function finishRecurrence(db: Db, inst: Installment, baseUrl: string): Promise<void> {
+	const rec = await recurrence.ofAgreement(db, inst.agreementId);
+	if (!rec || rec.entryTxid !== inst.pspTxid || (rec.copiaECola && rec.status !== null)) return;
+	const account = await accountById(db, rec.accountId);
+	if (account) await recurrence.complete(db, rec, account, baseUrl);
+}
 
 function log(type: 'warning' | 'error', installmentId: string, message: string): void {
 	console.error(JSON.stringify({ type, where: 'psp.charges', installment: installmentId, message }));
@@ -48,12 +58,56 @@ export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOp
 	let inst = row.inst;
 	if (!isOpenInstallment(inst.status) || inst.supersededBy || row.agreementStatus !== 'active') return inst;
 	const open = openSlip(inst).amountCents;
-	if (open <= 0 || chargeMatches({ ...inst, amountCents: open })) return inst;
+	if (open <= 0) return inst;
+	if (chargeMatches({ ...inst, amountCents: open })) {
+		// The entry of a Pix Automático plan: its recurrence may still need a step the PSP missed.
+		if (inst.pspKind === 'cob') await finishRecurrence(db, inst, opts.baseUrl);
+		return inst;
+	}
 	// A charge past its last payable day would be refused: the static code (and the break rules) apply.
 	if (addDays(inst.dueDate, row.tolerance) < opts.today) return inst;
 
 	const account = inst.pspAccount ? await accountById(db, inst.pspAccount) : await accountFor(db, row.creditor);
 	if (!account) return inst;
+
+	// Pix Automático (JORNADA_3): the entry is an immediate charge (cob) tied to a recurrence, once per agreement.
+	const entryBody = () =>
+		cobBody({
+			lastDay: addDays(inst.dueDate, row.tolerance),
+			now: opts.now ?? new Date(),
+			debtor: row.debtor,
+			amountCents: open,
+			key: inst.pixKey,
+			message: `Entrada do acordo com ${row.creditor.displayName}`
+		});
+	if (!inst.pspTxid && (await recurrence.eligibleEntry(db, inst, account)) && !(await recurrence.ofAgreement(db, inst.agreementId))) {
+		if (entryBody().ok) {
+			const txid = newPspTxid();
+			const fixed = await db.transaction(async (tx) => {
+				const [f] = await tx
+					.update(installments)
+					.set({ pspTxid: txid, pspAccount: account.id, pspKind: 'cob' })
+					.where(and(eq(installments.id, inst.id), sql`${installments.pspTxid} is null`))
+					.returning();
+				if (f) await recurrence.begin(tx, f, account, txid);
+				return f;
+			});
+			// Someone else fixed it first: the next view carries on with theirs.
+			if (!fixed) return (await db.select().from(installments).where(eq(installments.id, inst.id)))[0] ?? inst;
+			inst = fixed;
+		}
+	}
+	// The entry's cob, fixed just now or earlier without an answer (the PSP was down): the same PUT.
+	if (inst.pspKind === 'cob' && inst.pspTxid && !inst.pspStatus) {
+		const body = entryBody();
+		if (!body.ok) return (log('warning', inst.id, body.message), inst);
+		const put = await putCob(account.credentials, inst.pspTxid, body.value);
+		if (!put.ok) return (log('warning', inst.id, put.message), inst);
+		const updated = await store(db, inst, inst.pspTxid, put.data, open);
+		await ensureWebhook(db, account, inst.pixKey, opts.baseUrl);
+		if (chargeMatches(updated)) await finishRecurrence(db, updated, opts.baseUrl);
+		return updated;
+	}
 
 	const body = cobvBody({
 		dueDate: inst.dueDate,
@@ -74,7 +128,7 @@ export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOp
 	if (inst.pspTxid && inst.pspStatus && inst.pspStatus !== 'ATIVA') {
 		const [renewed] = await db
 			.update(installments)
-			.set({ pspTxid: newPspTxid(), pspLocation: null, pspStatus: null, pspAmountCents: null, updatedAt: new Date() })
+			.set({ pspTxid: newPspTxid(), pspKind: null, pspLocation: null, pspStatus: null, pspAmountCents: null, updatedAt: new Date() })
 			.where(and(eq(installments.id, inst.id), eq(installments.pspTxid, inst.pspTxid)))
 			.returning();
 		inst = renewed ?? (await db.select().from(installments).where(eq(installments.id, inst.id)))[0];
@@ -82,12 +136,12 @@ export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOp
 
 	// An open charge asking another amount (part was paid by other means): revised, same txid and location.
 	if (inst.pspTxid && inst.pspStatus === 'ATIVA' && inst.pspLocation) {
-		const revised = await reviseCobv(account.credentials, inst.pspTxid, body.value.valor);
+		const revised = inst.pspKind === 'cob' ? await reviseCob(account.credentials, inst.pspTxid, { original: body.value.valor.original }) : await reviseCobv(account.credentials, inst.pspTxid, body.value.valor);
 		if (!revised.ok) {
 			log('warning', inst.id, revised.message);
 			return inst;
 		}
-		return store(db, inst, inst.pspTxid, revised.data, open);
+		return store(db, inst, inst.pspTxid, revised.data as CobvAnswer, open);
 	}
 
 	const [fixed] = await db
@@ -109,7 +163,7 @@ export async function ensureCharge(db: Db, installmentId: string, opts: EnsureOp
 }
 
 /** Keeps what the PSP answered about the charge `txid` on the installment (if it still has that txid). */
-async function store(db: Db, inst: Installment, txid: string, charge: CobvAnswer, amountCents: number): Promise<Installment> {
+async function store(db: Db, inst: Installment, txid: string, charge: Pick<CobvAnswer, 'status' | 'location' | 'loc' | 'valor'>, amountCents: number): Promise<Installment> {
 	const location = locationOf(charge);
 	if (!location) {
 		log('error', inst.id, 'o PSP respondeu a cobrança sem location');
@@ -153,7 +207,7 @@ async function ensureWebhook(db: DbOrTx, account: PspAccount, chave: string, bas
  */
 export async function withdrawStale(db: Db, limit = 200): Promise<number> {
 	const stale = await db
-		.select({ id: installments.id, account: installments.pspAccount, txid: installments.pspTxid })
+		.select({ id: installments.id, account: installments.pspAccount, txid: installments.pspTxid, kind: installments.pspKind })
 		.from(installments)
 		.innerJoin(agreements, eq(agreements.id, installments.agreementId))
 		.where(and(eq(installments.pspStatus, 'ATIVA'), sql`(${installments.status} = 'cancelled' or ${installments.supersededBy} is not null or ${agreements.status} <> 'active')`))
@@ -163,7 +217,8 @@ export async function withdrawStale(db: Db, limit = 200): Promise<number> {
 		const account = s.account ? await accountById(db, s.account) : null;
 		if (!account || !s.txid) continue;
 		// Refused (already paid, say): the PSP's own status is what we keep.
-		const r = (await withdrawCobv(account.credentials, s.txid)).ok ? null : await getCobv(account.credentials, s.txid);
+		const cob = s.kind === 'cob';
+		const r = (cob ? await withdrawCob(account.credentials, s.txid) : await withdrawCobv(account.credentials, s.txid)).ok ? null : cob ? await getCob(account.credentials, s.txid) : await getCobv(account.credentials, s.txid);
 		const status = r === null ? 'REMOVIDA_PELO_USUARIO_RECEBEDOR' : r.ok ? r.data.status : null;
 		if (!status) {
 			log('warning', s.id, r && !r.ok ? r.message : 'cobrança não retirada');

@@ -22,9 +22,19 @@ export type PspCredentials = {
 	webhookSecret: string;
 	fineBp: number;
 	interestMonthlyBp: number;
+	/** The PSP offers Pix Automático (recurrences and recurring charges), and the account they are paid into. */
+	pixAutomatico?: boolean;
+	automaticoConta?: string;
+	automaticoTipoConta?: 'CORRENTE' | 'POUPANCA' | 'PAGAMENTO';
 };
 
 export const SCOPES = 'cobv.write cobv.read pix.read webhook.write';
+// Asked only of a PSP said to offer Pix Automático: another may refuse scopes it does not know.
+export const AUTOMATICO_SCOPES = 'cob.write cob.read rec.write rec.read cobr.write cobr.read payloadlocationrec.write payloadlocationrec.read webhookrec.write webhookcobr.write';
+
+export function scopesOf(c: Pick<PspCredentials, 'pixAutomatico'>): string {
+	return c.pixAutomatico ? `${SCOPES} ${AUTOMATICO_SCOPES}` : SCOPES;
+}
 // The debtor waits on the first charge of an installment: a PSP that hangs falls back to the static code soon.
 const TIMEOUT_MS = 5_000;
 // A token is renewed this long before the PSP said it expires.
@@ -59,7 +69,7 @@ type Session = { agent: https.Agent; token: { value: string; until: number } | n
 const sessions = new Map<string, Session>();
 
 function sessionFor(c: PspCredentials): Session {
-	const id = createHash('sha256').update(JSON.stringify([c.apiUrl, c.oauthUrl, c.clientId, c.clientSecret, c.cert, c.key, c.ca ?? ''])).digest('hex');
+	const id = createHash('sha256').update(JSON.stringify([c.apiUrl, c.oauthUrl, c.clientId, c.clientSecret, c.cert, c.key, c.ca ?? '', scopesOf(c)])).digest('hex');
 	let s = sessions.get(id);
 	if (!s) {
 		s = {
@@ -85,7 +95,7 @@ async function fetchToken(c: PspCredentials, s: Session): Promise<string | PspFa
 		c.oauthUrl,
 		{
 			headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-			body: new URLSearchParams({ grant_type: 'client_credentials', scope: SCOPES }).toString()
+			body: new URLSearchParams({ grant_type: 'client_credentials', scope: scopesOf(c) }).toString()
 		},
 		{ timeoutMs: TIMEOUT_MS, agent: s.agent }
 	);
@@ -211,5 +221,124 @@ export async function listPix(c: PspCredentials, inicio: Date, fim: Date, perPag
 /** Tells the PSP where to notify Pix received on `chave` (`PUT /webhook/{chave}`); it posts to `{url}/pix`. */
 export async function putWebhook(c: PspCredentials, chave: string, webhookUrl: string): Promise<PspResult<null>> {
 	const r = await call<unknown>(c, 'PUT', `/webhook/${encodeURIComponent(chave)}`, 'Registrar webhook Pix', { webhookUrl }, [200, 201, 204]);
+	return r.ok ? { ok: true, status: r.status, data: null } : r;
+}
+
+// ——— Pix Automático (JORNADA_3): cob for the entry, locrec + rec, cobr per installment ———
+
+/** An immediate charge (`cob`) as the PSP answers it. */
+export type CobAnswer = Omit<CobvAnswer, 'calendario'> & { calendario: { expiracao: number; criacao?: string } };
+
+/**
+ * Creates the immediate charge `txid` (`PUT /cob/{txid}`). A retry is the same PUT: when the PSP says
+ * the txid exists, the charge is read back, and it is ours only if it asks the same amount.
+ */
+export async function putCob(c: PspCredentials, txid: string, body: unknown & { valor: { original: string } }): Promise<PspResult<CobAnswer>> {
+	const put = await call<CobAnswer>(c, 'PUT', `/cob/${encodeURIComponent(txid)}`, 'Criar cobrança Pix imediata', body, [200, 201]);
+	if (put.ok || put.status === null || put.status >= 500 || put.status === 401 || put.status === 403) return put;
+	const existing = await getCob(c, txid);
+	if (!existing.ok) return put;
+	if (existing.data.valor?.original !== body.valor.original) return { ok: false, status: put.status, message: `Criar cobrança Pix imediata: o txid ${txid} já existe no PSP com outro valor.` };
+	return existing;
+}
+
+export function getCob(c: PspCredentials, txid: string): Promise<PspResult<CobAnswer>> {
+	return call<CobAnswer>(c, 'GET', `/cob/${encodeURIComponent(txid)}`, 'Consultar cobrança Pix imediata');
+}
+
+/** Withdraws an immediate charge (`PATCH /cob/{txid}`, REMOVIDA_PELO_USUARIO_RECEBEDOR). */
+export function withdrawCob(c: PspCredentials, txid: string): Promise<PspResult<CobAnswer>> {
+	return call<CobAnswer>(c, 'PATCH', `/cob/${encodeURIComponent(txid)}`, 'Retirar cobrança Pix imediata', { status: 'REMOVIDA_PELO_USUARIO_RECEBEDOR' });
+}
+
+/** Revises an immediate charge's amount (`PATCH /cob/{txid}` with `valor`); txid and location stay. */
+export function reviseCob(c: PspCredentials, txid: string, valor: { original: string }): Promise<PspResult<CobAnswer>> {
+	return call<CobAnswer>(c, 'PATCH', `/cob/${encodeURIComponent(txid)}`, 'Revisar cobrança Pix imediata', { valor });
+}
+
+export type LocRecAnswer = { id: number; location: string; criacao: string; idRec?: string };
+
+/** A payload location for a recurrence (`POST /locrec`). */
+export function createLocRec(c: PspCredentials): Promise<PspResult<LocRecAnswer>> {
+	// The spec's POST /locrec takes no body (PayloadLocationRecBody is defined but never used).
+	return call<LocRecAnswer>(c, 'POST', '/locrec', 'Criar location da recorrência', undefined, [200, 201]);
+}
+
+export function getLocRec(c: PspCredentials, id: string): Promise<PspResult<LocRecAnswer>> {
+	return call<LocRecAnswer>(c, 'GET', `/locrec/${encodeURIComponent(id)}`, 'Consultar location da recorrência');
+}
+
+export type RecStatus = 'CRIADA' | 'APROVADA' | 'REJEITADA' | 'EXPIRADA' | 'CANCELADA';
+export type RecAnswer = {
+	idRec: string;
+	status: RecStatus;
+	loc?: LocRecAnswer;
+	ativacao?: { tipoJornada?: string; dadosJornada?: { txid?: string } };
+	dadosQR?: { jornada?: string; pixCopiaECola?: string };
+	[k: string]: unknown;
+};
+
+/** Creates a recurrence (`POST /rec`): the PSP gives its idRec. */
+export function createRec(c: PspCredentials, body: unknown): Promise<PspResult<RecAnswer>> {
+	return call<RecAnswer>(c, 'POST', '/rec', 'Criar recorrência Pix Automático', body, [200, 201]);
+}
+
+/** A recurrence as the PSP has it; with the entry's txid, `dadosQR` carries the composite QR (JORNADA_3). */
+export function getRec(c: PspCredentials, idRec: string, txid?: string): Promise<PspResult<RecAnswer>> {
+	const q = txid ? `?${new URLSearchParams({ txid })}` : '';
+	return call<RecAnswer>(c, 'GET', `/rec/${encodeURIComponent(idRec)}${q}`, 'Consultar recorrência Pix Automático');
+}
+
+/** Cancels a recurrence (`PATCH /rec/{idRec}`, status CANCELADA): no more debits. */
+export function cancelRec(c: PspCredentials, idRec: string): Promise<PspResult<RecAnswer>> {
+	return call<RecAnswer>(c, 'PATCH', `/rec/${encodeURIComponent(idRec)}`, 'Cancelar recorrência Pix Automático', { status: 'CANCELADA' });
+}
+
+export type CobrStatus = 'CRIADA' | 'ATIVA' | 'CONCLUIDA' | 'EXPIRADA' | 'REJEITADA' | 'CANCELADA';
+export type CobrAnswer = {
+	idRec: string;
+	txid: string;
+	status: CobrStatus;
+	valor: { original: string };
+	calendario: { dataDeVencimento: string; criacao?: string };
+	politicaRetentativa?: 'NAO_PERMITE' | 'PERMITE_3R_7D';
+	tentativas?: { dataLiquidacao: string; tipo: string; status: string; endToEndId: string }[];
+	pix?: ReceivedPix[];
+	[k: string]: unknown;
+};
+
+/**
+ * Creates the recurring charge `txid` (`PUT /cobr/{txid}`). A retry is the same PUT: when the PSP
+ * says the txid exists, the charge is read back and is ours only with the same amount, due date and idRec.
+ */
+export async function putCobr(c: PspCredentials, txid: string, body: { idRec: string; valor: { original: string }; calendario: { dataDeVencimento: string } }): Promise<PspResult<CobrAnswer>> {
+	const put = await call<CobrAnswer>(c, 'PUT', `/cobr/${encodeURIComponent(txid)}`, 'Criar cobrança recorrente', body, [200, 201]);
+	if (put.ok || put.status === null || put.status >= 500 || put.status === 401 || put.status === 403) return put;
+	const existing = await getCobr(c, txid);
+	if (!existing.ok) return put;
+	const e = existing.data;
+	if (e.idRec !== body.idRec || e.valor?.original !== body.valor.original || e.calendario?.dataDeVencimento !== body.calendario.dataDeVencimento) {
+		return { ok: false, status: put.status, message: `Criar cobrança recorrente: o txid ${txid} já existe no PSP com outros dados.` };
+	}
+	return existing;
+}
+
+export function getCobr(c: PspCredentials, txid: string): Promise<PspResult<CobrAnswer>> {
+	return call<CobrAnswer>(c, 'GET', `/cobr/${encodeURIComponent(txid)}`, 'Consultar cobrança recorrente');
+}
+
+/** Cancels a recurring charge (`PATCH /cobr/{txid}`, CANCELADA): allowed until the day before its due date. */
+export function cancelCobr(c: PspCredentials, txid: string): Promise<PspResult<CobrAnswer>> {
+	return call<CobrAnswer>(c, 'PATCH', `/cobr/${encodeURIComponent(txid)}`, 'Cancelar cobrança recorrente', { status: 'CANCELADA' });
+}
+
+/** Asks one more debit attempt on `data` (`POST /cobr/{txid}/retentativa/{data}`), where the recurrence allows retries. */
+export function retryCobr(c: PspCredentials, txid: string, data: string): Promise<PspResult<CobrAnswer>> {
+	return call<CobrAnswer>(c, 'POST', `/cobr/${encodeURIComponent(txid)}/retentativa/${data}`, 'Pedir nova tentativa de débito', undefined, [200, 201]);
+}
+
+/** Tells the PSP where to notify recurrences (`PUT /webhookrec`; it posts to `{url}/rec`) or recurring charges (`PUT /webhookcobr`; `{url}/cobr`). */
+export async function putWebhookAutomatico(c: PspCredentials, which: 'rec' | 'cobr', webhookUrl: string): Promise<PspResult<null>> {
+	const r = await call<unknown>(c, 'PUT', `/webhook${which}`, `Registrar webhook ${which}`, { webhookUrl }, [200, 201, 204]);
 	return r.ok ? { ok: true, status: r.status, data: null } : r;
 }

@@ -9,3 +9,6 @@ export * as client from './client';
 export { cobvBody, lateChargesProblem, newPspTxid, notificationItems, FINE_CAP_BP, INTEREST_CAP_MONTHLY_BP } from './cobv';
 export type { CobvBody, ReceivedPix } from './cobv';
 export * as accountAdmin from './account-admin';
+/** Pix Automático (JORNADA_3): the entry's composite QR authorises monthly debits of the rest. */
+export * as automatico from './recurrence';
+export { cobBody, recBody, cobrBody, cobrDue, parseReceivingAccount } from './automatico';

@@ -1,15 +1,15 @@
 import { and, eq, or, sql } from 'drizzle-orm';
 import { reviewItems } from '../../db/schema';
 import type { Db } from '../../db/client';
-import { agreements, creditors, installments, payments, pspSweeps } from '../../db/schema';
+import { installments, payments, pspSweeps } from '../../db/schema';
 import { secretsEqual } from '../../messaging/wire-http';
 import { amountToCents } from '../pix/brcode';
 import { record } from '../record';
-import { accountById, allAccounts, owner, type PspAccount } from './accounts';
-import * as review from '../review';
-import { todayInSaoPaulo } from '../../../format/dates';
+import { accountById, allAccounts, type PspAccount } from './accounts';
+import { keepForReview, type KeepReason } from './kept';
 import { getPix, listPix } from './client';
 import { notificationItems, type ReceivedPix } from './cobv';
+import { installmentOfCobr } from './recurrence';
 
 /**
  * Pix received through a PSP: told by its webhook, or found by the sweep. Both record through
@@ -37,25 +37,6 @@ async function known(db: Db, endToEndId: string): Promise<boolean> {
 	return !!r;
 }
 
-type KeepReason = 'unknown_txid' | 'not_found' | 'conflict';
-const KEEP_LABELS: Record<KeepReason, string> = {
-	unknown_txid: 'Pix sem parcela correspondente',
-	conflict: 'Pix com referência já usada',
-	not_found: 'Pix não lançado'
-};
-const KEEP_MESSAGES: Record<KeepReason, string> = {
-	unknown_txid: 'O PSP confirmou este Pix, mas o identificador (txid) não é de nenhuma parcela desta conta. Associe-o à parcela certa ou descarte-o com o motivo.',
-	conflict: 'O PSP confirmou este Pix, mas a referência dele já foi lançada em outra parcela. Confira antes de associar.',
-	not_found: 'O PSP confirmou este Pix, mas ele não pôde ser lançado na parcela indicada.'
-};
-
-/** The payer as some PSPs add it (`pagador`, outside the spec's Pix object): for suggestions only. */
-function payerOf(pix: ReceivedPix): { document: string | null; name: string | null } {
-	const p = pix.pagador && typeof pix.pagador === 'object' ? (pix.pagador as Record<string, unknown>) : {};
-	const doc = typeof p.cpf === 'string' ? p.cpf : typeof p.cnpj === 'string' ? p.cnpj : null;
-	return { document: doc ? doc.replace(/\D/g, '') || null : null, name: typeof p.nome === 'string' ? p.nome.slice(0, 200) : null };
-}
-
 /**
  * Records one Pix the PSP itself reported (never a webhook's word alone). `record()` keeps every cent
  * (a remainder or money for a withdrawn slip becomes a credit on the debts); a txid no installment of
@@ -68,48 +49,19 @@ export async function apply(db: Db, account: PspAccount, pix: ReceivedPix): Prom
 	return db.transaction(async (tx) => {
 		const txid = pix.txid ?? '';
 		// A dynamic charge of this account, or the static code's txid (a debtor who paid the static code).
-		const [inst] = txid
+		let [inst] = txid
 			? await tx
 					.select({ id: installments.id, pspTxid: installments.pspTxid })
 					.from(installments)
 					.where(or(and(eq(installments.pspTxid, txid), eq(installments.pspAccount, account.id)), eq(installments.txid, txid)))
 					.limit(1)
 			: [];
-		// Kept in the review queue of whoever the money is for: the installment's creditor, else the account's owner.
-		const keep = async (reason: KeepReason, installmentId: string | null) => {
-			const [target] = installmentId
-				? await tx
-						.select({ agencyId: creditors.agencyId, creditorId: agreements.creditorId })
-						.from(installments)
-						.innerJoin(agreements, eq(agreements.id, installments.agreementId))
-						.innerJoin(creditors, eq(creditors.id, agreements.creditorId))
-						.where(eq(installments.id, installmentId))
-				: [];
-			const whose = target ?? (await owner(tx, account));
-			console.error(JSON.stringify({ type: 'warning', where: 'psp.received', endToEndId: pix.endToEndId, reason }));
-			if (!whose) throw new Error('Pix recebido sem nenhuma agência cadastrada para revisá-lo');
-			const payer = payerOf(pix);
-			await review.enqueue(tx, [
-				{
-					agencyId: whose.agencyId,
-					creditorId: whose.creditorId,
-					source: 'pix',
-					sourceRef: pix.endToEndId,
-					reason,
-					message: KEEP_MESSAGES[reason],
-					amountCents: cents,
-					paidOn: todayInSaoPaulo(paidAt),
-					reference: txid || pix.endToEndId,
-					payerDocument: payer.document,
-					payerName: payer.name,
-					method: 'pix',
-					externalId: pix.endToEndId,
-					installmentId,
-					details: { accountId: account.id, reasonLabel: KEEP_LABELS[reason], pix }
-				}
-			]);
-			return 'review' as const;
-		};
+		const keep = (reason: KeepReason, installmentId: string | null) => keepForReview(tx, account, pix, reason, installmentId);
+		// A Pix Automático debit: its txid is a recurring charge's, which names the installment.
+		if (!inst && txid) {
+			const id = await installmentOfCobr(tx, account.id, txid);
+			if (id) inst = { id, pspTxid: null };
+		}
 		if (!inst) return keep('unknown_txid', null);
 		const r = await record(tx, {
 			installmentId: inst.id,

@@ -4,6 +4,7 @@ import { db } from '$lib/server/db/client';
 import { requireStaff } from '$lib/server/guards';
 import { can } from '$lib/server/staff';
 import * as backoffice from '$lib/server/backoffice';
+import * as psp from '$lib/server/payments/psp';
 import type { ActionResult } from '$lib/server/backoffice/agreements';
 import type { Tx } from '$lib/server/db/client';
 import type { StaffPrincipal } from '$lib/server/staff';
@@ -13,7 +14,8 @@ export const load = async ({ params }) => {
 	const me = requireStaff('read');
 	const found = await backoffice.agreements.view(db(), me, params.code);
 	if (!found) error(404, 'Acordo não encontrado.');
-	return { ...found, can: { act: can(me, 'act_on_agreements') } };
+	// Reached through the staff member's access above: the agreement's Pix Automático, if any.
+	return { ...found, autoDebit: await psp.automatico.view(db(), found.agreement.id), can: { act: can(me, 'act_on_agreements') } };
 };
 
 type Run<I> = (tx: Tx, who: StaffPrincipal, code: string, input: I, ctx: { ip: string }) => Promise<ActionResult>;

@@ -4,6 +4,7 @@ import { db } from '$lib/server/db/client';
 import * as agreements from '$lib/server/agreements';
 import { payableView, paymentView } from '$lib/server/payments/view';
 import * as receipts from '$lib/server/payments/receipts';
+import * as psp from '$lib/server/payments/psp';
 import { requireDebtor } from '$lib/server/guards';
 import { isOpenInstallment } from '$lib/agreements/status';
 import { todayInSaoPaulo } from '$lib/format/dates';
@@ -36,6 +37,7 @@ export const load = async ({ locals, params, url }) => {
 		debts: found.debts.map((d) => ({ description: d.debt.description, externalId: d.debt.externalId })),
 		payments,
 		received,
+		autoDebit: await psp.automatico.view(db(), found.agreement.id),
 		nextSeq: next?.seq ?? null,
 		payoff: preview?.ok && !preview.existing && found.installments.filter((i) => isOpenInstallment(i.status)).length > 0 ? preview.quote : null,
 		justCreated: url.searchParams.has('novo'),
@@ -57,5 +59,16 @@ export const actions = {
 		);
 		if (!r.ok) return fail(409, { payoffMessage: r.message });
 		redirect(303, `/c/${params.slug}/acordos/${found.agreement.code}?quitacao`);
+	},
+	/** Pix Automático: the debtor stops the automatic debits (asked to confirm first); the installments stay payable by Pix and boleto. */
+	cancelarDebito: async ({ locals, params, request, getClientAddress }) => {
+		const { debtor } = requireDebtor(locals);
+		const found = await agreements.byCode(db(), debtor.agencyId, debtor.id, params.code);
+		if (!found) error(404, 'Acordo não encontrado.');
+		const confirmed = (await request.formData()).get('confirmar') === 'sim';
+		if (!confirmed) return { autoDebitConfirm: true };
+		const r = await psp.automatico.cancelByDebtor(db(), found.agreement.id, { debtorId: debtor.id, agencyId: debtor.agencyId, ip: getClientAddress() }, todayInSaoPaulo());
+		if (!r.ok) return fail(409, { autoDebitMessage: r.message });
+		return { autoDebitCancelled: true };
 	}
 };
