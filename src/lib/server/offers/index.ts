@@ -9,8 +9,11 @@ import { activeOfferSql, withOffer, type ActiveOffer } from '../campaigns/offer'
 import { creditBalanceSql } from '../debts/credit';
 
 export type Selection =
-	| { ok: true; dateRefused: boolean; breakToleranceDays: number; creditor: typeof creditors.$inferSelect; set: OfferSet; policyVersion: number; campaign: { name: string; validUntil: string } | null; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
+	| { ok: true; dateRefused: boolean; breakToleranceDays: number; creditor: SelectionCreditor; set: OfferSet; policyVersion: number; campaign: { name: string; validUntil: string } | null; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
 	| { ok: false; message: string };
+
+/** What the offers and review pages show of the creditor (never its logo: up to 200 KB a row). */
+export type SelectionCreditor = Pick<typeof creditors.$inferSelect, 'id' | 'displayName' | 'legalName' | 'cnpj' | 'address'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -18,8 +21,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const selectedDebts = preparedQuery((db) =>
 	db
 		.select({
-			debt: debts,
-			creditor: creditors,
+			// Only the columns used: this runs on every view of the offers page.
+			debt: {
+				id: debts.id,
+				externalId: debts.externalId,
+				description: debts.description,
+				principalCents: debts.principalCents,
+				dueDate: debts.dueDate,
+				lateFeeBp: debts.lateFeeBp,
+				interestMonthlyBp: debts.interestMonthlyBp
+			},
+			creditor: { id: creditors.id, displayName: creditors.displayName, legalName: creditors.legalName, cnpj: creditors.cnpj, address: creditors.address },
 			// The policy in force, in the same statement (one snapshot); its parsed body is cached by id.
 			policyId: sql<string | null>`(select p.id from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
 			policyVersion: sql<number | null>`(select p.version from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
@@ -49,7 +61,15 @@ const selectedDebts = preparedQuery((db) =>
  */
 export async function forSelection(
 	db: DbOrTx,
-	input: { agencyId: string; debtorId: string; debtIds: string[]; today: string; firstDueDate?: string }
+	input: {
+		agencyId: string;
+		debtorId: string;
+		debtIds: string[];
+		today: string;
+		firstDueDate?: string;
+		/** `'value'`: no plans computed (a page computing them itself); `'no-cet'`: plans without their CET. */
+		plans?: 'all' | 'no-cet' | 'value';
+	}
 ): Promise<Selection> {
 	const ids = [...new Set(input.debtIds)].filter((id) => UUID.test(id));
 	if (ids.length === 0) return { ok: false, message: 'Selecione ao menos uma dívida para ver as ofertas.' };
@@ -75,7 +95,9 @@ export async function forSelection(
 			creditCents: Number(creditCents)
 		})),
 		policy: pv.policy,
-		today: input.today
+		today: input.today,
+		cet: input.plans === undefined || input.plans === 'all',
+		plans: input.plans !== 'value'
 	};
 	let set = offersFor(base);
 	if (set.updatedTotalCents === 0) return { ok: false, message: COVERED_BY_CREDIT };
