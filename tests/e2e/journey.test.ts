@@ -58,6 +58,29 @@ describe('the debtor journey on a phone', () => {
 		await page.waitForURL(/\/ofertas\?/);
 		await expectAccessible(page);
 		await shot(page, '04-ofertas');
+
+		// The browser computes the plans from the engine's inputs; for every plan, what it shows (total,
+		// discount, interest, CET, each payment and date) is what the server computes on the review page.
+		const plan = page.getByRole('region', { name: 'Parcelado' });
+		const counts = await page.getByLabel('Número de parcelas').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+		expect(counts.length).toBeGreaterThan(5);
+		const offersUrl = new URL(page.url());
+		const review = await context.newPage();
+		for (const n of counts) {
+			await page.getByLabel('Número de parcelas').selectOption(n);
+			await plan.getByRole('button', { name: `Quero parcelar em ${n}×` }).waitFor();
+			const shown = { summary: await plan.locator('dl').textContent(), rows: await plan.locator('details table tbody tr').allTextContents() };
+			const q = new URLSearchParams(offersUrl.search);
+			q.set('vencimento', await page.getByLabel('Data do primeiro pagamento').inputValue());
+			q.set('tipo', 'installments');
+			q.set('parcelas', n);
+			await review.goto(`${base}/c/aurora/acordos/novo?${q}`);
+			const charged = { summary: await review.locator('dl').first().textContent(), rows: await review.locator('details table tbody tr').allTextContents() };
+			expect(shown).toEqual(charged);
+			expect(shown.rows).toHaveLength(Number(n));
+		}
+		await review.close();
+
 		await page.getByLabel('Número de parcelas').selectOption('3');
 		// The page expands the chosen plan from its compact form: entry, then two monthly payments.
 		await page.getByText('Ver as 3 parcelas').click();
