@@ -1,23 +1,24 @@
 import { db } from '$lib/server/db/client';
 import * as offers from '$lib/server/offers';
 import * as funnel from '$lib/server/funnel';
-import { requireDebtor } from '$lib/server/guards';
+import { requireDebtorIn } from '$lib/server/guards';
 import { parseDateInput, todayInSaoPaulo } from '$lib/format/dates';
 import { pageInputs } from '$lib/server/offers/engine';
 
-export const load = async ({ locals, url }) => {
-	const { debtor } = requireDebtor(locals);
+export const load = async ({ url }) => {
 	const requested = url.searchParams.get('vencimento');
-	const sel = await offers.forSelection(db(), {
-		agencyId: debtor.agencyId,
-		debtorId: debtor.id,
-		debtIds: url.searchParams.getAll('d'),
-		today: todayInSaoPaulo(),
-		firstDueDate: requested ? (parseDateInput(requested) ?? undefined) : undefined,
-		// The page computes the plans itself, on the server as it renders and in the browser.
-		plans: 'value'
-	});
-	if (!sel.ok) return { ok: false as const, message: sel.message };
+	// One statement for the session and the selected debts.
+	const { debtor, data: sel } = await requireDebtorIn((key) =>
+		offers.forSessionSelection(db(), key, {
+			debtIds: url.searchParams.getAll('d'),
+			today: todayInSaoPaulo(),
+			firstDueDate: requested ? (parseDateInput(requested) ?? undefined) : undefined,
+			// The page computes the plans itself, on the server as it renders and in the browser.
+			plans: 'value'
+		})
+	);
+	const debtorName = debtor.name.split(' ')[0];
+	if (!sel.ok) return { ok: false as const, message: sel.message, debtorName };
 	// A KPI event: recorded after the answer, never slowing the page or failing it.
 	const event = { agencyId: debtor.agencyId, creditorId: sel.creditor.id, debtorId: debtor.id, step: 'offers_viewed' as const, channel: 'portal' as const };
 	setImmediate(() =>
@@ -27,6 +28,7 @@ export const load = async ({ locals, url }) => {
 	);
 	return {
 		ok: true as const,
+		debtorName,
 		dateRefused: sel.dateRefused,
 		campaign: sel.campaign,
 		offerCreditor: { displayName: sel.creditor.displayName, legalName: sel.creditor.legalName, cnpj: sel.creditor.cnpj },
