@@ -81,6 +81,28 @@ describe('the debtor journey on a phone', () => {
 		}
 		await review.close();
 
+		// Without JavaScript, on the same session: the debts page is the same page (it ships no JS),
+		// the offers page shows the server-rendered cash offer and first plan, and choosing a count
+		// goes to the review page, which the server computes.
+		const noJs = await phone(browser, { javaScriptEnabled: false });
+		await noJs.addCookies(await context.cookies());
+		const plain = await noJs.newPage();
+		await plain.goto(`${base}/c/aurora/dividas`);
+		await expect(plain.getByRole('checkbox').count()).resolves.toBeGreaterThan(1);
+		await shot(plain, '03b-dividas-sem-js');
+		await plain.getByRole('button', { name: 'Ver ofertas de Lojas Aurora' }).click();
+		await plain.waitForURL(/\/ofertas\?/);
+		await expect(plain.getByRole('region', { name: 'À vista' }).textContent()).resolves.toBe(await page.getByRole('region', { name: 'À vista' }).textContent());
+		await expect(plain.getByLabel('Número de parcelas').locator('option').allTextContents()).resolves.toEqual(
+			await page.getByLabel('Número de parcelas').locator('option').allTextContents()
+		);
+		await shot(plain, '04b-ofertas-sem-js');
+		await plain.getByLabel('Número de parcelas').selectOption('3');
+		await plain.getByRole('button', { name: /^Quero parcelar em/ }).click();
+		await plain.waitForURL(/\/acordos\/novo\?.*parcelas=3/);
+		await expect(plain.getByRole('heading', { name: 'Parcelamento em 3×' }).count()).resolves.toBe(1);
+		await noJs.close();
+
 		await page.getByLabel('Número de parcelas').selectOption('3');
 		// The page expands the chosen plan from its compact form: entry, then two monthly payments.
 		await page.getByText('Ver as 3 parcelas').click();

@@ -24,3 +24,7 @@ export const load = async () => {
 		inAgreement: all.filter((x) => x.status === 'in_agreement')
 	};
 };
+
+// Without JavaScript the page works the same (the selection is a GET form to the offers, the totals
+// are the server's), so it ships none: no hydration, no client router, no page data in a script.
+export const csr = false;
