@@ -35,7 +35,7 @@ const GOALS = { ratio: { debts: 0.8, offers: 0.6 } as Record<string, number>, p9
 type Page = { key: string; name: string; path: (u: BenchUser) => string; marker: (u: BenchUser) => string; session: boolean };
 const ALL: Page[] = [
 	{ key: 'floor', name: 'floor: login page, no session', path: () => '/c/aurora', marker: () => 'name="documento"', session: false },
-	{ key: 'debts', name: 'debts (dividas)', path: () => '/c/aurora/dividas', marker: (u) => u.name, session: true },
+	{ key: 'debts', name: 'debts (dividas)', path: () => '/c/aurora/dividas', marker: (u) => `Olá, ${u.name.split(' ')[0]}`, session: true },
 	{
 		key: 'offers',
 		name: 'offers (ofertas, 3 debts)',
