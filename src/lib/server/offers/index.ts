@@ -8,9 +8,10 @@ import { MAX_AMOUNT_TEXT } from '../../format/money';
 import { policyAfterBreak } from '../../schemas/policy';
 import { activeOfferSql, withOffer, type ActiveOffer } from '../campaigns/offer';
 import { creditBalanceSql } from '../debts/credit';
+import { recordedTodaySql } from '../funnel';
 
 export type Selection =
-	| { ok: true; dateRefused: boolean; breakToleranceDays: number; creditor: SelectionCreditor; set: OfferSet; policyVersion: number; campaign: { name: string; validUntil: string } | null; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
+	| { ok: true; viewedToday: boolean; dateRefused: boolean; breakToleranceDays: number; creditor: SelectionCreditor; set: OfferSet; policyVersion: number; campaign: { name: string; validUntil: string } | null; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
 	| { ok: false; message: string };
 
 /** What the offers and review pages show of the creditor (never its logo: up to 200 KB a row). */
@@ -40,7 +41,9 @@ function selectionColumns(debtorId: SQL) {
 		// Whether the debt was in an agreement that broke (policy.afterBreak may ask a larger entry).
 		brokenBefore: sql<boolean>`exists (select 1 from agreement_debts ad join agreements a on a.id = ad.agreement_id where ad.debt_id = ${debts.id} and a.status = 'broken')`,
 		// A running campaign's special offer for this debtor, in the same statement.
-		campaign: sql<ActiveOffer | null>`${activeOfferSql(debtorId, sql`${creditors.id}`, sql`${sql.placeholder('today')}::date`)}`
+		campaign: sql<ActiveOffer | null>`${activeOfferSql(debtorId, sql`${creditors.id}`, sql`${sql.placeholder('today')}::date`)}`,
+		// Whether the offers page was already counted today for the KPIs (then it records nothing).
+		viewedToday: recordedTodaySql(debtorId, 'offers_viewed', sql`${creditors.id}`)
 	};
 }
 
@@ -171,6 +174,7 @@ async function fromRows(db: DbOrTx, ids: string[], rows: SelectedRows, input: Se
 	}
 	return {
 		ok: true,
+		viewedToday: rows.every((r) => r.viewedToday),
 		dateRefused,
 		breakToleranceDays: pv.policy.breakToleranceDays,
 		creditor,

@@ -19,13 +19,16 @@ export const load = async ({ url }) => {
 	);
 	const debtorName = debtor.name.split(' ')[0];
 	if (!sel.ok) return { ok: false as const, message: sel.message, debtorName };
-	// A KPI event: recorded after the answer, never slowing the page or failing it.
-	const event = { agencyId: debtor.agencyId, creditorId: sel.creditor.id, debtorId: debtor.id, step: 'offers_viewed' as const, channel: 'portal' as const };
-	setImmediate(() =>
-		funnel
-			.recordOncePerDay(db(), event)
-			.catch((e) => console.error(JSON.stringify({ type: 'error', where: 'funnel.offers_viewed', error: String(e) })))
-	);
+	// A KPI event, once a day (the page's query says whether it is there already): recorded after
+	// the answer, never slowing the page or failing it.
+	if (!sel.viewedToday) {
+		const event = { agencyId: debtor.agencyId, creditorId: sel.creditor.id, debtorId: debtor.id, step: 'offers_viewed' as const, channel: 'portal' as const };
+		setImmediate(() =>
+			funnel
+				.recordOncePerDay(db(), event)
+				.catch((e) => console.error(JSON.stringify({ type: 'error', where: 'funnel.offers_viewed', error: String(e) })))
+		);
+	}
 	return {
 		ok: true as const,
 		debtorName,
