@@ -12,7 +12,7 @@ import {
 } from '../../src/lib/server/offers/engine';
 import { policySchema, policyToJsonExample, type Policy } from '../../src/lib/schemas/policy';
 import { addDays, addMonths, daysBetween } from '../../src/lib/format/dates';
-import { cashOffer, installmentPlans, withCet } from '../../src/lib/offers/engine';
+import { cashOffer, installmentPlans, planChoices, planFor, withCet } from '../../src/lib/offers/engine';
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const allOffers = (set: OfferSet): Offer[] => [set.cash, ...set.plans];
@@ -265,6 +265,12 @@ describe('the offers page computes the plans in the browser', () => {
 				const browser = inBrowser(server);
 				expect(browser.cash).toEqual(server.cash);
 				expect(browser.plans).toEqual(server.plans);
+				// What the page actually runs: the list of counts, then each plan alone.
+				const shipped = JSON.parse(JSON.stringify(pageInputs(server)));
+				expect(planChoices(shipped)).toEqual(server.plans.map((p) => ({ count: p.count, monthlyCents: p.installments.at(-1)!.amountCents })));
+				for (const p of server.plans) expect(withCet(planFor(shipped, p.count)!, shipped.today)).toEqual(p);
+				const offered = new Set(server.plans.map((p) => p.count));
+				for (let n = 0; n <= 61; n++) if (!offered.has(n)) expect(planFor(shipped, n)).toBeNull();
 			}),
 			{ numRuns: 500 }
 		);

@@ -64,16 +64,25 @@ export function bandInputs(band: PolicyBand): OfferBand {
 	return { cashDiscountMaxPercent, installmentDiscountMaxPercent, minEntryPercent, installmentInterestMonthlyPercent, minInstallmentCents, installments: { min: installments.min, max: installments.max } };
 }
 
+// Integer division truncating toward zero, as BigInt's: exact in plain numbers while the dividend
+// is a safe integer (every amount the portal charges is; BigInt, which allocates, only past that).
+function divTrunc(a: number, b: number): number {
+	return (a - (a % b)) / b;
+}
+
 function bpFloor(amountCents: number, bp: number): number {
-	return Number((BigInt(amountCents) * BigInt(bp)) / 10_000n);
+	const x = amountCents * bp;
+	return Number.isSafeInteger(x) ? divTrunc(x, 10_000) : Number((BigInt(amountCents) * BigInt(bp)) / 10_000n);
 }
 
 function bpCeil(amountCents: number, bp: number): number {
-	return Number((BigInt(amountCents) * BigInt(bp) + 9_999n) / 10_000n);
+	const x = amountCents * bp + 9_999;
+	return Number.isSafeInteger(x) ? divTrunc(x, 10_000) : Number((BigInt(amountCents) * BigInt(bp) + 9_999n) / 10_000n);
 }
 
 function ceilDiv(a: number, b: number): number {
-	return Number((BigInt(a) + BigInt(b) - 1n) / BigInt(b));
+	const x = a + b - 1;
+	return Number.isSafeInteger(x) ? divTrunc(x, b) : Number((BigInt(a) + BigInt(b) - 1n) / BigInt(b));
 }
 
 export function firstDueWindowFor(firstDueDays: { min: number; max: number }, today: string): { min: string; max: string } {
@@ -114,12 +123,8 @@ export function cashOffer({ updatedTotalCents, band, firstDueDate }: PlanInputs)
 	};
 }
 
-/**
- * `count` payments: an entry on the first due date, then `count − 1` monthly payments from the
- * Price table on what is left. `null` when any payment would be below the policy minimum.
- * Its CET is left `null` here (see `withCet`).
- */
-function installmentOffer(updatedTotalCents: number, band: OfferBand, count: number, slots: PaymentSlot[]): Offer | null {
+/** A plan's amounts, without its schedule: `null` when any payment would be below the policy minimum. */
+function planAmounts(updatedTotalCents: number, band: OfferBand, count: number) {
 	const discountCents = bpFloor(updatedTotalCents, percentToBp(band.installmentDiscountMaxPercent));
 	const baseCents = updatedTotalCents - discountCents;
 	// Rounded up so the entry never falls short of the minimum the creditor asked for.
@@ -130,25 +135,38 @@ function installmentOffer(updatedTotalCents: number, band: OfferBand, count: num
 		monthlyBp === 0 || financedCents <= 0
 			? 0
 			: Math.round(pricePayment(financedCents, monthlyBp, count - 1) * (count - 1)) - financedCents;
-	const remaining = splitInstallments(financedCents + interestCents, count - 1);
-
-	const smallest = Math.min(entryCents, ...remaining);
+	// splitInstallments: the first monthly payment carries the remainder, the others are equal.
+	const rest = financedCents + interestCents;
+	const monthlyCents = Math.floor(rest / (count - 1));
+	const firstMonthlyCents = rest - monthlyCents * (count - 2);
+	const smallest = Math.min(entryCents, firstMonthlyCents, monthlyCents);
 	if (smallest <= 0 || smallest < band.minInstallmentCents) return null;
 	// An agreement's total fits one slip (see MAX_AMOUNT_CENTS), so its installments do too.
 	if (baseCents + interestCents > MAX_AMOUNT_CENTS) return null;
+	return { discountCents, baseCents, entryCents, financedCents, interestCents, monthlyBp, monthlyCents };
+}
 
-	const totalCents = baseCents + interestCents;
+/**
+ * `count` payments: an entry on the first due date, then `count − 1` monthly payments from the
+ * Price table on what is left. `null` when any payment would be below the policy minimum.
+ * Its CET is left `null` here (see `withCet`).
+ */
+function installmentOffer(updatedTotalCents: number, band: OfferBand, count: number, slots: PaymentSlot[]): Offer | null {
+	const a = planAmounts(updatedTotalCents, band, count);
+	if (!a) return null;
+	const remaining = splitInstallments(a.financedCents + a.interestCents, count - 1);
+	const totalCents = a.baseCents + a.interestCents;
 	const remainderCents = remaining.length > 1 ? remaining[0] - remaining[1] : 0;
 	return {
 		kind: 'installments',
 		count,
-		discountCents,
-		interestCents,
+		discountCents: a.discountCents,
+		interestCents: a.interestCents,
 		totalCents,
 		savingsCents: updatedTotalCents - totalCents,
-		entryCents,
-		installments: [entryCents, ...remaining].map((amountCents, k) => ({ seq: k + 1, dueDate: slots[k].dueDate, amountCents })),
-		interestMonthlyBp: monthlyBp,
+		entryCents: a.entryCents,
+		installments: [a.entryCents, ...remaining].map((amountCents, k) => ({ seq: k + 1, dueDate: slots[k].dueDate, amountCents })),
+		interestMonthlyBp: a.monthlyBp,
 		cetMonthly: null,
 		cetYearly: null,
 		...(remainderCents > 0 ? { remainderNote: `A 2ª parcela inclui ${formatBRL(remainderCents)} de arredondamento.` } : {})
@@ -169,6 +187,26 @@ export function installmentPlans(inputs: PlanInputs): Offer[] {
 		if (offer) plans.push(offer);
 	}
 	return plans;
+}
+
+/**
+ * What a list of the plans shows, without building their schedules: the counts `installmentPlans`
+ * offers, each with its regular monthly payment (the last one).
+ */
+export function planChoices({ updatedTotalCents, band }: PlanInputs): { count: number; monthlyCents: number }[] {
+	const choices: { count: number; monthlyCents: number }[] = [];
+	for (let count = band.installments.min; count <= band.installments.max; count++) {
+		const a = planAmounts(updatedTotalCents, band, count);
+		if (a) choices.push({ count, monthlyCents: a.monthlyCents });
+	}
+	return choices;
+}
+
+/** The plan of `count` payments `installmentPlans` offers, alone; `null` when it offers none. */
+export function planFor(inputs: PlanInputs, count: number): Offer | null {
+	const { band } = inputs;
+	if (!Number.isSafeInteger(count) || count < band.installments.min || count > band.installments.max) return null;
+	return installmentOffer(inputs.updatedTotalCents, band, count, paymentSlots(inputs.firstDueDate, count, inputs.today));
 }
 
 /**
