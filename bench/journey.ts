@@ -11,7 +11,8 @@
 //        BENCH_DATABASE_URL, JOURNEY_PAGES (floor,debts,offers: which to load),
 //        JOURNEY_CPU_PROF=1 (profile the app process: one profile for the whole run, so pair it with
 //        JOURNEY_PAGES=offers or =debts to see one page; the figures are then not comparable),
-//        PROCESSES (1): the app with WEB_CONCURRENCY=N
+//        PROCESSES (1): the app with WEB_CONCURRENCY=N,
+//        APP_NODE_FLAGS ('--max-semi-space-size=64', as `npm start`; '' for node's defaults)
 import fs from 'node:fs';
 import path from 'node:path';
 import { runMigrations } from '../src/lib/server/db/migrate';
@@ -154,7 +155,8 @@ async function main() {
 		if (PROFILE) fs.mkdirSync(profDir, { recursive: true });
 		const profFlags = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
 		// As `npm start` runs it (package.json): a larger young generation, see README "Where the time goes".
-		app = await startServer('app', [...profFlags, '--max-semi-space-size=64', 'bin/acerto.js', 'serve', '--no-build'], { ...appEnv(db.url), WEB_CONCURRENCY: String(PROCESSES) });
+		const nodeFlags = (process.env.APP_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
+		app = await startServer('app', [...profFlags, ...nodeFlags, 'bin/acerto.js', 'serve', '--no-build'], { ...appEnv(db.url), WEB_CONCURRENCY: String(PROCESSES) });
 		const users = await addDebtorsWithSessions(db.url, 'aurora', USERS, DEBTS_EACH);
 		log(`App on :${app.port}; ${users.length} debtors × ${DEBTS_EACH} debts with sessions added.`);
 		for (const page of PAGES) log(`  ${page.name}: ${fmt(await check(app, users[0], page))} bytes of HTML.`);
