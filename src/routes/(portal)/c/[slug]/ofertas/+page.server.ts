@@ -34,8 +34,8 @@ export const load = async ({ url }) => {
 		debtorName,
 		dateRefused: sel.dateRefused,
 		campaign: sel.campaign,
-		offerCreditor: { displayName: sel.creditor.displayName, legalName: sel.creditor.legalName, cnpj: sel.creditor.cnpj },
-		debts: sel.descriptions,
+		offerCreditor: { displayName: sel.creditor.displayName },
+		debts: sel.descriptions.map(({ id, description }) => ({ id, description })),
 		// The engine's inputs, not its output: the same pure engine ($lib/offers/engine) computes the
 		// plans from them on the page. The amounts charged are recomputed on the review page and on accept.
 		set: pageInputs(sel.set)
