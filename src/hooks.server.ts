@@ -8,6 +8,7 @@ import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { config } from '$lib/server/config';
 import { cookieScope, isHttps, sessionCookieOptions } from '$lib/server/auth/cookies';
 import * as staffAuth from '$lib/server/staff';
+import { checksItsOwnSession } from '$lib/server/guards';
 import * as importWorker from '$lib/server/uploads/runner';
 import { securityHeaders } from '$lib/server/http/headers';
 import * as input from '$lib/server/http/input';
@@ -53,7 +54,8 @@ const session: Handle = async ({ event, resolve }) => {
 	event.locals.debtor = null;
 	event.locals.session = null;
 	const token = event.cookies.get(SESSION_COOKIE);
-	if (token && event.locals.creditor) {
+	// The busiest portal pages check the session in their own query (guards.requireDebtorIn).
+	if (token && event.locals.creditor && !checksItsOwnSession(event.route.id)) {
 		const found = await validateSessionToken(db(), token, config().SESSION_IDLE_MINUTES);
 		// A session belongs to one agency: it opens no other agency's portal.
 		if (found && found.session.agencyId === event.locals.creditor.agencyId) {

@@ -58,6 +58,51 @@ describe('the debtor journey on a phone', () => {
 		await page.waitForURL(/\/ofertas\?/);
 		await expectAccessible(page);
 		await shot(page, '04-ofertas');
+
+		// The browser computes the plans from the engine's inputs; for every plan, what it shows (total,
+		// discount, interest, CET, each payment and date) is what the server computes on the review page.
+		const plan = page.getByRole('region', { name: 'Parcelado' });
+		const counts = await page.getByLabel('Número de parcelas').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+		expect(counts.length).toBeGreaterThan(5);
+		const offersUrl = new URL(page.url());
+		const review = await context.newPage();
+		for (const n of counts) {
+			await page.getByLabel('Número de parcelas').selectOption(n);
+			await plan.getByRole('button', { name: `Quero parcelar em ${n}×` }).waitFor();
+			const shown = { summary: await plan.locator('dl').textContent(), rows: await plan.locator('details table tbody tr').allTextContents() };
+			const q = new URLSearchParams(offersUrl.search);
+			q.set('vencimento', await page.getByLabel('Data do primeiro pagamento').inputValue());
+			q.set('tipo', 'installments');
+			q.set('parcelas', n);
+			await review.goto(`${base}/c/aurora/acordos/novo?${q}`);
+			const charged = { summary: await review.locator('dl').first().textContent(), rows: await review.locator('details table tbody tr').allTextContents() };
+			expect(shown).toEqual(charged);
+			expect(shown.rows).toHaveLength(Number(n));
+		}
+		await review.close();
+
+		// Without JavaScript, on the same session: the debts page is the same page (it ships no JS),
+		// the offers page shows the server-rendered cash offer and first plan, and choosing a count
+		// goes to the review page, which the server computes.
+		const noJs = await phone(browser, { javaScriptEnabled: false });
+		await noJs.addCookies(await context.cookies());
+		const plain = await noJs.newPage();
+		await plain.goto(`${base}/c/aurora/dividas`);
+		await expect(plain.getByRole('checkbox').count()).resolves.toBeGreaterThan(1);
+		await shot(plain, '03b-dividas-sem-js');
+		await plain.getByRole('button', { name: 'Ver ofertas de Lojas Aurora' }).click();
+		await plain.waitForURL(/\/ofertas\?/);
+		await expect(plain.getByRole('region', { name: 'À vista' }).textContent()).resolves.toBe(await page.getByRole('region', { name: 'À vista' }).textContent());
+		await expect(plain.getByLabel('Número de parcelas').locator('option').allTextContents()).resolves.toEqual(
+			await page.getByLabel('Número de parcelas').locator('option').allTextContents()
+		);
+		await shot(plain, '04b-ofertas-sem-js');
+		await plain.getByLabel('Número de parcelas').selectOption('3');
+		await plain.getByRole('button', { name: /^Quero parcelar em/ }).click();
+		await plain.waitForURL(/\/acordos\/novo\?.*parcelas=3/);
+		await expect(plain.getByRole('heading', { name: 'Parcelamento em 3×' }).count()).resolves.toBe(1);
+		await noJs.close();
+
 		await page.getByLabel('Número de parcelas').selectOption('3');
 		// The page expands the chosen plan from its compact form: entry, then two monthly payments.
 		await page.getByText('Ver as 3 parcelas').click();

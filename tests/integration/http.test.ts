@@ -10,6 +10,8 @@ import { agreements, installments, outbox } from '../../src/lib/server/db/schema
 import * as lifecycle from '../../src/lib/server/agreements/lifecycle';
 import { formatBRL } from '../../src/lib/format/money';
 import * as offers from '../../src/lib/server/offers';
+import { createSession, generateSessionToken, sessionIdFromToken } from '../../src/lib/server/auth/session';
+import { debtorSessions } from '../../src/lib/server/db/schema';
 import { todayInSaoPaulo } from '../../src/lib/format/dates';
 import { formatDocument, generateCnpj, generateCpf } from '../../src/lib/format/document';
 import * as factory from '../support/factory';
@@ -63,6 +65,10 @@ class Jar {
 	}
 	get(name: string) {
 		return this.cookies.get(name);
+	}
+	set(name: string, value: string) {
+		this.cookies.set(name, value);
+		return this;
 	}
 	header() {
 		return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -242,6 +248,32 @@ describe('the portal over HTTP', () => {
 		expect(res.status).toBe(200);
 		expect(res.headers.get('cache-control')).toBe('private, no-store');
 		expect(await res.text()).toContain('Maria');
+	});
+
+	it('the debts and offers pages check the session in their own query: expired ones are deleted, live ones slide', async () => {
+		const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);
+		for (const page of [`/c/${A.creditor.slug}/dividas`, `/c/${A.creditor.slug}/ofertas?d=${A.debt.id}`]) {
+			// Created 31 minutes ago with 30 minutes idle: expired a minute ago.
+			const expired = generateSessionToken();
+			await createSession(db(), expired, A.debtor, 30, minutesAgo(31));
+			const gone = await get(page, new Jar().set('acerto_session', expired));
+			expect(gone.status).toBe(303);
+			expect(gone.headers.get('location')).toBe(`/c/${A.creditor.slug}?expirou=1`);
+			expect(await db().select().from(debtorSessions).where(eq(debtorSessions.id, sessionIdFromToken(expired)))).toEqual([]);
+
+			// Five minutes left: the visit moves the expiry 30 minutes ahead, and the cookie with it.
+			const live = generateSessionToken();
+			await createSession(db(), live, A.debtor, 30, minutesAgo(25));
+			const jar = new Jar().set('acerto_session', live);
+			const res = await get(page, jar);
+			expect(res.status).toBe(200);
+			expect(res.headers.get('cache-control')).toBe('private, no-store');
+			expect(res.headers.getSetCookie().some((c) => c.startsWith(`acerto_session=${live};`))).toBe(true);
+			const [row] = await db().select().from(debtorSessions).where(eq(debtorSessions.id, sessionIdFromToken(live)));
+			expect(row.expiresAt.getTime()).toBeGreaterThan(Date.now() + 29 * 60_000);
+			// The menu names the debtor although the layout ran before the page found the session.
+			expect(await res.text()).toContain('Meus acordos');
+		}
 	});
 
 	it('accepting with a tampered total gets 409 “Os valores desta proposta mudaram” and creates nothing', async () => {

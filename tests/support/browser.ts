@@ -35,8 +35,8 @@ const PHONE = {
 };
 
 /** A phone-sized context: 360×800, pt-BR, São Paulo time. */
-export function phone(browser: Browser): Promise<BrowserContext> {
-	return browser.newContext(PHONE);
+export function phone(browser: Browser, options: { javaScriptEnabled?: boolean } = {}): Promise<BrowserContext> {
+	return browser.newContext({ ...PHONE, ...options });
 }
 
 /** A phone-sized profile on disk: what installability needs (incognito apps cannot be installed). */

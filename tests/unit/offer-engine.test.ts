@@ -4,6 +4,7 @@ import {
 	COVERED_BY_CREDIT,
 	findOffer,
 	offersFor,
+	pageInputs,
 	validateChoice,
 	type Offer,
 	type OfferDebt,
@@ -11,6 +12,7 @@ import {
 } from '../../src/lib/server/offers/engine';
 import { policySchema, policyToJsonExample, type Policy } from '../../src/lib/schemas/policy';
 import { addDays, addMonths, daysBetween } from '../../src/lib/format/dates';
+import { cashOffer, installmentPlans, planChoices, planFor, withCet } from '../../src/lib/offers/engine';
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const allOffers = (set: OfferSet): Offer[] => [set.cash, ...set.plans];
@@ -246,6 +248,49 @@ describe('offers, for any debts, policy and day', () => {
 			}),
 			{ numRuns: 100 }
 		);
+	});
+});
+
+describe('the offers page computes the plans in the browser', () => {
+	// The page ships `pageInputs(set)` (serialised: JSON here) and runs `$lib/offers/engine` on it.
+	const inBrowser = (set: OfferSet) => {
+		const shipped = JSON.parse(JSON.stringify(pageInputs(set)));
+		return { cash: cashOffer(shipped), plans: installmentPlans(shipped).map((p) => withCet(p, shipped.today)) };
+	};
+
+	it("gives exactly the server's offers, to the cent, the day and the CET, for any debts, policy and day", () => {
+		fc.assert(
+			fc.property(scenarioArb, (s) => {
+				const server = offersFor(s);
+				const browser = inBrowser(server);
+				expect(browser.cash).toEqual(server.cash);
+				expect(browser.plans).toEqual(server.plans);
+				// What the page actually runs: the list of counts, then each plan alone.
+				const shipped = JSON.parse(JSON.stringify(pageInputs(server)));
+				expect(planChoices(shipped)).toEqual(server.plans.map((p) => ({ count: p.count, monthlyCents: p.installments.at(-1)!.amountCents })));
+				for (const p of server.plans) expect(withCet(planFor(shipped, p.count)!, shipped.today)).toEqual(p);
+				const offered = new Set(server.plans.map((p) => p.count));
+				for (let n = 0; n <= 61; n++) if (!offered.has(n)) expect(planFor(shipped, n)).toBeNull();
+			}),
+			{ numRuns: 500 }
+		);
+	});
+
+	it('ships the inputs only, a few hundred bytes however many plans', () => {
+		const set = offersFor({ debts: [debt('a', 395_396, '2025-07-11')], policy: policySchema.parse(policyToJsonExample), today: '2026-01-31' });
+		expect(set.plans.length).toBeGreaterThan(10);
+		expect(JSON.stringify(pageInputs(set)).length).toBeLessThan(400);
+	});
+
+	it('the server refuses a plan the browser tampered with', () => {
+		const s = { debts: [debt('a', 395_396, '2025-07-11')], policy: policySchema.parse(policyToJsonExample), today: '2026-01-31' };
+		const shown = inBrowser(offersFor(s)).plans[3];
+		const base = { ...s, kind: 'installments' as const, count: shown.count, firstDueDate: shown.installments[0].dueDate };
+		const seen = { totalCents: shown.totalCents, installments: shown.installments.map((i) => i.amountCents) };
+		expect(validateChoice({ ...base, expected: seen }).ok).toBe(true);
+		const cheaper = { ...seen, installments: [seen.installments[0] - 1, ...seen.installments.slice(1)] };
+		expect(validateChoice({ ...base, expected: cheaper })).toEqual({ ok: false, message: expect.stringMatching(/^Os valores desta proposta mudaram\./) });
+		expect(validateChoice({ ...base, expected: { ...seen, totalCents: seen.totalCents - 100 } }).ok).toBe(false);
 	});
 });
 

@@ -5,7 +5,7 @@ import {
 	effectiveMonthlyRate,
 	pricePayment,
 	splitInstallments
-} from '../../src/lib/server/offers/plan';
+} from '../../src/lib/offers/plan';
 
 describe('splitting a total into installments', () => {
 	it('gives the remainder to the first installment', () => {

@@ -13,10 +13,22 @@ const saoPauloDate = new Intl.DateTimeFormat('en-CA', {
 	day: '2-digit'
 });
 
-/** The calendar date in São Paulo at the instant `now`. The only function here that reads a clock. */
-export function todayInSaoPaulo(now: Date = new Date()): string {
-	const parts = Object.fromEntries(saoPauloDate.formatToParts(now).map((p) => [p.type, p.value]));
+function saoPauloDay(at: Date): string {
+	const parts = Object.fromEntries(saoPauloDate.formatToParts(at).map((p) => [p.type, p.value]));
 	return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+// Every portal page asks for today: worked out once a minute (days change on whole minutes in every
+// time zone), not once a request.
+let thisMinute = { minute: NaN, day: '' };
+
+/** The calendar date in São Paulo at the instant `now`. The only function here that reads a clock. */
+export function todayInSaoPaulo(now?: Date): string {
+	const minute = Math.floor((now ? now.getTime() : Date.now()) / 60_000);
+	if (minute === thisMinute.minute) return thisMinute.day;
+	const day = saoPauloDay(now ?? new Date(minute * 60_000));
+	thisMinute = { minute, day };
+	return day;
 }
 
 function isLeapYear(year: number): boolean {
@@ -37,13 +49,33 @@ function toIso(year: number, month: number, day: number): string {
 
 /** True for a real calendar date written `YYYY-MM-DD` (so `2026-02-30` is false). */
 export function isIsoDate(value: string): boolean {
-	const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-	return m !== null && isRealDate(Number(m[1]), Number(m[2]), Number(m[3]));
+	return partsOrNull(value) !== null;
+}
+
+/** The digits of `s` from `from` to `to` as a number, or -1 if any is not a digit. */
+function digits(s: string, from: number, to: number): number {
+	let n = 0;
+	for (let i = from; i < to; i++) {
+		const c = s.charCodeAt(i) - 48;
+		if (c < 0 || c > 9) return -1;
+		n = n * 10 + c;
+	}
+	return n;
+}
+
+// Read by hand rather than with a regular expression: the offer engine reads thousands of dates a page.
+function partsOrNull(iso: string): [number, number, number] | null {
+	if (typeof iso !== 'string' || iso.length !== 10 || iso.charCodeAt(4) !== 45 || iso.charCodeAt(7) !== 45) return null;
+	const y = digits(iso, 0, 4);
+	const m = digits(iso, 5, 7);
+	const d = digits(iso, 8, 10);
+	return y >= 0 && isRealDate(y, m, d) ? [y, m, d] : null;
 }
 
 function parts(iso: string): [number, number, number] {
-	if (!isIsoDate(iso)) throw new RangeError(`Data ISO inválida: ${iso}`);
-	return [Number(iso.slice(0, 4)), Number(iso.slice(5, 7)), Number(iso.slice(8, 10))];
+	const p = partsOrNull(iso);
+	if (!p) throw new RangeError(`Data ISO inválida: ${iso}`);
+	return p;
 }
 
 function utcMs(iso: string): number {

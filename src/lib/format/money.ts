@@ -56,6 +56,11 @@ export function parseAmountToCents(input: string): number | null {
 	return Number.isSafeInteger(cents) ? cents : null;
 }
 
+/** `1.5` (%) → `150` bp. Exact because the policy schema allows at most two decimals. */
+export function percentToBp(percent: number): number {
+	return Math.round(percent * 100);
+}
+
 /**
  * `150` bp → `1,5%`, `200` → `2%`, `1234` → `12,34%`. Fractions of a basis point (a CET
  * converted to bp, say) are rounded to the nearest whole bp first.

@@ -176,10 +176,7 @@ export function policyAfterBreak(policy: Policy, brokenBefore: boolean): Policy 
 	return { ...policy, bands: policy.bands.map((b) => ({ ...b, minEntryPercent: Math.max(b.minEntryPercent, min) })) };
 }
 
-/** `1.5` (%) → `150` bp. Exact because the schema allows at most two decimals. */
-export function percentToBp(percent: number): number {
-	return Math.round(percent * 100);
-}
+export { percentToBp } from '../format/money';
 
 /** A complete, valid policy: for documentation, the admin editor's placeholder and seeds. */
 export const policyToJsonExample: Policy = {

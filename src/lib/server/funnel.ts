@@ -1,4 +1,4 @@
-import { and, eq, gte, sql } from 'drizzle-orm';
+import { and, eq, gte, sql, type SQL } from 'drizzle-orm';
 import { preparedQuery, type Db, type DbOrTx } from './db/client';
 import { funnelEvents, type FunnelStep } from './db/schema';
 
@@ -23,6 +23,11 @@ export async function record(tx: DbOrTx, input: FunnelInput): Promise<void> {
 }
 
 const SAO_PAULO_MIDNIGHT = sql.raw(`((now() at time zone 'America/Sao_Paulo')::date::timestamp at time zone 'America/Sao_Paulo')`);
+
+/** Whether the step is recorded today, as a column of a page's own query (saves `recordOncePerDay` its read). */
+export function recordedTodaySql(debtorId: SQL, step: FunnelStep, creditorId: SQL): SQL<boolean> {
+	return sql<boolean>`exists (select 1 from ${funnelEvents} f where f.debtor_id = ${debtorId} and f.step = ${step} and f.creditor_id is not distinct from ${creditorId} and f.at >= ${SAO_PAULO_MIDNIGHT})`;
+}
 
 const recordedToday = preparedQuery((db) =>
 	db

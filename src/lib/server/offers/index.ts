@@ -1,35 +1,56 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { preparedQuery, type DbOrTx } from '../db/client';
-import { creditors, debts, policies } from '../db/schema';
+import { creditors, debtorSessions, debtors, debts, policies } from '../db/schema';
+import { sessionColumns, type SessionRow } from '../auth/session';
 import * as tenancy from '../tenancy';
 import { COVERED_BY_CREDIT, fits, offersFor, type OfferSet } from './engine';
 import { MAX_AMOUNT_TEXT } from '../../format/money';
 import { policyAfterBreak } from '../../schemas/policy';
 import { activeOfferSql, withOffer, type ActiveOffer } from '../campaigns/offer';
 import { creditBalanceSql } from '../debts/credit';
+import { recordedTodaySql } from '../funnel';
 
 export type Selection =
-	| { ok: true; dateRefused: boolean; breakToleranceDays: number; creditor: typeof creditors.$inferSelect; set: OfferSet; policyVersion: number; campaign: { name: string; validUntil: string } | null; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
+	| { ok: true; viewedToday: boolean; dateRefused: boolean; breakToleranceDays: number; creditor: SelectionCreditor; set: OfferSet; policyVersion: number; campaign: { name: string; validUntil: string } | null; debtIds: string[]; descriptions: { id: string; externalId: string; description: string; dueDate: string }[] }
 	| { ok: false; message: string };
+
+/** What the offers and review pages show of the creditor (never its logo: up to 200 KB a row). */
+export type SelectionCreditor = Pick<typeof creditors.$inferSelect, 'id' | 'displayName' | 'legalName' | 'cnpj' | 'address'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-// The offers page runs it on every view: built once, the ids passed as one array.
+/** The selection's columns; `debtorId` is the placeholder or the session's column. */
+function selectionColumns(debtorId: SQL) {
+	return {
+		// Only the columns used: this runs on every view of the offers page.
+		debt: {
+			id: debts.id,
+			externalId: debts.externalId,
+			description: debts.description,
+			principalCents: debts.principalCents,
+			dueDate: debts.dueDate,
+			lateFeeBp: debts.lateFeeBp,
+			interestMonthlyBp: debts.interestMonthlyBp
+		},
+		creditor: { id: creditors.id, displayName: creditors.displayName, legalName: creditors.legalName, cnpj: creditors.cnpj, address: creditors.address },
+		// The policy in force, in the same statement (one snapshot); its parsed body is cached by id.
+		policyId: sql<string | null>`(select p.id from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
+		policyVersion: sql<number | null>`(select p.version from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
+		// What was paid before on the debt, taken off its value (same statement, same snapshot).
+		creditCents: creditBalanceSql(debts.id),
+		// Whether the debt was in an agreement that broke (policy.afterBreak may ask a larger entry).
+		brokenBefore: sql<boolean>`exists (select 1 from agreement_debts ad join agreements a on a.id = ad.agreement_id where ad.debt_id = ${debts.id} and a.status = 'broken')`,
+		// A running campaign's special offer for this debtor, in the same statement.
+		campaign: sql<ActiveOffer | null>`${activeOfferSql(debtorId, sql`${creditors.id}`, sql`${sql.placeholder('today')}::date`)}`,
+		// Whether the offers page was already counted today for the KPIs (then it records nothing).
+		viewedToday: recordedTodaySql(debtorId, 'offers_viewed', sql`${creditors.id}`)
+	};
+}
+
+// Built once, the ids passed as one array.
 const selectedDebts = preparedQuery((db) =>
 	db
-		.select({
-			debt: debts,
-			creditor: creditors,
-			// The policy in force, in the same statement (one snapshot); its parsed body is cached by id.
-			policyId: sql<string | null>`(select p.id from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
-			policyVersion: sql<number | null>`(select p.version from ${policies} p where p.creditor_id = ${creditors.id} order by p.version desc limit 1)`,
-			// A running campaign's special offer for this debtor, in the same statement.
-			// Whether the debt was in an agreement that broke (policy.afterBreak may ask a larger entry).
-			// What was paid before on the debt, taken off its value (same statement, same snapshot).
-			creditCents: creditBalanceSql(debts.id),
-			brokenBefore: sql<boolean>`exists (select 1 from agreement_debts ad join agreements a on a.id = ad.agreement_id where ad.debt_id = ${debts.id} and a.status = 'broken')`,
-			campaign: sql<ActiveOffer | null>`${activeOfferSql(sql`${sql.placeholder('debtorId')}::uuid`, sql`${creditors.id}`, sql`${sql.placeholder('today')}::date`)}`
-		})
+		.select(selectionColumns(sql`${sql.placeholder('debtorId')}::uuid`))
 		.from(debts)
 		.innerJoin(creditors, eq(creditors.id, debts.creditorId))
 		.where(
@@ -43,17 +64,75 @@ const selectedDebts = preparedQuery((db) =>
 		.prepare('selected_debts')
 );
 
+// The offers page runs it on every view, built once: the session and the selected debts of its
+// debtor in one statement (no debt found still gives the session's row). Same debts as `selectedDebts`.
+const selectedDebtsOfSession = preparedQuery((db) =>
+	db
+		.select({ ...sessionColumns, ...selectionColumns(sql`${debtorSessions.debtorId}`) })
+		.from(debtorSessions)
+		.innerJoin(debtors, eq(debtors.id, debtorSessions.debtorId))
+		.leftJoin(
+			debts,
+			and(
+				sql`${debts.id} = any(${sql.placeholder('ids')}::uuid[])`,
+				eq(debts.debtorId, debtorSessions.debtorId),
+				eq(debts.status, 'open'),
+				sql`exists (select 1 from ${creditors} c where c.id = ${debts.creditorId} and c.agency_id = ${debtorSessions.agencyId})`
+			)
+		)
+		.leftJoin(creditors, eq(creditors.id, debts.creditorId))
+		.where(and(eq(debtorSessions.id, sql.placeholder('sessionId')), eq(debtorSessions.agencyId, sql.placeholder('agencyId'))))
+		.prepare('selected_debts_of_session')
+);
+
+type SelectedRows = Awaited<ReturnType<ReturnType<typeof selectedDebts>['execute']>>;
+
+type SelectionInput = {
+	debtIds: string[];
+	today: string;
+	firstDueDate?: string;
+	/** `'value'`: no plans computed (a page computing them itself); `'no-cet'`: plans without their CET. */
+	plans?: 'all' | 'no-cet' | 'value';
+};
+
+/**
+ * `forSelection` for the debtor of a session of this agency, found in the same statement: `auth`
+ * is the session's row (see `guards.requireDebtorIn`), none when the session is unknown.
+ */
+export async function forSessionSelection(
+	db: DbOrTx,
+	key: { sessionId: string; agencyId: string },
+	input: SelectionInput
+): Promise<{ auth: SessionRow | null; data: Selection }> {
+	const ids = validIds(input.debtIds);
+	const rows = await selectedDebtsOfSession(db).execute({ ...key, ids, today: input.today });
+	if (rows.length === 0) return { auth: null, data: { ok: false, message: NONE_SELECTED } };
+	const { session, debtor } = rows[0];
+	const found = rows.filter((r): r is (typeof rows)[number] & SelectedRows[number] => r.debt !== null && r.creditor !== null);
+	return { auth: { session, debtor }, data: await fromRows(db, ids, found, input) };
+}
+
+const NONE_SELECTED = 'Selecione ao menos uma dívida para ver as ofertas.';
+
+function validIds(debtIds: string[]): string[] {
+	return [...new Set(debtIds)].filter((id) => UUID.test(id));
+}
+
 /**
  * The offers for debts a debtor picked: only open debts of this debtor in this agency, all of one
  * creditor, under that creditor's policy in force.
  */
 export async function forSelection(
 	db: DbOrTx,
-	input: { agencyId: string; debtorId: string; debtIds: string[]; today: string; firstDueDate?: string }
+	input: SelectionInput & { agencyId: string; debtorId: string }
 ): Promise<Selection> {
-	const ids = [...new Set(input.debtIds)].filter((id) => UUID.test(id));
-	if (ids.length === 0) return { ok: false, message: 'Selecione ao menos uma dívida para ver as ofertas.' };
-	const rows = await selectedDebts(db).execute({ ids, debtorId: input.debtorId, agencyId: input.agencyId, today: input.today });
+	const ids = validIds(input.debtIds);
+	if (ids.length === 0) return { ok: false, message: NONE_SELECTED };
+	return fromRows(db, ids, await selectedDebts(db).execute({ ids, debtorId: input.debtorId, agencyId: input.agencyId, today: input.today }), input);
+}
+
+async function fromRows(db: DbOrTx, ids: string[], rows: SelectedRows, input: SelectionInput): Promise<Selection> {
+	if (ids.length === 0) return { ok: false, message: NONE_SELECTED };
 	if (rows.length !== ids.length) {
 		return { ok: false, message: 'Uma das dívidas escolhidas não está mais em aberto. Volte à lista de dívidas.' };
 	}
@@ -75,7 +154,9 @@ export async function forSelection(
 			creditCents: Number(creditCents)
 		})),
 		policy: pv.policy,
-		today: input.today
+		today: input.today,
+		cet: input.plans === undefined || input.plans === 'all',
+		plans: input.plans !== 'value'
 	};
 	let set = offersFor(base);
 	if (set.updatedTotalCents === 0) return { ok: false, message: COVERED_BY_CREDIT };
@@ -93,6 +174,7 @@ export async function forSelection(
 	}
 	return {
 		ok: true,
+		viewedToday: rows.every((r) => r.viewedToday),
 		dateRefused,
 		breakToleranceDays: pv.policy.breakToleranceDays,
 		creditor,

@@ -4,6 +4,7 @@ import { db } from '$lib/server/db/client';
 import * as offers from '$lib/server/offers';
 import * as agreements from '$lib/server/agreements';
 import { findOffer } from '$lib/server/offers/engine';
+import { withCet } from '$lib/offers/engine';
 import { requireDebtor } from '$lib/server/guards';
 import { parseDateInput, todayInSaoPaulo } from '$lib/format/dates';
 
@@ -48,16 +49,19 @@ export const load = async ({ locals, url }) => {
 		debtorId: debtor.id,
 		debtIds: c.d,
 		today: todayInSaoPaulo(),
-		firstDueDate: c.vencimento
+		firstDueDate: c.vencimento,
+		plans: 'no-cet'
 	});
 	if (!sel.ok) return { ok: false as const, message: sel.message };
-	const offer = sel.dateRefused ? null : findOffer(sel.set, c.tipo, c.parcelas);
-	if (!offer) return { ok: false as const, message: 'Esta condição não está disponível. Volte às ofertas e escolha outra.' };
+	const found = sel.dateRefused ? null : findOffer(sel.set, c.tipo, c.parcelas);
+	if (!found) return { ok: false as const, message: 'Esta condição não está disponível. Volte às ofertas e escolha outra.' };
+	// Only the offer under review goes to the page (with its CET), not the whole set.
 	return {
 		ok: true as const,
 		choice: c,
-		offer,
-		set: sel.set,
+		offer: withCet(found, sel.set.today),
+		updatedTotalCents: sel.set.updatedTotalCents,
+		breakdown: sel.set.breakdown.map((b) => ({ id: b.id, principalCents: b.principalCents, totalCents: b.totalCents })),
 		breakToleranceDays: sel.breakToleranceDays,
 		debts: sel.descriptions,
 		offerCreditor: { displayName: sel.creditor.displayName, legalName: sel.creditor.legalName, cnpj: sel.creditor.cnpj, address: sel.creditor.address },
