@@ -16,6 +16,7 @@ import { ownDatabase } from '../support/own-database';
 import { db } from '../../src/lib/server/db/client';
 import { agreements as agreementsTable, installments } from '../../src/lib/server/db/schema';
 import * as lifecycle from '../../src/lib/server/agreements/lifecycle';
+import * as apiKeys from '../../src/lib/server/api/keys';
 import { centsToAmount } from '../../src/lib/server/payments/pix/brcode';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { formatBRL } from '../../src/lib/format/money';
@@ -249,6 +250,18 @@ describe('payments from the debtor’s phone to the back office', () => {
 		await expect(row(debtorPage, '3ª parcela').textContent()).resolves.toMatch(/Em aberto/);
 		await expectAccessible(debtorPage);
 		await shot(debtorPage, 'pagamentos-e2e-06-parcela-2-paga');
+
+		// The creditor's ERP sends the same file through the API: it is known, and nothing changes.
+		const key = await apiKeys.create(db(), { creditorId: creditor.id, name: 'ERP', scope: 'read_write' }, { type: 'cli' });
+		const post = (body: string | Buffer) =>
+			fetch(`${app.base}/api/v1/retornos?nome=CB071201.RET`, { method: 'POST', headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/octet-stream' }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+		const again = await post(Buffer.from(file, 'latin1'));
+		expect(again.status).toBe(200);
+		expect(await again.json()).toMatchObject({ duplicate: true, format: 'cnab400', bank_code: '237', paid: 1, review: 1, instructions_confirmed: 0, paid_cents: second.amountCents, review_cents: STRAY.cents });
+		expect((await liveInstallments(agreement.id))[1]).toMatchObject({ status: 'paid', paidCents: second.amountCents });
+		const bad = await post('isto não é um retorno');
+		expect(bad.status).toBe(422);
+		expect((await bad.json()).detail).toMatch(/retorno/i);
 	});
 
 	it('staff watch an agreement whose entry stays unpaid break after the tolerance', async () => {

@@ -215,6 +215,35 @@ describe('remessa from the data', () => {
 		expect(again.ok && again.file).toMatchObject({ amountChanges: 1, totalCents: openCents });
 	});
 
+	it('at Banco do Brasil a title paid in part asks less by abatimento (04), its nominal value kept, after each payment', async () => {
+		const c = await factory.creditor(agency.id, { boletoBankCode: '001', boletoAgency: '1234', boletoAccount: '0056789', boletoWallet: '17' }, POLICY);
+		const saved = await tx((t) => registration.saveSettings(t, who(), c.id, { convenio: '1234567', walletVariation: '019', agencyDigit: '5', accountDigit: '0', writeOffAfterDays: '30' }));
+		expect(saved).toEqual({ ok: true });
+		const { installments: inst } = await agreementFor(c.id, ADDRESS, 2);
+		expect((await generate(c.id)).ok).toBe(true);
+		const nominal = inst[0].amountCents;
+		const pay = (cents: number, n: number) =>
+			tx((t) => record(t, { installmentId: inst[0].id, amountCents: cents, paidAt: new Date(), method: 'pix', source: 'webhook', externalId: `E2E-BB-${n}-${inst[0].id}`, actor: { type: 'system' } }));
+
+		expect((await pay(5_000, 1)).ok).toBe(true);
+		const first = await generate(c.id);
+		if (!first.ok) throw new Error(first.message);
+		expect(first.file).toMatchObject({ entries: 0, amountChanges: 1, totalCents: nominal - 5_000 });
+		const [[p1, q1, r1]] = titles(await contentOf(first.file!.id));
+		expect([at(p1, 16, 17), at(q1, 16, 17), at(r1, 16, 17)]).toEqual(['04', '04', '04']);
+		expect([Number(at(p1, 86, 100)), Number(at(p1, 181, 195))]).toEqual([nominal, 5_000]);
+
+		// A second payment: the nominal value still the original, the abatimento all that was paid.
+		expect((await pay(3_000, 2)).ok).toBe(true);
+		const second = await generate(c.id);
+		if (!second.ok) throw new Error(second.message);
+		const [[p2]] = titles(await contentOf(second.file!.id));
+		expect([at(p2, 16, 17), Number(at(p2, 86, 100)), Number(at(p2, 181, 195))]).toEqual(['04', nominal, 8_000]);
+		const [reg] = await db().select().from(boletoRegistrations).where(eq(boletoRegistrations.installmentId, inst[0].id));
+		expect(reg.title).toMatchObject({ amountCents: nominal - 8_000, nominalCents: nominal });
+		expect(await generate(c.id)).toEqual({ ok: true, file: null, leftOut: [] });
+	});
+
 	it('a debtor without an address is reported in pt-BR and left out; the others go', async () => {
 		const c = await creditorWithSettings();
 		const without = await agreementFor(c.id, { ...ADDRESS, addressStreet: null, addressCep: null }, 2);

@@ -174,13 +174,17 @@ describe('importing a bank return file', () => {
 				{ code: '03', nossoNumero: i2.nossoNumero, faceValueCents: 11_000, reasons: ['09'] },
 				{ code: '09', nossoNumero: i3.nossoNumero, faceValueCents: 12_000, occurredOn: today },
 				{ code: '06', nossoNumero: i4.nossoNumero, paidCents: 13_000, faceValueCents: 13_000, occurredOn: today },
-				{ code: '06', nossoNumero: '99999999999', paidCents: 11_000, occurredOn: today }
+				{ code: '06', nossoNumero: '99999999999', paidCents: 11_000, occurredOn: today },
+				// BB confirms an abatimento of ours (12, after a partial payment): informative, neither paid nor for review.
+				{ code: '12', nossoNumero: i1.nossoNumero, faceValueCents: 10_000, occurredOn: today }
 			]
 		});
 		const r = await importFile(file, 'bb.ret');
 		expect(r.ok).toBe(true);
 		if (!r.ok) return;
-		expect(r.report.counts).toMatchObject({ registered: 1, rejected: 1, written_off: 1, paid: 1, review: 1 });
+		expect(r.report.counts).toMatchObject({ registered: 1, rejected: 1, written_off: 1, paid: 1, review: 1, ignored: 1 });
+		expect(await instRow(i1.id)).toMatchObject({ status: 'pending' });
+		expect(await db().select().from(payments).where(eq(payments.installmentId, i1.id))).toHaveLength(0);
 		expect(r.report.rejected).toEqual([{ line: 5, nossoNumero: expect.stringContaining(String(Number(i2.nossoNumero))), reasons: ['09 – Nosso Número Duplicado'] }]);
 		const regs = await db().select().from(boletoRegistrations).where(inArray(boletoRegistrations.installmentId, [i1.id, i2.id, i3.id]));
 		expect(Object.fromEntries(regs.map((g) => [g.installmentId, g.status]))).toEqual({ [i1.id]: 'confirmed', [i2.id]: 'rejected', [i3.id]: 'written_off' });

@@ -7,6 +7,7 @@ import {
 	buildRemessa,
 	cnab240Registration,
 	dailyInterestCents,
+	loweredTitle,
 	saoPauloDateTime,
 	type BankSettings,
 	type RemessaInput,
@@ -338,6 +339,27 @@ describe('Banco do Brasil (001) fills its own convênio and nosso número fields
 		}
 	});
 
+	it('a title paid in part asks less by abatimento (04): the nominal value stays, the difference goes to 34.3P, twice over', () => {
+		// BB 07.3P treats no 47 (alteração do valor nominal); its abatimento is "deduzido do valor original".
+		const once = loweredTitle('001', bbTitle, 10_000);
+		expect(once).toMatchObject({ amountCents: 10_000, nominalCents: 12_345 });
+		const twice = loweredTitle('001', once, 4_000);
+		expect(twice).toMatchObject({ amountCents: 4_000, nominalCents: 12_345 });
+		const r = buildRemessa(input({ settings: bb, movements: [{ movement: 'amount_change', title: twice }] }));
+		expect(r.ok).toBe(true);
+		if (!r.ok) return;
+		const lines = linesOf(r.file.content);
+		expect(lines.slice(2, 5).map((l) => `${l[13]}${l.slice(15, 17)}`)).toEqual(['P04', 'Q04', 'R04']);
+		expect(read(lines[2], SEGMENT_P)).toMatchObject({ value: num(12_345, 15), rebate: num(8_345, 15), nossoNumero: '12345670000001234   ' });
+		// Written off later, the title still says what the bank holds: nominal and abatimento.
+		const off = buildRemessa(input({ settings: bb, movements: [{ movement: 'write_off', title: twice }] }));
+		expect(off.ok && read(linesOf(off.file.content)[2], SEGMENT_P)).toMatchObject({ movement: '02', value: num(12_345, 15), rebate: num(8_345, 15) });
+		// A nominal value below what is asked is refused.
+		const wrong = buildRemessa(input({ settings: bb, movements: [{ movement: 'amount_change', title: { ...bbTitle, nominalCents: 100 } }] }));
+		expect(wrong.ok).toBe(false);
+		if (!wrong.ok) expect(wrong.message).toContain('O valor nominal registrado não pode ser menor que o valor a cobrar.');
+	});
+
 	it('refuses a nosso número that does not fit the 10-digit sequence', () => {
 		const r = buildRemessa(input({ settings: bb, movements: [{ movement: 'entry', title: { ...bbTitle, nossoNumero: '12345678901' } }] }));
 		expect(r.ok).toBe(false);
@@ -410,6 +432,18 @@ describe('the registration adapter', () => {
 		expect(read(lines[2], SEGMENT_P)).toMatchObject({ nossoNumero: '00000001234'.padEnd(20), dueDate: '10122026' });
 		expect(read(lines[5], SEGMENT_P)).toMatchObject({ nossoNumero: '00000001300'.padEnd(20), dueDate: '20122026', seq: '00004' });
 		expect(taken).toEqual([7]);
+	});
+
+	it('a lower amount elsewhere is a new nominal value (47) with no abatimento', async () => {
+		const { a } = adapter([11]);
+		const lowered = loweredTitle('756', title({ nominalCents: 12_345 }), 5_000);
+		expect(lowered.nominalCents).toBeUndefined();
+		const r = await a.changeAmount([lowered]);
+		expect(r.ok).toBe(true);
+		if (!r.ok) return;
+		const lines = linesOf(r.file.content);
+		expect(lines.slice(2, 5).map((l) => l.slice(15, 17))).toEqual(['47', '47', '47']);
+		expect(read(lines[2], SEGMENT_P)).toMatchObject({ value: num(5_000, 15), rebate: num(0, 15) });
 	});
 
 	it('write-off alone uses movement 02 on every segment', async () => {

@@ -378,6 +378,7 @@ export const returnFileReportSchema = named(
 			registered: z.int().min(0),
 			rejected: z.int().min(0),
 			written_off: z.int().min(0),
+			instructions_confirmed: z.int().min(0).describe('Instruções nossas que o banco confirmou (como o novo valor de um título pago em parte): só informativas.'),
 			review: z.int().min(0).describe('Registros que aguardam conferência na fila de pendências (nunca contados como pagos).'),
 			paid_cents: z.int().min(0),
 			review_cents: z.int().min(0),

@@ -15,7 +15,7 @@ import * as access from '../access';
 import * as audit from '../audit';
 import { todayInSaoPaulo } from '../../format/dates';
 import { textArray } from '../import';
-import { buildRemessa, saoPauloDateTime, type BankSettings, type RemessaInput, type Title } from './cnab/remessa';
+import { buildRemessa, loweredTitle, saoPauloDateTime, type BankSettings, type RemessaInput, type Title } from './cnab/remessa';
 import { checkTitle, entryTitle, settingsProblems, type EntryCandidate } from './registration-titles';
 
 export type { RegistrationStatus, LeftOutTitle };
@@ -243,7 +243,7 @@ type AmountChangeRow = { installment_id: string; agreement_code: string; seq: nu
 
 /**
  * Titles at the bank that ask more than is left to pay: the installment was paid in part (by Pix,
- * say), so the bank is told its new nominal value (47) and the boleto the portal shows for the
+ * say), so the bank is told its new amount (47, or BB's abatimento) and the boleto the portal shows for the
  * remainder is the one the bank accepts.
  */
 function amountChangeRows(tx: Tx, creditorId: string) {
@@ -337,17 +337,17 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 		movements.push({ movement: 'write_off', title: checked.title });
 		writeOffIds.push(w.installment_id);
 	}
-	const amountChanges: { installmentId: string; fromCents: number; toCents: number }[] = [];
+	const amountChanges: { installmentId: string; fromCents: number; toCents: number; title: Title }[] = [];
 	for (const c of await amountChangeRows(tx, creditorId)) {
 		const base = { installmentId: c.installment_id, agreementCode: c.agreement_code, seq: c.seq, debtorName: c.name, movement: 'amount_change' as const };
 		const toCents = Number(c.open_cents);
-		const checked = checkTitle(settings, 'amount_change', { ...c.title, amountCents: toCents }, generatedAt);
+		const checked = checkTitle(settings, 'amount_change', loweredTitle(settings.bankCode, c.title, toCents), generatedAt);
 		if (!checked.ok) {
 			leftOut.push({ ...base, message: checked.message });
 			continue;
 		}
 		movements.push({ movement: 'amount_change', title: checked.title });
-		amountChanges.push({ installmentId: c.installment_id, fromCents: Number(c.title.amountCents), toCents });
+		amountChanges.push({ installmentId: c.installment_id, fromCents: Number(c.title.amountCents), toCents, title: checked.title });
 	}
 	for (const r of await entryRows(tx, creditorId)) {
 		const c = candidateOf(r);
@@ -392,7 +392,7 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 	}
 	// The title at the bank now asks the new amount (a discarded file puts the old one back).
 	if (amountChanges.length > 0) {
-		await tx.execute(sql`update boleto_registrations r set title = jsonb_set(r.title, '{amountCents}', to_jsonb((c->>'toCents')::int8)), updated_at = now()
+		await tx.execute(sql`update boleto_registrations r set title = c->'title', updated_at = now()
 			from jsonb_array_elements(${JSON.stringify(amountChanges)}::jsonb) c where r.installment_id = (c->>'installmentId')::uuid`);
 	}
 	if (writeOffIds.length > 0) {

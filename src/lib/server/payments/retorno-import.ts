@@ -5,13 +5,14 @@
  * and the same file again changes nothing. Payments go through `record()` with an external id
  * that names the bank payment, so the same payment in two files is recorded once.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client';
 import { agreements, boletoRegistrations, creditors, installments, payments, returnFiles, returnRecords, type ReturnOutcome } from '../db/schema';
 import * as audit from '../audit';
 import { parseRetorno, CnabError, type RetornoFile, type RetornoRecord } from './cnab/retorno';
 import { record as recordPayment } from './record';
+import { isAgencyCreditor, openBankFile } from './bank-file';
 import { inLanes } from '../db/lanes';
 import * as review from './review';
 import { decide, nossoNumeroKeys, REVIEW_REASONS, type Candidate, type Decision } from './retorno/rules';
@@ -55,24 +56,13 @@ export type ImportRetornoResult =
 	| { ok: false; message: string };
 
 const OUTCOMES: ReturnOutcome[] = ['paid', 'duplicate', 'registered', 'rejected', 'written_off', 'review', 'ignored'];
-const MAX_BYTES = 64 * 1024 * 1024;
+const MAX_MB = 64;
 
 export async function importRetorno(db: Db, input: ImportRetornoInput): Promise<ImportRetornoResult> {
-	const bytes = typeof input.content === 'string' ? Buffer.from(input.content, 'latin1') : Buffer.from(input.content);
-	if (bytes.length === 0) return { ok: false, message: 'O arquivo está vazio.' };
-	if (bytes.length > MAX_BYTES) return { ok: false, message: 'Arquivo grande demais (o limite é 64 MB).' };
-	let parsed: RetornoFile;
-	try {
-		parsed = parseRetorno(bytes);
-	} catch (e) {
-		if (e instanceof CnabError) return { ok: false, message: e.message };
-		throw e;
-	}
-	if (input.creditorId) {
-		const [c] = await db.select({ id: creditors.id }).from(creditors).where(and(eq(creditors.id, input.creditorId), eq(creditors.agencyId, input.agencyId)));
-		if (!c) return { ok: false, message: 'Credor não encontrado.' };
-	}
-	const sha256 = createHash('sha256').update(bytes).digest('hex');
+	const opened = openBankFile(input.content, { encoding: 'latin1', maxMb: MAX_MB, read: parseRetorno, readError: CnabError });
+	if (!opened.ok) return opened;
+	const { bytes, parsed, sha256 } = opened;
+	if (input.creditorId && !(await isAgencyCreditor(db, input.agencyId, input.creditorId))) return { ok: false, message: 'Credor não encontrado.' };
 	const fileName = input.fileName.trim().slice(0, 200) || 'retorno';
 
 	const [created] = await db

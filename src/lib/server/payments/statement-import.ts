@@ -9,7 +9,7 @@
  * id, so a PSP webhook telling the same Pix is the same payment); an amount alone is only ever
  * proposed to a person in the review queue; debits are ignored.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { and, asc, between, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client';
 import { agreements, creditors, installments, payments, reviewItems, statementFiles, statementLines, type StatementAccount, type StatementOutcome } from '../db/schema';
@@ -21,6 +21,7 @@ import { formatBRL } from '../../format/money';
 import { parseOfx, OfxError, type OfxAccount, type OfxFile, type OfxTransaction } from './ofx/parse';
 import { decide, endToEndIds, entryKey, textOf, txidCandidates, DUE_WINDOW_DAYS, type OpenInstallment, type StatementDecision } from './ofx/match';
 import { record as recordPayment } from './record';
+import { isAgencyCreditor, openBankFile } from './bank-file';
 import * as review from './review';
 
 export type StatementActor = { type: 'staff' | 'cli' | 'system'; id?: string | null };
@@ -85,28 +86,18 @@ export type StatementReport = {
 
 export type ImportStatementResult = { ok: true; duplicate: boolean; resumed: boolean; report: StatementReport } | { ok: false; message: string };
 
-export const MAX_BYTES = 16 * 1024 * 1024;
+export const MAX_MB = 16;
+export const MAX_BYTES = MAX_MB * 1024 * 1024;
 
 type Credit = { seq: number; account: OfxAccount; t: OfxTransaction };
 
 export async function importStatement(db: Db, input: ImportStatementInput): Promise<ImportStatementResult> {
-	const bytes = typeof input.content === 'string' ? Buffer.from(input.content, 'utf8') : Buffer.from(input.content);
-	if (bytes.length === 0) return { ok: false, message: 'O arquivo está vazio.' };
-	if (bytes.length > MAX_BYTES) return { ok: false, message: 'Arquivo grande demais (o limite é 16 MB).' };
-	let parsed: OfxFile;
-	try {
-		parsed = parseOfx(bytes);
-	} catch (e) {
-		if (e instanceof OfxError) return { ok: false, message: e.message };
-		throw e;
-	}
-	if (input.creditorId) {
-		const [c] = await db.select({ id: creditors.id }).from(creditors).where(and(eq(creditors.id, input.creditorId), eq(creditors.agencyId, input.agencyId)));
-		if (!c) return { ok: false, message: 'Credor não encontrado.' };
-	}
+	const opened = openBankFile(input.content, { encoding: 'utf8', maxMb: MAX_MB, read: parseOfx, readError: OfxError });
+	if (!opened.ok) return opened;
+	const { bytes, parsed, sha256 } = opened;
+	if (input.creditorId && !(await isAgencyCreditor(db, input.agencyId, input.creditorId))) return { ok: false, message: 'Credor não encontrado.' };
 	const all = parsed.statements.flatMap((s) => s.transactions.map((t) => ({ account: s.account, t })));
 	const credits: Credit[] = all.filter((x) => x.t.credit).map((x, seq) => ({ seq, ...x }));
-	const sha256 = createHash('sha256').update(bytes).digest('hex');
 	const fileName = input.fileName.replace(/\p{Cc}/gu, '').trim().slice(0, 200) || 'extrato.ofx';
 	const dates = parsed.statements.flatMap((s) => [s.start, s.end, ...s.transactions.map((t) => t.postedOn)]).filter((d): d is string => !!d).sort();
 

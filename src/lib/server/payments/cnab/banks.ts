@@ -34,6 +34,11 @@ export interface BankLayout {
 	writeOffFields(days: number): string;
 	/** Trailer de lote 06.5/07.5: count and sum of the titles (cobrança simples). */
 	batchTotals: boolean;
+	/**
+	 * How a registered title is told to ask less (after a partial payment): the movement code
+	 * (C004) and whether the nominal value stays, the difference going as abatimento (34.3P).
+	 */
+	amountChange: { code: string; keepsNominal: boolean };
 	/** pt-BR problems with these settings, for this bank. */
 	checkSettings(s: LayoutSettings): string[];
 	/** A pt-BR problem with this nosso número for this bank, or null. */
@@ -58,6 +63,8 @@ const generic: BankLayout = {
 	// C028 '1' = baixar / devolver, C029 days after the due date.
 	writeOffFields: (days) => '1' + num(days, 3),
 	batchTotals: true,
+	// C004 '47': alteração do valor nominal.
+	amountChange: { code: '47', keepsNominal: false },
 	checkSettings: () => [],
 	// The schema already limits it to 20 digits, the width of 13.3P.
 	checkNossoNumero: () => null
@@ -90,6 +97,9 @@ const bancoDoBrasil: BankLayout = {
 	writeOffFields: () => '0000',
 	// BB trailer de lote: only the record count; "informar zeros e brancos" after it.
 	batchTotals: false,
+	// BB 07.3P lists no 47 among the movements it treats: a lower amount is '04' (concessão de
+	// abatimento), the nominal value kept and the abatimento "deduzido do valor original" (34.3P).
+	amountChange: { code: '04', keepsNominal: true },
 	checkSettings(s) {
 		const problems: string[] = [];
 		if (!/^\d{7}$/.test(s.convenio)) {

@@ -151,7 +151,8 @@ export const BANCO_DO_BRASIL_240: Cnab240Layout = {
 				...['23', '24', '25', '26', '27', '28', '29', '30', '44', '50']
 			].map((code) => [code, FEBRABAN_MOVEMENTS[code]])
 		),
-		kinds: FEBRABAN_KINDS,
+		// 12: Confirmação Recebimento Instrução de Abatimento, BB's answer to our '04' after a partial payment.
+		kinds: { ...FEBRABAN_KINDS, '12': 'instruction_confirmed' },
 		reasonTable(code) {
 			const table = febrabanReasonTable(code);
 			if (table !== FEBRABAN_REASONS_REJECTION) return table;

@@ -13,7 +13,7 @@ export type MovementKind =
 	| 'paid'
 	| 'written_off'
 	| 'paid_after_write_off'
-	/** The bank confirms an instruction we sent (a new nominal value): nothing to do. */
+	/** The bank confirms an instruction we sent (a new nominal value, an abatimento): nothing to do. */
 	| 'instruction_confirmed'
 	| 'other'
 	| 'unknown';

@@ -1,8 +1,8 @@
 /**
  * Boleto registration: the bank is told which titles to register (entrada), which to write off
- * (pedido de baixa) and which now ask less (alteração do valor nominal, after a partial payment)
- * in a CNAB 240 remessa file, FEBRABAN layout v10.6, with per-bank
- * departures in `banks.ts`. Pure: the file sequence number and the generation time come in.
+ * (pedido de baixa) and which now ask less (after a partial payment: alteração do valor nominal,
+ * or an abatimento where the bank takes no other way) in a CNAB 240 remessa file, FEBRABAN
+ * layout v10.6, with per-bank departures in `banks.ts`. Pure: the file sequence number and the generation time come in.
  *
  * One lot (serviço 01 cobrança, operação R) holds every title; each title is segments P (the
  * title), Q (the payer) and R (the fine), all with the same movement code.
@@ -22,7 +22,7 @@ export const MAX_INTEREST_MONTHLY_BP = 100;
 // Segment sequence (G038) has 5 digits and each title takes 3 records.
 export const MAX_TITLES_PER_FILE = 33_000;
 
-/** FEBRABAN C004, the movements we send. */
+/** FEBRABAN C004, the movements we send; a bank may send a lower amount its own way (`banks.ts`). */
 export const MOVEMENT_CODES = { entry: '01', write_off: '02', amount_change: '47' } as const;
 export type Movement = keyof typeof MOVEMENT_CODES;
 
@@ -129,7 +129,13 @@ export const titleSchema = z
 		}),
 		issueDate: isoDate,
 		dueDate: isoDate,
+		/** What the slip asks now. */
 		amountCents: cents('Valor do título'),
+		/**
+		 * The nominal value the bank keeps when it lowers a title by an abatimento instead of a new
+		 * nominal value (Banco do Brasil): segment P says this, and the difference as abatimento.
+		 */
+		nominalCents: cents('Valor nominal registrado').optional(),
 		lateFeeBp: z
 			.number({ error: 'Multa: informe em centésimos de ponto percentual (200 = 2%).' })
 			.int()
@@ -150,6 +156,9 @@ export const titleSchema = z
 	.superRefine((t, ctx) => {
 		if (isIsoDate(t.issueDate) && isIsoDate(t.dueDate) && t.dueDate < t.issueDate) {
 			ctx.addIssue({ code: 'custom', path: ['dueDate'], message: 'O vencimento não pode ser anterior à emissão.' });
+		}
+		if (t.nominalCents !== undefined && t.nominalCents < t.amountCents) {
+			ctx.addIssue({ code: 'custom', path: ['nominalCents'], message: 'O valor nominal registrado não pode ser menor que o valor a cobrar.' });
 		}
 		if (t.discount && t.discount.amountCents >= t.amountCents) {
 			ctx.addIssue({ code: 'custom', path: ['discount', 'amountCents'], message: 'O desconto deve ser menor que o valor do título.' });
@@ -279,7 +288,7 @@ function render(input: ParsedInput): RemessaFile {
 	let seq = 0;
 	let totalCents = 0;
 	for (const { movement, title } of input.movements) {
-		const code = MOVEMENT_CODES[movement];
+		const code = movement === 'amount_change' ? layout.amountChange.code : MOVEMENT_CODES[movement];
 		lines.push(segmentP(s, layout, ++seq, code, title));
 		lines.push(segmentQ(s, ++seq, code, title));
 		lines.push(segmentR(s, ++seq, code, title));
@@ -392,7 +401,7 @@ function segmentP(s: ParsedSettings, layout: BankLayout, seq: number, code: stri
 		[62, 62, layout.distribution],
 		[63, 77, alpha(t.documentNumber, 15)],
 		[78, 85, ddmmyyyy(t.dueDate)],
-		[86, 100, num(t.amountCents, 15)],
+		[86, 100, num(t.nominalCents ?? t.amountCents, 15)],
 		[101, 105, zeros(5)], // C014: the bank picks the collecting branch by the payer's CEP
 		[106, 106, blanks(1)],
 		[107, 108, s.species ?? layout.defaultSpecies],
@@ -401,7 +410,7 @@ function segmentP(s: ParsedSettings, layout: BankLayout, seq: number, code: stri
 		[118, 141, interest],
 		[142, 165, discount],
 		[166, 180, zeros(15)], // IOF
-		[181, 195, zeros(15)], // abatimento
+		[181, 195, num((t.nominalCents ?? t.amountCents) - t.amountCents, 15)], // abatimento (G045)
 		[196, 220, alpha(t.reference, 25)],
 		// C026 '3' = não protestar: a portal agreement is never sent to protest automatically.
 		[221, 221, '3'],
@@ -514,7 +523,7 @@ export type RegistrationAdapter = {
 	 * replacement entered (01), write-offs first, in one file.
 	 */
 	changeDueDate(changes: DueDateChange[]): Promise<RegistrationResult>;
-	/** Alteração do valor nominal (47): each title as it stands now, its amount what is left to pay. */
+	/** A lower amount (47, or the bank's own way): each title from `loweredTitle`, its amount what is left to pay. */
 	changeAmount(titles: Title[]): Promise<RegistrationResult>;
 };
 
@@ -549,6 +558,17 @@ function changeIssues(changes: DueDateChange[]): RemessaIssue[] {
 		}
 	});
 	return issues;
+}
+
+/**
+ * The title the bank holds once told that `registered` now asks `toCents`: a new nominal value
+ * (FEBRABAN 47), or, where the bank keeps the nominal value, the same one with the difference as
+ * abatimento (`nominalCents`).
+ */
+export function loweredTitle(bankCode: string, registered: Title, toCents: number): Title {
+	const { nominalCents, ...rest } = registered;
+	if (!bankLayout(bankCode).amountChange.keepsNominal) return { ...rest, amountCents: toCents };
+	return { ...rest, nominalCents: nominalCents ?? registered.amountCents, amountCents: toCents };
 }
 
 /**

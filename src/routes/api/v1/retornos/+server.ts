@@ -23,6 +23,7 @@ export const POST = api.upload(async (db, { key, url, bytes }) => {
 		registered: r.counts.registered,
 		rejected: r.counts.rejected,
 		written_off: r.counts.written_off,
+		instructions_confirmed: r.counts.ignored,
 		review: r.counts.review,
 		paid_cents: r.paidCents,
 		review_cents: r.reviewCents,
