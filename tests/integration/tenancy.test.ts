@@ -5,6 +5,7 @@ import * as offers from '../../src/lib/server/offers';
 import * as agreements from '../../src/lib/server/agreements';
 import * as tenancy from '../../src/lib/server/tenancy';
 import { createLinkToken, readLinkToken } from '../../src/lib/server/auth/links';
+import { createSession, generateSessionToken, sessionIdFromToken } from '../../src/lib/server/auth/session';
 import { todayInSaoPaulo } from '../../src/lib/format/dates';
 import { generateCpf } from '../../src/lib/format/document';
 import * as factory from '../support/factory';
@@ -64,6 +65,30 @@ describe('two agencies, one CPF: each agency sees only its own', () => {
 		expect(new Set(seen.map((d) => d.creditor.id))).toEqual(new Set([A.creditor.id]));
 		expect(seen.map((d) => d.id)).toContain(A.debt.id);
 		expect(seen.map((d) => d.id)).not.toContain(B.debt.id);
+	});
+
+	it('through a session (the pages’ one statement): A’s session sees A’s debts, never under B, and never a debt filed against B’s creditor', async () => {
+		const token = generateSessionToken();
+		await createSession(db(), token, A.debtor, 30);
+		const key = { sessionId: sessionIdFromToken(token), agencyId: A.agency.id };
+		const seen = await debts.forSession(db(), key, today);
+		expect(seen.auth?.debtor.id).toBe(A.debtor.id);
+		expect(seen.data.map((d) => d.id)).toContain(A.debt.id);
+		expect(new Set(seen.data.map((d) => d.creditor.id))).toEqual(new Set([A.creditor.id]));
+		// The same session presented to agency B is no session at all.
+		expect(await debts.forSession(db(), { ...key, agencyId: B.agency.id }, today)).toEqual({ auth: null, data: [] });
+		// A row that breaks the data's own rule (A's debtor, B's creditor) stays out of A's pages.
+		const stray = await factory.debt(B.creditor.id, A.debtor.id, { principalCents: 12_300 });
+		const again = await debts.forSession(db(), key, today);
+		expect(again.data.map((d) => d.id)).not.toContain(stray.id);
+		expect(again.data.length).toBe(seen.data.length);
+		const sel = await offers.forSessionSelection(db(), key, { debtIds: [stray.id], today });
+		expect(sel.auth?.debtor.id).toBe(A.debtor.id);
+		expect(sel.data).toEqual({ ok: false, message: 'Uma das dívidas escolhidas não está mais em aberto. Volte à lista de dívidas.' });
+		const mixed = await offers.forSessionSelection(db(), key, { debtIds: [A.debt.id, stray.id], today });
+		expect(mixed.data.ok).toBe(false);
+		const own = await offers.forSessionSelection(db(), key, { debtIds: [A.debt.id], today });
+		expect(own.data.ok).toBe(true);
 	});
 
 	it('B’s debtor id under agency A finds nothing', async () => {

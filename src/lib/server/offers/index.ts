@@ -65,7 +65,9 @@ const selectedDebts = preparedQuery((db) =>
 );
 
 // The offers page runs it on every view, built once: the session and the selected debts of its
-// debtor in one statement (no debt found still gives the session's row). Same debts as `selectedDebts`.
+// debtor in one statement (no debt found still gives the session's row). Same debts as
+// `selectedDebts`: one whose creditor is not of the session's agency comes with no creditor and is
+// dropped by `forSessionSelection` (a join condition, cheaper for PostgreSQL than an `exists`).
 const selectedDebtsOfSession = preparedQuery((db) =>
 	db
 		.select({ ...sessionColumns, ...selectionColumns(sql`${debtorSessions.debtorId}`) })
@@ -73,14 +75,9 @@ const selectedDebtsOfSession = preparedQuery((db) =>
 		.innerJoin(debtors, eq(debtors.id, debtorSessions.debtorId))
 		.leftJoin(
 			debts,
-			and(
-				sql`${debts.id} = any(${sql.placeholder('ids')}::uuid[])`,
-				eq(debts.debtorId, debtorSessions.debtorId),
-				eq(debts.status, 'open'),
-				sql`exists (select 1 from ${creditors} c where c.id = ${debts.creditorId} and c.agency_id = ${debtorSessions.agencyId})`
-			)
+			and(sql`${debts.id} = any(${sql.placeholder('ids')}::uuid[])`, eq(debts.debtorId, debtorSessions.debtorId), eq(debts.status, 'open'))
 		)
-		.leftJoin(creditors, eq(creditors.id, debts.creditorId))
+		.leftJoin(creditors, and(eq(creditors.id, debts.creditorId), eq(creditors.agencyId, debtorSessions.agencyId)))
 		.where(and(eq(debtorSessions.id, sql.placeholder('sessionId')), eq(debtorSessions.agencyId, sql.placeholder('agencyId'))))
 		.prepare('selected_debts_of_session')
 );
