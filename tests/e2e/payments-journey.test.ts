@@ -14,7 +14,7 @@ import { pdfText } from '../support/tools';
 import * as factory from '../support/factory';
 import { ownDatabase } from '../support/own-database';
 import { db } from '../../src/lib/server/db/client';
-import { agreements as agreementsTable, installments } from '../../src/lib/server/db/schema';
+import { agreements as agreementsTable, installments, reviewItems } from '../../src/lib/server/db/schema';
 import * as lifecycle from '../../src/lib/server/agreements/lifecycle';
 import * as apiKeys from '../../src/lib/server/api/keys';
 import { centsToAmount } from '../../src/lib/server/payments/pix/brcode';
@@ -286,6 +286,52 @@ describe('payments from the debtor’s phone to the back office', () => {
 		await expect(situation()).resolves.toBe('Quebrado');
 		await expectAccessible(page);
 		await shot(page, 'pagamentos-e2e-07-acordo-quebrado');
+		await ctx.close();
+	});
+
+	it('money for an overdue agreement waiting in Pendências holds the break until staff discard it', async () => {
+		const held = await agreementFor(agency.id, creditor.id, ADDRESS, 2);
+		const entry = held.installments[0];
+		// The bank paid a boleto the rules could not place on the entry (say, its replaced slip): it waits for a person.
+		const reference = `7${String(Date.now()).slice(-10)}`;
+		await db().insert(reviewItems).values({
+			agencyId: agency.id,
+			creditorId: creditor.id,
+			source: 'return_file',
+			sourceRef: `e2e-hold:${reference}`,
+			reason: 'not_payable',
+			message: '06 – Liquidação: a parcela foi cancelada ou substituída por outra. O valor não foi lançado; associe a outra parcela ou descarte.',
+			amountCents: entry.amountCents,
+			paidOn: today,
+			reference,
+			method: 'boleto',
+			externalId: `237:${reference}:${today}:${entry.amountCents}`,
+			installmentId: entry.id,
+			details: {}
+		});
+		const later = addDays(entry.dueDate, held.agreement.breakToleranceDays + 9);
+		expect((await lifecycle.breakOverdue(db(), later)).broken.map((b) => b.code)).not.toContain(held.agreement.code);
+
+		const ctx = await phone(browser);
+		const page = await ctx.newPage();
+		await signIn(page, app.base, agency.id, 'operator');
+		await page.goto(`${app.base}/admin/acordos/${held.agreement.code}`);
+		const note = page.getByRole('note');
+		await expect(note.textContent()).resolves.toContain(`${formatBRL(entry.amountCents)} recebidos para parcelas deste acordo aguardam conferência nas pendências`);
+		await expectAccessible(page);
+		await shot(page, 'pagamentos-e2e-08-quebra-em-espera');
+
+		// A person finds the money was not this debtor's: discarded, the next daily run breaks the agreement.
+		await note.getByRole('link', { name: 'pendências' }).click();
+		await page.waitForURL(`${app.base}/admin/pagamentos/pendencias`);
+		const item = page.getByRole('region', { name: `Pendência ${reference}` });
+		await item.getByLabel('Motivo do descarte').fill('Estornado pelo banco');
+		await item.getByRole('button', { name: 'Descartar' }).click();
+		await expect.poll(() => page.getByRole('region', { name: `Pendência ${reference}` }).count()).toBe(0);
+		expect((await lifecycle.breakOverdue(db(), later)).broken.map((b) => b.code)).toContain(held.agreement.code);
+		await page.goto(`${app.base}/admin/acordos/${held.agreement.code}`);
+		await expect(page.locator('.row').filter({ has: page.getByText('Situação', { exact: true }) }).locator('.badge').textContent()).resolves.toBe('Quebrado');
+		expect(await page.getByRole('note').count()).toBe(0);
 		await ctx.close();
 	});
 });

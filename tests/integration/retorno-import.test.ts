@@ -8,6 +8,7 @@ import { closeDb, db } from '../../src/lib/server/db/client';
 import { agreementDebts, agreements, auditLog, boletoRegistrations, installments, payments, returnFiles, returnRecords, reviewItems, staff } from '../../src/lib/server/db/schema';
 import { importRetorno } from '../../src/lib/server/payments/retorno-import';
 import * as review from '../../src/lib/server/payments/review';
+import * as lifecycle from '../../src/lib/server/agreements/lifecycle';
 import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { cnab240BancoDoBrasil, cnab400Bradesco, type Movement } from '../support/retorno-files';
 import { runAcerto } from '../support/cli';
@@ -196,6 +197,34 @@ describe('importing a bank return file', () => {
 		expect(unmatched).toMatchObject({ amountCents: 11_000, creditorId: null, payerDocument: '52998224725' });
 		const s = await review.suggestions(db(), { agencyId: agency.id, creditorId: null }, unmatched);
 		expect(s.map((x) => x.installmentId)).toContain(i2.id);
+	});
+
+	it('an agreement is not broken while money for its slips waits in review; once discarded, the daily job breaks it', async () => {
+		const a = await agreementWith([20_000, 20_000]);
+		const [old, second] = a.installments;
+		// The first slip was re-issued (same due date); the debtor paid the old boleto, which the bank still took.
+		await db().update(installments).set({ status: 'cancelled' }).where(eq(installments.id, old.id));
+		const [fresh] = await db()
+			.insert(installments)
+			.values({ agreementId: a.id, seq: 1, dueDate: old.dueDate, amountCents: 20_000, txid: `RETHOLD${Date.now()}`.slice(0, 25), nossoNumero: sql`lpad(nextval('nosso_numero_seq')::text, 11, '0')`, ...BRADESCO })
+			.returning();
+		await db().update(installments).set({ supersededBy: fresh.id }).where(eq(installments.id, old.id));
+		const r = await importFile(bradesco([{ code: '06', nossoNumero: old.nossoNumero, paidCents: 20_000, occurredOn: today }]));
+		expect(r.ok && r.report.counts).toMatchObject({ paid: 0, review: 1 });
+		const [item] = await itemsOfFile(r.ok ? r.report.fileId : '');
+		expect(item).toMatchObject({ status: 'open', reason: 'not_payable', installmentId: old.id });
+
+		// Past the tolerance (5 days) the live slip is still open: the money waiting for a person holds the break.
+		const late = addDays(fresh.dueDate, 30);
+		expect(await db().transaction((tx) => lifecycle.breakIfOverdue(tx, a.id, late))).toBeNull();
+		expect((await lifecycle.breakOverdue(db(), late)).broken.map((b) => b.agreementId)).not.toContain(a.id);
+		expect((await db().select().from(agreements).where(eq(agreements.id, a.id)))[0].status).toBe('active');
+
+		// A person finds it was not this debtor's money after all: discarded, the next run breaks the agreement.
+		expect(await db().transaction((tx) => review.discard(tx, { itemId: item.id, reason: 'Estornado pelo banco', staff: operator }))).toMatchObject({ ok: true });
+		const broken = await db().transaction((tx) => lifecycle.breakIfOverdue(tx, a.id, late));
+		expect(broken).toMatchObject({ status: 'broken' });
+		expect(await instRow(second.id)).toMatchObject({ status: 'cancelled' });
 	});
 
 	it('a file that is not a return file is refused in Portuguese and changes nothing', async () => {

@@ -365,13 +365,30 @@ function breakingInstallment(a: Agreement, rows: Installment[], today: string): 
 	);
 }
 
-/** Breaks one agreement if, on `today`, an installment is unpaid past its tolerance. Null when it does not. */
+/**
+ * Money for one of the agreement's slips that waits in the review queue for a person (a boleto paid
+ * after its slip was replaced, a Pix the rules could not place on it…): until someone associates or
+ * discards it, the agreement is not broken for want of it.
+ */
+export async function moneyUnderReviewCents(db: DbOrTx, installmentIds: string[]): Promise<number> {
+	if (installmentIds.length === 0) return 0;
+	const [row] = await db.execute<{ cents: string }>(sql`select coalesce(sum(r.amount_cents), 0) as cents from review_items r
+		where r.status = 'open' and r.amount_cents > 0 and r.installment_id = any(${textArray(installmentIds)}::uuid[])`);
+	return Number(row.cents);
+}
+
+/**
+ * Breaks one agreement if, on `today`, an installment is unpaid past its tolerance. Null when it
+ * does not — also while money for it waits in the review queue (the daily job asks again).
+ */
 export async function breakIfOverdue(tx: Tx, agreementId: string, today: string, actor: Actor = { type: 'system' }): Promise<Closed | null> {
 	const locked = await lockAgreement(tx, agreementId);
 	if (!locked || locked.agreement.status !== 'active') return null;
 	const a = locked.agreement;
-	const late = breakingInstallment(a, await rowsOf(tx, a.id), today);
+	const rows = await rowsOf(tx, a.id);
+	const late = breakingInstallment(a, rows, today);
 	if (!late) return null;
+	if ((await moneyUnderReviewCents(tx, rows.map((r) => r.id))) > 0) return null;
 	const now = new Date();
 	const closed = await close(tx, a, 'broken', now);
 	await tx.update(agreements).set({ status: 'broken', brokenAt: now, updatedAt: now }).where(eq(agreements.id, a.id));

@@ -151,7 +151,12 @@ export async function view(db: DbOrTx, who: Who, code: string, today = todayInSa
 			.where(eq(installments.agreementId, a.id))
 	]);
 	const live = rows.filter((i) => !i.supersededBy);
-	const [credits, balance] = await Promise.all([lifecycle.creditsOf(db, a.id), lifecycle.balanceOf(db, a.id)]);
+	const [credits, balance, underReviewCents] = await Promise.all([
+		lifecycle.creditsOf(db, a.id),
+		lifecycle.balanceOf(db, a.id),
+		// Money for its slips waiting in Pendências: while there is any, an active agreement is not broken.
+		a.status === 'active' ? lifecycle.moneyUnderReviewCents(db, rows.map((i) => i.id)) : 0
+	]);
 	const windows = a.status === 'active' ? await windowsFor(db, a, live.filter((i) => i.status !== 'cancelled'), today) : new Map();
 	return {
 		agreement: {
@@ -172,6 +177,7 @@ export async function view(db: DbOrTx, who: Who, code: string, today = todayInSa
 			brokenAt: a.brokenAt?.toISOString() ?? null
 		},
 		balance,
+		underReviewCents,
 		credits,
 		creditor: { displayName: found.creditor.displayName, legalName: found.creditor.legalName },
 		debtor: { id: debtor.id, name: debtor.name, documentMasked: debtor.anonymizedAt ? 'anonimizado' : maskDocument(debtor.document) },

@@ -123,6 +123,8 @@ export const reviewItems = pgTable(
 	(t) => [
 		uniqueIndex('review_items_source_ref').on(t.source, t.sourceRef),
 		index('review_items_external_id').on(t.externalId),
-		index('review_items_open').on(t.agencyId, t.createdAt).where(sql`${t.status} = 'open'`)
+		index('review_items_open').on(t.agencyId, t.createdAt).where(sql`${t.status} = 'open'`),
+		// The break job asks whether money for an agreement's slips waits for a person.
+		index('review_items_open_installment').on(t.installmentId).where(sql`${t.status} = 'open'`)
 	]
 );
