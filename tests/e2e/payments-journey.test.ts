@@ -292,15 +292,15 @@ describe('payments from the debtor’s phone to the back office', () => {
 	it('money for an overdue agreement waiting in Pendências holds the break until staff discard it', async () => {
 		const held = await agreementFor(agency.id, creditor.id, ADDRESS, 2);
 		const entry = held.installments[0];
-		// The bank paid a boleto the rules could not place on the entry (say, its replaced slip): it waits for a person.
+		// The bank says the entry's boleto was paid with a cheque not yet cleared: not money in hand, it waits for a person.
 		const reference = `7${String(Date.now()).slice(-10)}`;
 		await db().insert(reviewItems).values({
 			agencyId: agency.id,
 			creditorId: creditor.id,
 			source: 'return_file',
 			sourceRef: `e2e-hold:${reference}`,
-			reason: 'not_payable',
-			message: '06 – Liquidação: a parcela foi cancelada ou substituída por outra. O valor não foi lançado; associe a outra parcela ou descarte.',
+			reason: 'unknown_movement',
+			message: '50 – Título pago com cheque pendente de compensação: nunca é contado como pago sem a conferência de uma pessoa.',
 			amountCents: entry.amountCents,
 			paidOn: today,
 			reference,

@@ -333,7 +333,7 @@ describe('agreement actions', () => {
 		expect(entries.map((e) => (e.data as { after: { agreement: { status: string } } }).after.agreement.status).sort()).toEqual(['active', 'settled']);
 	});
 
-	it('payments.record is idempotent by (source, external id), counts superseded rows out, records partial payments and credits a withdrawn slip and an overpayment', async () => {
+	it('payments.record is idempotent by (source, external id), counts superseded rows out, records partial payments, puts a replaced slip’s money on its replacement and credits an overpayment', async () => {
 		const d = await factory.debtor(agency.id);
 		const t = await factory.debt(credA.id, d.id);
 		const a = await acceptPlan(d, [t.id], 2);
@@ -345,10 +345,12 @@ describe('agreement actions', () => {
 		const webhook = (installmentId: string, externalId: string, amountCents: number) =>
 			tx((x) => paymentsRecord.record(x, { installmentId, amountCents, paidAt: new Date(), method: 'pix', source: 'webhook', externalId, actor: { type: 'system' } }));
 
-		// The superseded slip: money for it is kept as a credit on the debt, never applied to the agreement.
-		expect(await webhook(second.id, `${e2e}X`, second.amountCents)).toMatchObject({ ok: true, appliedCents: 0, creditedCents: second.amountCents, creditReason: 'not_payable', firstPayment: false });
+		// The superseded slip: the debtor paid the second installment with its old code; the payment lands on the slip that replaced it.
+		const viaOld = await webhook(second.id, `${e2e}X`, 500);
+		expect(viaOld).toMatchObject({ ok: true, appliedCents: 500, creditedCents: 0, firstPayment: true, installment: { id: live2.id, status: 'partially_paid', openCents: live2.amountCents - 500 } });
+		expect((await db().select().from(payments).where(eq(payments.externalId, `${e2e}X`)))[0].installmentId).toBe(live2.id);
 		// Less than the installment: applied, the installment partially paid with its open remainder.
-		expect(await webhook(first.id, `${e2e}Y`, first.amountCents - 1)).toMatchObject({ ok: true, appliedCents: first.amountCents - 1, creditedCents: 0, firstPayment: true, installment: { status: 'partially_paid', openCents: 1 } });
+		expect(await webhook(first.id, `${e2e}Y`, first.amountCents - 1)).toMatchObject({ ok: true, appliedCents: first.amountCents - 1, creditedCents: 0, firstPayment: false, installment: { status: 'partially_paid', openCents: 1 } });
 
 		const once = await webhook(first.id, e2e, first.amountCents);
 		// The remainder (1 cent) paid, the rest an overpayment credit.
@@ -357,7 +359,7 @@ describe('agreement actions', () => {
 		expect(twice).toMatchObject({ ok: true, duplicate: true });
 		expect(await webhook(live2.id, e2e, live2.amountCents)).toMatchObject({ ok: false, reason: 'conflict' });
 		const last = await webhook(live2.id, `${e2e}Z`, live2.amountCents);
-		expect(last).toMatchObject({ ok: true, duplicate: false, firstPayment: false, settled: true });
+		expect(last).toMatchObject({ ok: true, duplicate: false, firstPayment: false, settled: true, appliedCents: live2.amountCents - 500, creditedCents: 500, creditReason: 'overpayment' });
 		const steps = await db().select({ step: funnelEvents.step, channel: funnelEvents.channel }).from(funnelEvents).where(eq(funnelEvents.debtorId, d.id));
 		expect(steps.filter((s) => s.step === 'first_payment')).toEqual([{ step: 'first_payment', channel: 'portal' }]);
 		expect(steps.filter((s) => s.step === 'settled')).toHaveLength(1);

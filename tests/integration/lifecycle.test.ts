@@ -258,9 +258,11 @@ describe('early payoff (CDC art. 52 §2)', () => {
 		expect((await statusOf(a.id)).payoffRebateCents).toBe(expected.rebateCents);
 		await expectBalanced(a.id);
 
-		// The old slips are withdrawn: money for them is a credit; the payoff settles the agreement.
-		expect(await pay(third.id, third.amountCents)).toMatchObject({ appliedCents: 0, creditReason: 'not_payable' });
-		expect(await pay(po[0].id, expected.amountCents)).toMatchObject({ ok: true, appliedCents: expected.amountCents, settled: true });
+		// The old slips are replaced: money paid with one of their codes goes to the payoff, whose rest settles the agreement.
+		const viaOld = await pay(third.id, third.amountCents);
+		expect(viaOld).toMatchObject({ appliedCents: third.amountCents, creditedCents: 0, installment: { id: po[0].id, status: 'partially_paid', openCents: expected.amountCents - third.amountCents } });
+		await expectBalanced(a.id);
+		expect(await pay(po[0].id, expected.amountCents - third.amountCents)).toMatchObject({ ok: true, appliedCents: expected.amountCents - third.amountCents, settled: true });
 		expect(await expectBalanced(a.id)).toMatchObject({ openCents: 0, payoffRebateCents: expected.rebateCents });
 		expect(await lifecycle.previewPayoff(db(), a.id, today)).toMatchObject({ ok: false });
 	});

@@ -115,7 +115,7 @@ describe('importing a bank return file', () => {
 		expect(item.message).toContain('desconhecido');
 	});
 
-	it('a payment for a superseded installment or a closed agreement goes to review; staff associate it with the live slip (once) or discard it', async () => {
+	it('a payment for a replaced slip pays the slip that replaced it; one for a closed agreement goes to review, where staff associate it (once) or discard it', async () => {
 		const a = await agreementWith([20_000]);
 		const [old] = a.installments;
 		// Re-issued: the old slip is cancelled and points to its replacement.
@@ -126,96 +126,61 @@ describe('importing a bank return file', () => {
 			.returning();
 		await db().update(installments).set({ supersededBy: fresh.id }).where(eq(installments.id, old.id));
 		const closed = await agreementWith([5_000], BRADESCO, 'cancelled');
+		const open = await agreementWith([7_000, 7_000]);
 
-		const r = await importFile(
-			bradesco([
-				{ code: '06', nossoNumero: old.nossoNumero, paidCents: 20_000, occurredOn: today },
-				{ code: '06', nossoNumero: closed.installments[0].nossoNumero, paidCents: 5_000, occurredOn: today }
-			])
-		);
-		expect(r.ok && r.report.counts).toMatchObject({ paid: 0, review: 2 });
-		expect(r.ok && r.report.reviewCents).toBe(25_000);
+		const file = bradesco([
+			{ code: '06', nossoNumero: old.nossoNumero, paidCents: 20_000, occurredOn: today },
+			{ code: '06', nossoNumero: closed.installments[0].nossoNumero, paidCents: 5_000, occurredOn: today }
+		]);
+		const r = await importFile(file);
+		expect(r.ok && r.report.counts).toMatchObject({ paid: 1, review: 1 });
+		expect(r.ok && r.report.reviewCents).toBe(5_000);
+		// The debtor paid the old boleto: the installment is paid, on the slip that stands for it now.
 		expect(await paymentsOf(old.id)).toHaveLength(0);
-		expect(await paymentsOf(fresh.id)).toHaveLength(0);
-		const items = await itemsOfFile(r.ok ? r.report.fileId : '');
-		const forOld = items.find((x) => x.installmentId === old.id)!;
-		const forClosed = items.find((x) => x.installmentId === closed.installments[0].id)!;
-		expect(forOld.reason).toBe('not_payable');
-		expect(forClosed.reason).toBe('agreement_closed');
-
-		const reach = { agencyId: agency.id, creditorId: null };
-		const suggested = await review.suggestions(db(), reach, forOld);
-		expect(suggested.map((s) => s.installmentId)).toContain(fresh.id);
-
-		const done = await db().transaction((tx) => review.associate(tx, { itemId: forOld.id, installmentId: fresh.id, staff: operator }));
-		expect(done).toMatchObject({ ok: true, item: { status: 'associated', installmentId: fresh.id } });
+		expect(await paymentsOf(fresh.id)).toMatchObject([{ amountCents: 20_000, method: 'boleto' }]);
 		expect(await instRow(fresh.id)).toMatchObject({ status: 'paid', paidCents: 20_000 });
-		const again = await db().transaction((tx) => review.associate(tx, { itemId: forOld.id, installmentId: fresh.id, staff: operator }));
-		expect(again).toMatchObject({ ok: false, message: 'Esta pendência já foi associada a uma parcela.' });
+		expect((await db().select().from(agreements).where(eq(agreements.id, a.id)))[0].status).toBe('settled');
+		// The same file again, or the same payment in a later file: nothing more.
+		expect(await importFile(file)).toMatchObject({ ok: true, duplicate: true });
 		expect(await paymentsOf(fresh.id)).toHaveLength(1);
 
-		expect(await db().transaction((tx) => review.discard(tx, { itemId: forClosed.id, reason: '', staff: operator }))).toMatchObject({ ok: false, message: 'Informe o motivo do descarte.' });
-		const dropped = await db().transaction((tx) => review.discard(tx, { itemId: forClosed.id, reason: 'Devolvido ao devedor pelo banco', staff: operator }));
-		expect(dropped).toMatchObject({ ok: true, item: { status: 'discarded', resolutionNote: 'Devolvido ao devedor pelo banco' } });
-		const actions = await db().select({ action: auditLog.action }).from(auditLog).where(inArray(auditLog.entityId, [forOld.id, forClosed.id]));
-		expect(actions.map((x) => x.action).sort()).toEqual(['review.associate', 'review.discard']);
-		expect((await review.list(db(), reach)).map((x) => x.id)).not.toContain(forOld.id);
-	});
+		const items = await itemsOfFile(r.ok ? r.report.fileId : '');
+		expect(items).toHaveLength(1);
+		const [forClosed] = items;
+		expect(forClosed).toMatchObject({ reason: 'agreement_closed', installmentId: closed.installments[0].id });
 
-	it('CNAB 240 (Banco do Brasil): entries confirmed, rejected with the reason shown, written off, and a payment by convênio + sequence', async () => {
-		const a = await agreementWith([10_000, 11_000, 12_000, 13_000], BB);
-		const [i1, i2, i3, i4] = a.installments;
-		const file = cnab240BancoDoBrasil({
-			convenio: '1234567',
-			agency: '12345',
-			account: '987650',
-			generatedOn: today,
-			movements: [
-				{ code: '02', nossoNumero: i1.nossoNumero, faceValueCents: 10_000 },
-				{ code: '03', nossoNumero: i2.nossoNumero, faceValueCents: 11_000, reasons: ['09'] },
-				{ code: '09', nossoNumero: i3.nossoNumero, faceValueCents: 12_000, occurredOn: today },
-				{ code: '06', nossoNumero: i4.nossoNumero, paidCents: 13_000, faceValueCents: 13_000, occurredOn: today },
-				{ code: '06', nossoNumero: '99999999999', paidCents: 11_000, occurredOn: today },
-				// BB confirms an abatimento of ours (12, after a partial payment): informative, neither paid nor for review.
-				{ code: '12', nossoNumero: i1.nossoNumero, faceValueCents: 10_000, occurredOn: today }
-			]
-		});
-		const r = await importFile(file, 'bb.ret');
-		expect(r.ok).toBe(true);
-		if (!r.ok) return;
-		expect(r.report.counts).toMatchObject({ registered: 1, rejected: 1, written_off: 1, paid: 1, review: 1, ignored: 1 });
-		expect(await instRow(i1.id)).toMatchObject({ status: 'pending' });
-		expect(await db().select().from(payments).where(eq(payments.installmentId, i1.id))).toHaveLength(0);
-		expect(r.report.rejected).toEqual([{ line: 5, nossoNumero: expect.stringContaining(String(Number(i2.nossoNumero))), reasons: ['09 – Nosso Número Duplicado'] }]);
-		const regs = await db().select().from(boletoRegistrations).where(inArray(boletoRegistrations.installmentId, [i1.id, i2.id, i3.id]));
-		expect(Object.fromEntries(regs.map((g) => [g.installmentId, g.status]))).toEqual({ [i1.id]: 'confirmed', [i2.id]: 'rejected', [i3.id]: 'written_off' });
-		expect(regs.find((g) => g.installmentId === i2.id)!.reasons).toEqual(['09 – Nosso Número Duplicado']);
-		expect(await instRow(i4.id)).toMatchObject({ status: 'paid' });
-		expect(await instRow(i3.id)).toMatchObject({ status: 'pending' });
-		// The unmatched payment waits for a person, who is offered the installment of the same amount.
-		const [unmatched] = (await itemsOfFile(r.report.fileId)).filter((x) => x.reason === 'unmatched');
-		expect(unmatched).toMatchObject({ amountCents: 11_000, creditorId: null, payerDocument: '52998224725' });
-		const s = await review.suggestions(db(), { agencyId: agency.id, creditorId: null }, unmatched);
-		expect(s.map((x) => x.installmentId)).toContain(i2.id);
+		// A person may place it on another open installment of the same amount range (once), or discard it.
+		const reach = { agencyId: agency.id, creditorId: null };
+		const done = await db().transaction((tx) => review.associate(tx, { itemId: forClosed.id, installmentId: open.installments[0].id, staff: operator }));
+		expect(done).toMatchObject({ ok: true, item: { status: 'associated', installmentId: open.installments[0].id } });
+		expect(await instRow(open.installments[0].id)).toMatchObject({ status: 'partially_paid', paidCents: 5_000 });
+		const again = await db().transaction((tx) => review.associate(tx, { itemId: forClosed.id, installmentId: open.installments[0].id, staff: operator }));
+		expect(again).toMatchObject({ ok: false, message: 'Esta pendência já foi associada a uma parcela.' });
+		expect(await paymentsOf(open.installments[0].id)).toHaveLength(1);
+		expect(await db().transaction((tx) => review.discard(tx, { itemId: forClosed.id, reason: 'Devolvido', staff: operator }))).toMatchObject({ ok: false });
+
+		const stray = await importFile(bradesco([{ code: '06', nossoNumero: '99999999977', paidCents: 1_234, occurredOn: today }], { sequence: 9 }));
+		const [lost] = await itemsOfFile(stray.ok ? stray.report.fileId : '');
+		expect(await db().transaction((tx) => review.discard(tx, { itemId: lost.id, reason: '', staff: operator }))).toMatchObject({ ok: false, message: 'Informe o motivo do descarte.' });
+		const dropped = await db().transaction((tx) => review.discard(tx, { itemId: lost.id, reason: 'Devolvido ao devedor pelo banco', staff: operator }));
+		expect(dropped).toMatchObject({ ok: true, item: { status: 'discarded', resolutionNote: 'Devolvido ao devedor pelo banco' } });
+		const actions = await db().select({ action: auditLog.action }).from(auditLog).where(inArray(auditLog.entityId, [forClosed.id, lost.id]));
+		expect(actions.map((x) => x.action).sort()).toEqual(['review.associate', 'review.discard']);
+		expect((await review.list(db(), reach)).map((x) => x.id)).not.toContain(forClosed.id);
 	});
 
 	it('an agreement is not broken while money for its slips waits in review; once discarded, the daily job breaks it', async () => {
 		const a = await agreementWith([20_000, 20_000]);
-		const [old, second] = a.installments;
-		// The first slip was re-issued (same due date); the debtor paid the old boleto, which the bank still took.
-		await db().update(installments).set({ status: 'cancelled' }).where(eq(installments.id, old.id));
-		const [fresh] = await db()
-			.insert(installments)
-			.values({ agreementId: a.id, seq: 1, dueDate: old.dueDate, amountCents: 20_000, txid: `RETHOLD${Date.now()}`.slice(0, 25), nossoNumero: sql`lpad(nextval('nosso_numero_seq')::text, 11, '0')`, ...BRADESCO })
-			.returning();
-		await db().update(installments).set({ supersededBy: fresh.id }).where(eq(installments.id, old.id));
-		const r = await importFile(bradesco([{ code: '06', nossoNumero: old.nossoNumero, paidCents: 20_000, occurredOn: today }]));
+		const [first, second] = a.installments;
+		await db().update(installments).set({ status: 'paid', paidCents: 20_000, paidAt: new Date() }).where(eq(installments.id, first.id));
+		// The bank pays the first boleto again (the debtor meant the second, say): money for a paid slip waits for a person.
+		const r = await importFile(bradesco([{ code: '06', nossoNumero: first.nossoNumero, paidCents: 20_000, occurredOn: today }], { sequence: 21 }));
 		expect(r.ok && r.report.counts).toMatchObject({ paid: 0, review: 1 });
 		const [item] = await itemsOfFile(r.ok ? r.report.fileId : '');
-		expect(item).toMatchObject({ status: 'open', reason: 'not_payable', installmentId: old.id });
+		expect(item).toMatchObject({ status: 'open', reason: 'already_paid', installmentId: first.id });
 
-		// Past the tolerance (5 days) the live slip is still open: the money waiting for a person holds the break.
-		const late = addDays(fresh.dueDate, 30);
+		// Past the tolerance (5 days) the second is still open: the money waiting for a person holds the break.
+		const late = addDays(second.dueDate, 30);
 		expect(await db().transaction((tx) => lifecycle.breakIfOverdue(tx, a.id, late))).toBeNull();
 		expect((await lifecycle.breakOverdue(db(), late)).broken.map((b) => b.agreementId)).not.toContain(a.id);
 		expect((await db().select().from(agreements).where(eq(agreements.id, a.id)))[0].status).toBe('active');

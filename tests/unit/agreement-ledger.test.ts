@@ -5,6 +5,18 @@ import { policyAfterBreak, policySchema, DEFAULT_POLICY, policyToJsonExample } f
 import { AGREEMENT_STATUSES, INSTALLMENT_STATUSES, agreementLabel, installmentLabel, isOpenInstallment } from '../../src/lib/agreements/status';
 import { addDays } from '../../src/lib/format/dates';
 
+describe('the slip that stands for a replaced one', () => {
+	it('follows the chain of replacements to its end, and stops on a broken or circular chain', () => {
+		const r = (id: string, supersededBy: string | null) => ({ id, supersededBy });
+		const rows = [r('a', 'b'), r('b', 'c'), r('c', null), r('x', null)];
+		expect(ledger.liveSuccessor(rows, rows[0]).id).toBe('c');
+		expect(ledger.liveSuccessor(rows, rows[3]).id).toBe('x');
+		expect(ledger.liveSuccessor([r('a', 'gone')], r('a', 'gone')).id).toBe('a');
+		const loop = [r('p', 'q'), r('q', 'p')];
+		expect(['p', 'q']).toContain(ledger.liveSuccessor(loop, loop[0]).id);
+	});
+});
+
 describe('ledger: one payment', () => {
 	const open = { amountCents: 10_000, paidCents: null, status: 'pending' as const, supersededBy: null };
 

@@ -28,9 +28,13 @@ describe('return file rules', () => {
 		expect(decide(rec('paid'), ctx([inst()]))).toMatchObject({ action: 'pay', externalId: id, paidOn: '2026-11-09', amountCents: 10_000 });
 		expect(decide(rec('paid'), ctx([inst({ status: 'paid' })], [id]))).toMatchObject({ action: 'duplicate' });
 	});
+	it('pays a replaced slip of a live agreement (the lifecycle puts it on the slip that replaced it)', () => {
+		expect(decide(rec('paid'), ctx([inst({ status: 'cancelled', supersededBy: 'i2' })]))).toMatchObject({ action: 'pay', installment: { id: 'i1' }, amountCents: 10_000 });
+		expect(decide(rec('paid'), ctx([inst({ status: 'cancelled', supersededBy: 'i2', agreementStatus: 'cancelled' })]))).toMatchObject({ action: 'review', reason: 'agreement_closed' });
+	});
 	it('sends to review what no rule may place: unknown codes, withdrawn slips, closed agreements, paid ones, nothing found', () => {
 		expect(decide(rec('unknown'), ctx([inst()]))).toMatchObject({ action: 'review', reason: 'unknown_movement' });
-		expect(decide(rec('paid'), ctx([inst({ status: 'cancelled', supersededBy: 'i2' })]))).toMatchObject({ action: 'review', reason: 'not_payable' });
+		expect(decide(rec('paid'), ctx([inst({ status: 'cancelled' })]))).toMatchObject({ action: 'review', reason: 'not_payable' });
 		expect(decide(rec('paid'), ctx([inst({ agreementStatus: 'broken' })]))).toMatchObject({ action: 'review', reason: 'agreement_closed' });
 		expect(decide(rec('paid'), ctx([inst({ status: 'paid' })]))).toMatchObject({ action: 'review', reason: 'already_paid' });
 		expect(decide(rec('paid'), ctx([]))).toMatchObject({ action: 'review', reason: 'unmatched' });

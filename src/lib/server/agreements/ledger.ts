@@ -66,6 +66,22 @@ export function decidePayment(inst: LedgerInstallment, agreementActive: boolean,
 	};
 }
 
+/**
+ * The slip that now stands for `slip`: itself when it was never replaced, else the end of its
+ * chain of replacements (a due date moved twice; installments folded into an early payoff).
+ */
+export function liveSuccessor<T extends { id: string; supersededBy: string | null }>(rows: T[], slip: T): T {
+	const byId = new Map(rows.map((r) => [r.id, r]));
+	let at = slip;
+	// A chain is at most as long as the agreement's rows; the bound only guards against a cycle.
+	for (let k = 0; k < rows.length && at.supersededBy !== null; k++) {
+		const next = byId.get(at.supersededBy);
+		if (!next) break;
+		at = next;
+	}
+	return at;
+}
+
 /** Live installments: not superseded and not withdrawn. An agreement is settled when each is paid. */
 export function isSettled(rows: LedgerInstallment[]): boolean {
 	const live = rows.filter((i) => i.supersededBy === null && i.status !== 'cancelled');

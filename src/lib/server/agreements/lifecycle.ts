@@ -125,8 +125,9 @@ export type RecordPaymentResult =
  * THE place a payment is recorded, whatever its source (Pix webhook, bank return file, bank
  * statement, staff). Idempotent by (source, external id), and by the end-to-end id alone for a
  * Pix. Every cent received is kept: the installment takes up to its open remainder (less:
- * partially paid), the rest, and any money for a paid or withdrawn slip or a closed agreement, is
- * credited to the agreement's debts. When every live installment is paid the agreement settles.
+ * partially paid), the rest, and any money for a paid slip or a closed agreement, is credited to the
+ * agreement's debts; a replaced slip's money goes to the installment that replaced it. When every
+ * live installment is paid the agreement settles.
  */
 export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<RecordPaymentResult> {
 	const externalId = input.externalId.trim();
@@ -138,7 +139,10 @@ export async function recordPayment(tx: Tx, input: RecordPaymentInput): Promise<
 	if (!locked) return { ok: false, reason: 'not_found', message: 'Parcela não encontrada.' };
 	const a = locked.agreement;
 	const rows = await rowsOf(tx, a.id, true);
-	const inst = rows.find((r) => r.id === input.installmentId)!;
+	const slip = rows.find((r) => r.id === input.installmentId)!;
+	// Money for a replaced slip (new due date, new payment details, early payoff) of a live agreement
+	// is for the installment that replaced it: the debtor paid that installment, only an older code.
+	const inst = a.status === 'active' ? ledger.liveSuccessor(rows, slip) : slip;
 
 	// A Pix end-to-end id is one payment whichever source tells it (PSP webhook, bank statement, staff).
 	if (isEndToEndId(externalId)) {

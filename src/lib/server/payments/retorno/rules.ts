@@ -160,8 +160,10 @@ export function decide(
 		externalId,
 		paidOn
 	});
-	if (match.status === 'cancelled' || match.supersededBy !== null) return review('not_payable', 'a parcela foi cancelada ou substituída por outra.');
 	if (match.agreementStatus !== 'active') return review('agreement_closed', 'o acordo desta parcela está encerrado.');
+	// A replaced slip of a live agreement is paid: the payment goes to the installment that replaced it (lifecycle).
+	if (match.supersededBy !== null) return { action: 'pay', installment: match, externalId, paidOn, amountCents: record.paidCents };
+	if (match.status === 'cancelled') return review('not_payable', 'a parcela foi cancelada.');
 	if (match.status === 'paid') return review('already_paid', 'a parcela já estava paga.');
 	return { action: 'pay', installment: match, externalId, paidOn, amountCents: record.paidCents };
 }
