@@ -337,7 +337,7 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 		movements.push({ movement: 'write_off', title: checked.title });
 		writeOffIds.push(w.installment_id);
 	}
-	const amountChanges: { installmentId: string; fromCents: number; toCents: number; title: Title }[] = [];
+	const amountChanges: { installmentId: string; fromCents: number; toCents: number; nominalCents?: number }[] = [];
 	for (const c of await amountChangeRows(tx, creditorId)) {
 		const base = { installmentId: c.installment_id, agreementCode: c.agreement_code, seq: c.seq, debtorName: c.name, movement: 'amount_change' as const };
 		const toCents = Number(c.open_cents);
@@ -347,7 +347,7 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 			continue;
 		}
 		movements.push({ movement: 'amount_change', title: checked.title });
-		amountChanges.push({ installmentId: c.installment_id, fromCents: Number(c.title.amountCents), toCents, title: checked.title });
+		amountChanges.push({ installmentId: c.installment_id, fromCents: Number(c.title.amountCents), toCents, nominalCents: checked.title.nominalCents });
 	}
 	for (const r of await entryRows(tx, creditorId)) {
 		const c = candidateOf(r);
@@ -392,7 +392,10 @@ export async function generate(tx: Tx, who: Generator, creditorId: string, opts:
 	}
 	// The title at the bank now asks the new amount (a discarded file puts the old one back).
 	if (amountChanges.length > 0) {
-		await tx.execute(sql`update boleto_registrations r set title = c->'title', updated_at = now()
+		// Only amounts are kept per file (the payer's data stays in the title alone): the new amount, and
+		// the nominal value where the bank keeps it (BB's abatimento).
+		await tx.execute(sql`update boleto_registrations r
+			set title = (r.title - 'nominalCents') || jsonb_strip_nulls(jsonb_build_object('amountCents', (c->>'toCents')::int8, 'nominalCents', c->'nominalCents')), updated_at = now()
 			from jsonb_array_elements(${JSON.stringify(amountChanges)}::jsonb) c where r.installment_id = (c->>'installmentId')::uuid`);
 	}
 	if (writeOffIds.length > 0) {
