@@ -568,27 +568,33 @@ async function remessaGenerate(a: Args): Promise<number> {
 	return 0;
 }
 
-/** `acerto retorno <arquivo> [--credor slug]`: a bank return file into the payment lifecycle. */
-async function retornoImport(a: Args): Promise<number> {
+/**
+ * A bank file's path and whose it is, for `acerto retorno` and `acerto extrato`: `--credor`, or the
+ * deployment's only agency. Null (after saying why) when either is missing.
+ */
+async function bankFileArgs(a: Args): Promise<{ file: string; agencyId: string; creditorId: string | null } | null> {
 	const [file] = a.positionals;
 	if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
 		err(`Arquivo não encontrado: ${file}`);
-		return 1;
+		return null;
 	}
-	let agencyId: string;
-	let creditorId: string | null = null;
 	if (typeof a.values.credor === 'string' && a.values.credor !== '') {
 		const creditor = await findCreditor(a.values.credor);
-		agencyId = creditor.agencyId;
-		creditorId = creditor.id;
-	} else {
-		const all = await db().select({ id: agencies.id }).from(agencies).limit(2);
-		if (all.length !== 1) {
-			err(all.length === 0 ? 'Nenhuma assessoria cadastrada.' : 'Há mais de uma assessoria: informe o credor com --credor <cnpj-ou-slug>.');
-			return 1;
-		}
-		agencyId = all[0].id;
+		return { file, agencyId: creditor.agencyId, creditorId: creditor.id };
 	}
+	const all = await db().select({ id: agencies.id }).from(agencies).limit(2);
+	if (all.length !== 1) {
+		err(all.length === 0 ? 'Nenhuma assessoria cadastrada.' : 'Há mais de uma assessoria: informe o credor com --credor <cnpj-ou-slug>.');
+		return null;
+	}
+	return { file, agencyId: all[0].id, creditorId: null };
+}
+
+/** `acerto retorno <arquivo> [--credor slug]`: a bank return file into the payment lifecycle. */
+async function retornoImport(a: Args): Promise<number> {
+	const args = await bankFileArgs(a);
+	if (!args) return 1;
+	const { file, agencyId, creditorId } = args;
 	const tty = process.stderr.isTTY;
 	const result = await importRetorno(db(), {
 		agencyId,
@@ -624,25 +630,9 @@ function printRetorno(r: RetornoReport): void {
 
 /** `acerto extrato <arquivo> [--credor slug]`: a bank statement (OFX) into the payment lifecycle. */
 async function extratoImport(a: Args): Promise<number> {
-	const [file] = a.positionals;
-	if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
-		err(`Arquivo não encontrado: ${file}`);
-		return 1;
-	}
-	let agencyId: string;
-	let creditorId: string | null = null;
-	if (typeof a.values.credor === 'string' && a.values.credor !== '') {
-		const creditor = await findCreditor(a.values.credor);
-		agencyId = creditor.agencyId;
-		creditorId = creditor.id;
-	} else {
-		const all = await db().select({ id: agencies.id }).from(agencies).limit(2);
-		if (all.length !== 1) {
-			err(all.length === 0 ? 'Nenhuma assessoria cadastrada.' : 'Há mais de uma assessoria: informe o credor com --credor <cnpj-ou-slug>.');
-			return 1;
-		}
-		agencyId = all[0].id;
-	}
+	const args = await bankFileArgs(a);
+	if (!args) return 1;
+	const { file, agencyId, creditorId } = args;
 	const result = await importStatement(db(), { agencyId, creditorId, content: fs.readFileSync(file), fileName: path.basename(file), actor: { type: 'cli' } });
 	if (!result.ok) {
 		err(`Extrato recusado: ${result.message}`);
