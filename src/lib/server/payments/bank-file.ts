@@ -3,6 +3,22 @@ import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { creditors } from '../db/schema';
 
+/** Who imports a bank file: staff in the admin area, the CLI, or an API key. */
+export type BankFileActor = { type: 'staff' | 'cli' | 'system'; id?: string | null };
+
+/** What every bank-file import (return file, statement) is given. */
+export type BankFileImportInput = {
+	agencyId: string;
+	/** Limit matching to this creditor's installments (a scoped staff member, a chosen creditor, `--credor`). */
+	creditorId?: string | null;
+	content: string | Uint8Array;
+	fileName: string;
+	actor: BankFileActor;
+	ip?: string | null;
+	/** Records (or credits) per transaction. */
+	batchSize?: number;
+};
+
 /**
  * What the bank-file importers (return files, statements) share before they touch the database: the
  * upload within its limit, read by the file's own reader, and its SHA-256 (a file is imported once

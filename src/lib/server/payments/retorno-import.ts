@@ -12,25 +12,12 @@ import { agreements, boletoRegistrations, creditors, installments, payments, ret
 import * as audit from '../audit';
 import { parseRetorno, CnabError, type RetornoFile, type RetornoRecord } from './cnab/retorno';
 import { record as recordPayment } from './record';
-import { isAgencyCreditor, openBankFile } from './bank-file';
+import { isAgencyCreditor, openBankFile, type BankFileImportInput } from './bank-file';
 import { inLanes } from '../db/lanes';
 import * as review from './review';
 import { decide, nossoNumeroKeys, REVIEW_REASONS, type Candidate, type Decision } from './retorno/rules';
 
-export type RetornoActor = { type: 'staff' | 'cli' | 'system'; id?: string | null };
-
-export type ImportRetornoInput = {
-	agencyId: string;
-	/** Limit matching to this creditor's installments (a scoped staff member, `--credor`). */
-	creditorId?: string | null;
-	content: string | Uint8Array;
-	fileName: string;
-	actor: RetornoActor;
-	ip?: string | null;
-	/** Records per transaction. */
-	batchSize?: number;
-	onProgress?: (p: { done: number; total: number }) => void;
-};
+export type ImportRetornoInput = BankFileImportInput & { onProgress?: (p: { done: number; total: number }) => void };
 
 export type RetornoReport = {
 	fileId: string;

@@ -21,22 +21,9 @@ import { formatBRL } from '../../format/money';
 import { parseOfx, OfxError, type OfxAccount, type OfxFile, type OfxTransaction } from './ofx/parse';
 import { decide, endToEndIds, entryKey, textOf, txidCandidates, DUE_WINDOW_DAYS, type OpenInstallment, type StatementDecision } from './ofx/match';
 import { record as recordPayment } from './record';
-import { isAgencyCreditor, openBankFile } from './bank-file';
+import { isAgencyCreditor, openBankFile, type BankFileImportInput } from './bank-file';
 import * as review from './review';
 
-export type StatementActor = { type: 'staff' | 'cli' | 'system'; id?: string | null };
-
-export type ImportStatementInput = {
-	agencyId: string;
-	/** Limit matching to this creditor's installments (a scoped staff member, a chosen creditor, `--credor`). */
-	creditorId?: string | null;
-	content: string | Uint8Array;
-	fileName: string;
-	actor: StatementActor;
-	ip?: string | null;
-	/** Credits per transaction. */
-	batchSize?: number;
-};
 
 export const OUTCOMES: StatementOutcome[] = ['recorded', 'known', 'proposed', 'unmatched'];
 
@@ -91,7 +78,7 @@ export const MAX_BYTES = MAX_MB * 1024 * 1024;
 
 type Credit = { seq: number; account: OfxAccount; t: OfxTransaction };
 
-export async function importStatement(db: Db, input: ImportStatementInput): Promise<ImportStatementResult> {
+export async function importStatement(db: Db, input: BankFileImportInput): Promise<ImportStatementResult> {
 	const opened = openBankFile(input.content, { encoding: 'utf8', maxMb: MAX_MB, read: parseOfx, readError: OfxError });
 	if (!opened.ok) return opened;
 	const { bytes, parsed, sha256 } = opened;

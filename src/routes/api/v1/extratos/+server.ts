@@ -1,20 +1,13 @@
 import * as api from '$lib/server/api/http';
-import { problem } from '$lib/server/api/problem';
+import { bankFileUpload } from '$lib/server/api/bank-file-upload';
 import { importStatement } from '$lib/server/payments/statement-import';
 
-export const POST = api.upload(async (db, { key, url, bytes }) => {
-	const result = await importStatement(db, {
-		agencyId: key.agencyId,
-		creditorId: key.creditorId,
-		content: bytes,
-		fileName: url.searchParams.get('nome')?.slice(0, 200) || 'extrato-api.ofx',
-		actor: { type: 'system' }
-	});
-	if (!result.ok) return problem(url, 'validacao', result.message);
-	const r = result.report;
-	const body = {
+export const POST = bankFileUpload({
+	defaultName: 'extrato-api.ofx',
+	run: importStatement,
+	body: (r, duplicate) => ({
 		file_id: r.fileId,
-		duplicate: result.duplicate,
+		duplicate,
 		format: r.format,
 		accounts: r.accounts.map((a) => ({ bank_id: a.bankId, branch_id: a.branchId, account_id: a.accountId })),
 		period_start: r.periodStart,
@@ -28,8 +21,7 @@ export const POST = api.upload(async (db, { key, url, bytes }) => {
 		recorded_cents: r.recordedCents,
 		review_cents: r.reviewCents,
 		warnings: r.warnings
-	};
-	return { status: 200, body };
+	})
 });
 
 export const fallback = api.methodNotAllowed('POST');

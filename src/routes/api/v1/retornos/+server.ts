@@ -1,20 +1,13 @@
 import * as api from '$lib/server/api/http';
-import { problem } from '$lib/server/api/problem';
+import { bankFileUpload } from '$lib/server/api/bank-file-upload';
 import { importRetorno } from '$lib/server/payments/retorno-import';
 
-export const POST = api.upload(async (db, { key, url, bytes }) => {
-	const result = await importRetorno(db, {
-		agencyId: key.agencyId,
-		creditorId: key.creditorId,
-		content: bytes,
-		fileName: url.searchParams.get('nome')?.slice(0, 200) || 'retorno-api',
-		actor: { type: 'system' }
-	});
-	if (!result.ok) return problem(url, 'validacao', result.message);
-	const r = result.report;
-	const body = {
+export const POST = bankFileUpload({
+	defaultName: 'retorno-api',
+	run: importRetorno,
+	body: (r, duplicate) => ({
 		file_id: r.fileId,
-		duplicate: result.duplicate,
+		duplicate,
 		format: r.format,
 		bank_code: r.bankCode,
 		records: r.records,
@@ -28,8 +21,7 @@ export const POST = api.upload(async (db, { key, url, bytes }) => {
 		paid_cents: r.paidCents,
 		review_cents: r.reviewCents,
 		warnings: r.warnings
-	};
-	return { status: 200, body };
+	})
 });
 
 export const fallback = api.methodNotAllowed('POST');
