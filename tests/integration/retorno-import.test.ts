@@ -13,11 +13,12 @@ import { addDays, todayInSaoPaulo } from '../../src/lib/format/dates';
 import { cnab240BancoDoBrasil, cnab400Bradesco, type Movement } from '../support/retorno-files';
 import { runAcerto } from '../support/cli';
 import * as factory from '../support/factory';
+import { sharedPath } from '../support/shared';
 
 const today = todayInSaoPaulo();
 const BRADESCO = { ...factory.DESTINATION, boletoBankCode: '237', boletoAgency: '0001', boletoAccount: '0000001', boletoWallet: '09' };
 const BB = { ...factory.DESTINATION, boletoBankCode: '001', boletoAgency: '1234-5', boletoAccount: '98765-0', boletoWallet: '17' };
-const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures/cnab');
+const FIXTURES = sharedPath('fixtures', 'cnab');
 
 let agency: Awaited<ReturnType<typeof factory.agency>>;
 let cred: Awaited<ReturnType<typeof factory.creditor>>;

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { alpha, num, record } from '../../src/lib/server/payments/cnab/fixed';
+import { sharedPath } from '../support/shared';
 import {
 	buildRemessa,
 	cnab240Registration,
@@ -369,7 +369,7 @@ describe('Banco do Brasil (001) fills its own convênio and nosso número fields
 describe('what Banco do Brasil itself writes agrees with our BB table', () => {
 	// A real BB 240 retorno (laravel-boleto's fixture): convênio 3294860. Segment T keeps the
 	// nosso número at 38-57 like segment P, and the headers keep the convênio where we write it.
-	const real = readFileSync(path.resolve(process.cwd(), '../shared/fixtures/cnab', 'laravel-boleto-cnab240-banco_brasil.ret'), 'latin1')
+	const real = readFileSync(sharedPath('fixtures', 'cnab', 'laravel-boleto-cnab240-banco_brasil.ret'), 'latin1')
 		.split(/\r?\n/)
 		.filter((l) => l.length > 0);
 	const firstT = real.find((l) => l[7] === '3' && l[13] === 'T')!;

@@ -17,8 +17,9 @@ import {
 import { BANCO_DO_BRASIL_240, FEBRABAN_240, SICOOB_240 } from '../../src/lib/server/payments/cnab/layout-240';
 import { BRADESCO_400, ITAU_400 } from '../../src/lib/server/payments/cnab/layout-400';
 import { interpret } from '../../src/lib/server/payments/cnab/movements';
+import { sharedPath } from '../support/shared';
 
-const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures/cnab');
+const FIXTURES = sharedPath('fixtures', 'cnab');
 const fixture = (name: string): Buffer => readFileSync(path.join(FIXTURES, name));
 const FIXTURE_NAMES = readdirSync(FIXTURES).filter((f) => /\.ret$/i.test(f));
 

@@ -11,6 +11,7 @@ import yaml from 'js-yaml';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readBody } from './loopback';
+import { sharedPath } from '../shared';
 
 /**
  * A Pix PSP on loopback speaking the Central Bank's Pix API v2 (`specs/bcb-pix-api-2.9.0.yaml`),
@@ -22,7 +23,7 @@ import { readBody } from './loopback';
  * calls the registered webhook (`{webhookUrl}/pix`), as the spec's `listaPix` callback says.
  */
 
-const SPEC_PATH = path.resolve(process.cwd(), '../shared/specs/bcb-pix-api-2.9.0.yaml');
+const SPEC_PATH = sharedPath('specs', 'bcb-pix-api-2.9.0.yaml');
 
 type Json = Record<string, unknown>;
 type Spec = { paths: Record<string, Record<string, Json>>; components: Record<string, Record<string, Json>> };
