@@ -71,6 +71,19 @@ describe('wrong passwords', () => {
 		}
 	});
 
+	it('an office behind one address signs in all day: only wrong passwords count against the address', async () => {
+		const office = '198.51.100.120';
+		const people = await Promise.all(Array.from({ length: 6 }, () => person()));
+		// The limit's windows are 15 minutes on the clock: start well inside one, so all of it counts in one.
+		const left = 900_000 - (Date.now() % 900_000);
+		if (left < 90_000) await new Promise((r) => setTimeout(r, left + 1_000));
+		// 60 right passwords from one address (more than its 50 guesses in 15 minutes): all let in.
+		for (let i = 0; i < 60; i++) expect(await staffAuth.login(db(), { email: people[i % 6].email, password: PASSWORD, ip: office })).toMatchObject({ ok: true });
+		// Guesses still run out: 50 wrong passwords across the people, then even the right one waits.
+		for (let i = 0; i < 50; i++) await staffAuth.login(db(), { email: `ninguem${i}@signin.example`, password: 'errada', ip: office });
+		expect(await staffAuth.login(db(), { email: people[0].email, password: PASSWORD, ip: office })).toMatchObject({ ok: false, message: expect.stringContaining('Muitas tentativas') });
+	});
+
 	it('an IPv6 place is its /64: rotating addresses inside it buys no extra guesses', async () => {
 		const p = await person();
 		for (let i = 0; i < 10; i++) await staffAuth.login(db(), { email: p.email, password: 'errada', ip: `2001:db8:aa:bb::${(i + 1).toString(16)}` });

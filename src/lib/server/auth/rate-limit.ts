@@ -26,6 +26,16 @@ export async function hit(db: DbOrTx, key: string, limit: number, windowSeconds:
 	return (await count(db, key, limit, windowSeconds, now)).ok;
 }
 
+/**
+ * Gives back one hit of the current window (a hit that turned out to be no guess: the right
+ * password), so a limit meant for failures is not spent by successes.
+ */
+export async function giveBack(db: DbOrTx, key: string, windowSeconds: number, now = new Date()): Promise<void> {
+	const size = windowSeconds * 1000;
+	const windowStart = new Date(Math.floor(now.getTime() / size) * size);
+	await db.execute(sql`update rate_limits set count = count - 1 where key = ${key} and window_start = ${windowStart.toISOString()} and count > 0`);
+}
+
 /** Forgets a key's counts (e.g. failed sign-ins, once the right password is given). */
 export async function clear(db: DbOrTx, key: string): Promise<void> {
 	await db.execute(sql`delete from rate_limits where key = ${key}`);

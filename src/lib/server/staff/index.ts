@@ -116,7 +116,8 @@ export async function login(
 	const source = rateLimit.clientKey(input.ip);
 	const pairKey = `staff-login:${source}:${email}`;
 	const okPair = await rateLimit.hit(db, pairKey, LOGIN_TRIES_PER_PLACE, 900);
-	const okSource = await rateLimit.hit(db, `staff-login:ip:${source}`, LOGIN_TRIES_PER_ADDRESS, 900);
+	const sourceKey = `staff-login:ip:${source}`;
+	const okSource = await rateLimit.hit(db, sourceKey, LOGIN_TRIES_PER_ADDRESS, 900);
 	if (!okPair || !okSource) return { ok: false, message: TOO_MANY };
 	const person = await db.query.staff.findFirst({ where: and(eq(staff.email, email), isNull(staff.disabledAt)) });
 	const valid = await verifyPassword(person?.passwordHash ?? (await decoyHash()), input.password);
@@ -124,7 +125,10 @@ export async function login(
 		if (person) await audit.record(db, { agencyId: person.agencyId, actorType: 'staff', actorId: person.id, action: 'staff.login_failed', ip: input.ip });
 		return { ok: false, message: LOGIN_REFUSED };
 	}
+	// Only wrong passwords count against the place: an office of many people behind one address
+	// signs in every morning without spending the guesses the limit is there to stop.
 	await rateLimit.clear(db, pairKey);
+	await rateLimit.giveBack(db, sourceKey, 900);
 	const token = generateSessionToken();
 	const now = Date.now();
 	const needsTotp = person.totpKey !== null;
