@@ -27,6 +27,28 @@ async function inviteLink(email: string, role: staffAuth.StaffRole): Promise<str
 }
 
 describe('staff access to the admin area', () => {
+	it('what a person types before the page’s script has loaded stays typed (a slow phone, a fast hand)', async () => {
+		const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: 'pt-BR' });
+		const page = await context.newPage();
+		// Hold the page's JavaScript until the fields are filled, as a slow connection does.
+		let release!: () => void;
+		const held = new Promise<void>((r) => (release = r));
+		await page.route('**/_app/immutable/**/*.js', async (route) => {
+			await held;
+			await route.continue();
+		});
+		const email = `rapida.${Date.now()}@assessoria.example`;
+		await page.goto(`${base}/admin/entrar`, { waitUntil: 'domcontentloaded' });
+		await page.getByLabel('E-mail').fill(email);
+		await page.getByLabel('Senha').fill('uma senha qualquer 1');
+		release();
+		// The scripts load and the page hydrates (with `value={…}` hydration emptied the e-mail: this test failed so).
+		await page.waitForLoadState('networkidle');
+		await expect(page.getByLabel('E-mail').inputValue()).resolves.toBe(email);
+		await expect(page.getByLabel('Senha').inputValue()).resolves.toBe('uma senha qualquer 1');
+		await context.close();
+	});
+
 	it('an invited admin sets a password, turns on TOTP, signs in with it and reads the audit log', async () => {
 		const email = `ana.${Date.now()}@assessoria.example`;
 		const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
